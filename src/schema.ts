@@ -1,0 +1,116 @@
+/**
+ * The boundary types of kotae, each defined once as a zod schema so that validation and
+ * static types never drift. Every stage of the pipeline talks through these plain values.
+ */
+import { z } from 'zod'
+
+/** Languages the engine understands natively. BCP-47 tags such as `zh-TW` map onto these. */
+export const BASE_LANGUAGES = ['ja', 'ko', 'en', 'zh'] as const
+/** One of the four base languages. */
+export type BaseLanguage = (typeof BASE_LANGUAGES)[number]
+
+/** A BCP-47 tag whose primary subtag is ja, ko, en or zh (e.g. `ja`, `zh-TW`, `en-GB`). */
+export const LanguageTagSchema = z
+  .string()
+  .trim()
+  .regex(/^(ja|ko|en|zh)(-[A-Za-z0-9]{1,8})*$/i, {
+    message: 'expected a language tag starting with ja, ko, en or zh (for example "ja" or "zh-TW")',
+  })
+
+/** The base language of a BCP-47 tag: `zh-TW` → `zh`. */
+export function baseLanguage(tag: string): BaseLanguage {
+  return tag.slice(0, 2).toLowerCase() as BaseLanguage
+}
+
+/** One FAQ entry: a canonical question, its alternate phrasings and the answer. */
+export const FaqEntrySchema = z.object({
+  id: z.string().trim().min(1, { message: 'id must not be empty' }),
+  lang: LanguageTagSchema,
+  question: z.string().trim().min(1, { message: 'question must not be empty' }),
+  variants: z.array(z.string().trim().min(1, { message: 'a variant must not be empty' })).default([]),
+  answer: z.string().trim().min(1, { message: 'answer must not be empty' }),
+  category: z.string().trim().optional(),
+  tags: z.array(z.string().trim().min(1)).default([]),
+  /** ISO 8601 date or date-time of the last content change; used to find stale entries. */
+  updatedAt: z
+    .string()
+    .trim()
+    .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'updatedAt must be an ISO 8601 date such as 2026-04-01' })
+    .optional(),
+  metadata: z.record(z.string(), z.unknown()).default({}),
+})
+/** A validated FAQ entry (defaults applied). */
+export type FaqEntry = z.infer<typeof FaqEntrySchema>
+/** What a caller may pass in for an entry (defaults not yet applied). */
+export type FaqEntryInput = z.input<typeof FaqEntrySchema>
+
+/** A labelled query in the benchmark format: `expected` is an entry id, or null when out of scope. */
+export const LabelledQuerySchema = z.object({
+  query: z.string().trim().min(1, { message: 'query must not be empty' }),
+  lang: LanguageTagSchema.optional(),
+  expected: z.string().min(1).nullable(),
+})
+/** A labelled query (see `shared/benchmark/FORMAT.md`). */
+export type LabelledQuery = z.infer<typeof LabelledQuerySchema>
+
+/** The three things the engine can do with a question. */
+export type DecisionKind = 'answer' | 'clarify' | 'escalate'
+
+/**
+ * Why the engine decided what it did. `confident`: the top entry passed the answer threshold;
+ * `ambiguous`: several distinct entries are close, so ask which one; `low-confidence`: the best
+ * entry is too unlikely to be right; `out-of-scope`: nothing in the FAQ resembles the question;
+ * `empty-query`: nothing to search for.
+ */
+export type ReasonCode = 'confident' | 'ambiguous' | 'low-confidence' | 'out-of-scope' | 'empty-query'
+
+/** One ranked FAQ entry for a question, with the evidence behind its rank. */
+export interface Candidate {
+  /** The entry id. */
+  id: string
+  /** The entry's language tag. */
+  lang: string
+  /** The canonical question of the entry. */
+  question: string
+  /** The phrasing (question or variant) that matched the query best. */
+  matched: string
+  /** Fused raw score used for ranking (not a probability). */
+  score: number
+  /** Raw vector similarity of the best phrasing (cosine, -1..1). */
+  vectorScore: number
+  /** Raw lexical score, normalised to 0..1 against the query's own weight. */
+  lexicalScore: number
+  /** Calibrated probability that this entry is the right one. */
+  confidence: number
+}
+
+/** Everything a human needs to take over a conversation the bot could not answer. */
+export interface Handoff {
+  query: string
+  language: string
+  reason: ReasonCode
+  candidates: Candidate[]
+  /** Earlier turns, when the caller passed them with `ask`. */
+  transcript: string[]
+}
+
+/** The typed result of `engine.ask`. */
+export interface AskResult {
+  decision: DecisionKind
+  reason: ReasonCode
+  /** Probability that the top candidate is the right entry (0..1). */
+  confidence: number
+  query: string
+  /** Detected (or given) base language of the query. */
+  language: BaseLanguage
+  /** The best entries, best first, distinct ids. */
+  candidates: Candidate[]
+  /** For `answer`: the chosen entry's id and answer text. */
+  answer?: { id: string; text: string }
+  /** For `clarify`: up to 3 distinct entries to offer as options. */
+  options?: Candidate[]
+  /** For `escalate`: the handoff package. */
+  handoff?: Handoff
+  /** Time spent in `ask`, milliseconds. */
+  latencyMs: number
+}
