@@ -64,14 +64,23 @@ export interface TransformersEmbedTimings {
 
 /** What {@link createTransformersEmbedder} hands to the class: loaded handles plus resolved settings. */
 export interface TransformersEmbedderInit {
+  /** Model id as configured. */
   model: string
+  /** Weights variant loaded. */
   dtype: 'q8' | 'fp32'
+  /** Pooling strategy. */
   pooling: 'mean' | 'cls'
+  /** Texts per forward pass. */
   batchSize: number
+  /** Prefix added to queries. */
   queryPrefix: string
+  /** Prefix added to passages. */
   passagePrefix: string
+  /** Token limit per text (truncation), min of tokenizer and position-embedding limits. */
   maxLength: number
+  /** Loaded transformers.js tokenizer. */
   tokenizer: PreTrainedTokenizer
+  /** Loaded transformers.js model (owns the ONNX session). */
   session: PreTrainedModel
   /** Where the files were loaded from (folder, or the model id when loaded through the hub). */
   source: string
