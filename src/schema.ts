@@ -113,4 +113,24 @@ export interface AskResult {
   handoff?: Handoff
   /** Time spent in `ask`, milliseconds. */
   latencyMs: number
+  /** Id of the hit-log event, when a logger is attached (pass it to `feedback`). */
+  eventId?: string
 }
+
+/** Options of one `ask`: filters and the conversation context kept in the handoff and hit log. */
+export const AskOptionsSchema = z.object({
+  /** Only entries in this language (BCP-47 tag; `zh` also matches `zh-TW`). Also taken as the question's language. */
+  lang: LanguageTagSchema.optional(),
+  /** Only entries of this category. */
+  category: z.string().optional(),
+  /** Only entries whose metadata has these exact values. */
+  metadata: z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).optional(),
+  /** Conversation id, for the hit log. */
+  sessionId: z.string().optional(),
+  /** Channel (web, line, kakao, email...), for the hit log. */
+  channel: z.string().optional(),
+  /** Earlier turns of the conversation, passed on in the handoff. */
+  transcript: z.array(z.string()).optional(),
+})
+/** Options of one `ask`. */
+export type AskOptions = z.input<typeof AskOptionsSchema>

@@ -1,0 +1,79 @@
+/**
+ * LLM-ready context: the best entries of a question packed into one prompt block that fits a
+ * token budget, for teams that compose answers with their own LLM. Tokens are counted with
+ * tiktoken (`cl100k_base` by default), the tokenizer most hosted models bill by or close to it.
+ */
+import { get_encoding, type Tiktoken, type TiktokenEncoding } from 'tiktoken'
+import { z } from 'zod'
+import { KotaeError } from '../errors.js'
+import type { AskResult, FaqEntry } from '../schema.js'
+
+/** Options of `engine.context`. */
+export const ContextOptionsSchema = z.object({
+  /** Token budget of the whole block. */
+  maxTokens: z.number().int().positive(),
+  /** Most entries to include (default 5). */
+  maxEntries: z.number().int().positive().default(5),
+  /** tiktoken encoding (default cl100k_base). */
+  encoding: z.enum(['cl100k_base', 'o200k_base', 'p50k_base', 'r50k_base']).default('cl100k_base'),
+})
+/** Options of `engine.context`. */
+export type ContextOptions = z.input<typeof ContextOptionsSchema>
+
+/** The packed block and what went into it. */
+export interface ContextBlock {
+  /** The prompt text. */
+  text: string
+  /** Its length in tokens, as counted by the chosen encoding. */
+  tokens: number
+  /** Ids of the entries included, best first. */
+  entryIds: string[]
+  /** Entries that did not fit the budget. */
+  omitted: string[]
+  /** The engine's decision for the question, for the caller's own routing. */
+  result: AskResult
+}
+
+const encoders = new Map<string, Tiktoken>()
+function encoder(name: TiktokenEncoding): Tiktoken {
+  let enc = encoders.get(name)
+  if (!enc) encoders.set(name, (enc = get_encoding(name)))
+  return enc
+}
+
+/** Count tokens of a text with a tiktoken encoding. */
+export function countTokens(text: string, encoding: TiktokenEncoding = 'cl100k_base'): number {
+  return encoder(encoding).encode(text).length
+}
+
+/**
+ * Pack the ranked candidates of `result` into a block of at most `maxTokens` tokens: a header,
+ * then one section per entry (question, answer, confidence), best first; an entry that does not
+ * fit whole is left out (never cut mid-answer) and listed in `omitted`.
+ */
+export function packContext(result: AskResult, entryById: (id: string) => FaqEntry | undefined, options: ContextOptions): ContextBlock {
+  const parsed = ContextOptionsSchema.safeParse(options)
+  if (!parsed.success) throw new KotaeError('INVALID_INPUT', `context options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+  const { maxTokens, maxEntries, encoding } = parsed.data
+  const header = `FAQ entries relevant to the customer's question (best first). Question: ${result.query}\n`
+  let text = header
+  let tokens = countTokens(text, encoding)
+  if (tokens > maxTokens) throw new KotaeError('INVALID_INPUT', `context: maxTokens ${maxTokens} is smaller than the header alone (${tokens} tokens)`)
+  const entryIds: string[] = []
+  const omitted: string[] = []
+  for (const candidate of result.candidates.slice(0, maxEntries)) {
+    const entry = entryById(candidate.id)
+    if (!entry) continue
+    const section = `\n[${entry.id}] (${entry.lang}, confidence ${candidate.confidence.toFixed(2)})\nQ: ${entry.question}\nA: ${entry.answer}\n`
+    // Count the whole candidate block: BPE merges across the seam can differ from a sum of parts.
+    const candidateTokens = countTokens(text + section, encoding)
+    if (candidateTokens > maxTokens) {
+      omitted.push(entry.id)
+      continue
+    }
+    text += section
+    tokens = candidateTokens
+    entryIds.push(entry.id)
+  }
+  return { text, tokens, entryIds, omitted, result }
+}

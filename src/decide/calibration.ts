@@ -1,0 +1,168 @@
+/**
+ * Calibration: a logistic regression from candidate features to the probability that the
+ * candidate is the right entry, fitted on labelled questions (or, without them, on the FAQ's own
+ * held-out variants plus simulated out-of-scope questions), and the thresholds that turn that
+ * probability into decisions at a target answer precision.
+ */
+import { z } from 'zod'
+import { FEATURE_NAMES } from './features.js'
+
+/** One calibration example: the top candidate's features and whether it was right. */
+export interface CalibrationSample {
+  features: number[]
+  correct: boolean
+  /** True when the question had no right entry (labelled or simulated out-of-scope). */
+  outOfScope: boolean
+}
+
+/** A fitted calibration, stored in the knowledge base. */
+export const CalibrationSchema = z.object({
+  version: z.literal(1),
+  featureNames: z.array(z.string()),
+  weights: z.array(z.number()),
+  bias: z.number(),
+  means: z.array(z.number()),
+  scales: z.array(z.number()),
+  /** Answer when the top candidate's confidence is at least this. */
+  answerThreshold: z.number(),
+  /** Below the answer threshold, clarify only when the top confidence is at least this. */
+  clarifyThreshold: z.number(),
+  /** Fused scores below this are treated as out of scope (nothing in the FAQ resembles the question). */
+  outOfScopeScore: z.number(),
+  targetPrecision: z.number(),
+  source: z.enum(['self', 'labelled', 'default']),
+  samples: z.object({ inScope: z.number(), outOfScope: z.number(), simulatedOutOfScope: z.number() }),
+  /** Precision and coverage on the calibration samples at the chosen answer threshold. */
+  fitted: z.object({ answerPrecision: z.number(), answerRate: z.number() }),
+})
+/** A fitted calibration. */
+export type Calibration = z.infer<typeof CalibrationSchema>
+
+/** The calibration used before any fitting: a conservative hand-set mapping. */
+export function defaultCalibration(targetPrecision = 0.95): Calibration {
+  return {
+    version: 1,
+    featureNames: [...FEATURE_NAMES],
+    weights: [3, 2, 0, 0, 0, 0.5, 0.5, 0],
+    bias: -1,
+    means: FEATURE_NAMES.map(() => 0),
+    scales: FEATURE_NAMES.map(() => 0.25),
+    answerThreshold: 0.9,
+    clarifyThreshold: 0.3,
+    outOfScopeScore: 0.2,
+    targetPrecision,
+    source: 'default',
+    samples: { inScope: 0, outOfScope: 0, simulatedOutOfScope: 0 },
+    fitted: { answerPrecision: 0, answerRate: 0 },
+  }
+}
+
+/** Probability that a candidate with these features is the right entry. */
+export function confidenceOf(calibration: Calibration, features: number[]): number {
+  let z = calibration.bias
+  for (let i = 0; i < features.length; i++) {
+    z += calibration.weights[i] * ((features[i] - calibration.means[i]) / calibration.scales[i])
+  }
+  return 1 / (1 + Math.exp(-z))
+}
+
+/** Options of {@link fitCalibration}. */
+export interface FitOptions {
+  /** Wanted share of correct answers among answers (default 0.95). */
+  targetPrecision?: number
+  source: 'self' | 'labelled'
+  simulatedOutOfScope?: number
+}
+
+/**
+ * Fit the logistic regression (standardised features, L2-regularised gradient descent) and
+ * choose the answer threshold: the lowest confidence at which the answers above it are still at
+ * least `targetPrecision` correct, counting one extra imagined mistake so that small
+ * calibration sets err on the side of escalating.
+ */
+export function fitCalibration(samples: CalibrationSample[], options: FitOptions): Calibration {
+  const targetPrecision = options.targetPrecision ?? 0.95
+  const dimension = FEATURE_NAMES.length
+  if (samples.length < 10 || !samples.some((s) => s.correct) || !samples.some((s) => !s.correct)) {
+    return { ...defaultCalibration(targetPrecision), source: options.source }
+  }
+  const means = new Array<number>(dimension).fill(0)
+  const scales = new Array<number>(dimension).fill(0)
+  for (const s of samples) s.features.forEach((v, i) => (means[i] += v / samples.length))
+  for (const s of samples) s.features.forEach((v, i) => (scales[i] += (v - means[i]) ** 2 / samples.length))
+  for (let i = 0; i < dimension; i++) scales[i] = Math.sqrt(scales[i]) || 1
+
+  const x = samples.map((s) => s.features.map((v, i) => (v - means[i]) / scales[i]))
+  const y = samples.map((s) => (s.correct ? 1 : 0))
+  const weights = new Array<number>(dimension).fill(0)
+  let bias = 0
+  const lambda = 1e-3
+  const rate = 0.5
+  for (let iteration = 0; iteration < 400; iteration++) {
+    const gradient = new Array<number>(dimension).fill(0)
+    let gradientBias = 0
+    for (let n = 0; n < x.length; n++) {
+      let z = bias
+      for (let i = 0; i < dimension; i++) z += weights[i] * x[n][i]
+      const error = 1 / (1 + Math.exp(-z)) - y[n]
+      for (let i = 0; i < dimension; i++) gradient[i] += error * x[n][i]
+      gradientBias += error
+    }
+    for (let i = 0; i < dimension; i++) weights[i] -= rate * (gradient[i] / x.length + lambda * weights[i])
+    bias -= (rate * gradientBias) / x.length
+  }
+
+  const calibration: Calibration = {
+    ...defaultCalibration(targetPrecision),
+    weights,
+    bias,
+    means,
+    scales,
+    source: options.source,
+    samples: {
+      inScope: samples.filter((s) => !s.outOfScope).length,
+      outOfScope: samples.filter((s) => s.outOfScope).length - (options.simulatedOutOfScope ?? 0),
+      simulatedOutOfScope: options.simulatedOutOfScope ?? 0,
+    },
+  }
+  const scored = samples.map((s) => ({ confidence: confidenceOf(calibration, s.features), sample: s }))
+  scored.sort((a, b) => b.confidence - a.confidence)
+
+  let correct = 0
+  let answerThreshold = 1.01
+  let answered = 0
+  for (let n = 0; n < scored.length; n++) {
+    if (scored[n].sample.correct) correct++
+    // Only cut between distinct confidences, so equal scores share one fate.
+    if (n + 1 < scored.length && scored[n + 1].confidence === scored[n].confidence) continue
+    if (correct / (n + 2) >= targetPrecision) {
+      answerThreshold = scored[n].confidence
+      answered = n + 1
+    }
+  }
+  const correctAnswered = scored.slice(0, answered).filter((s) => s.sample.correct).length
+
+  // Clarify when at least half of such top candidates were right: asking is worth it.
+  let clarifyThreshold = answerThreshold
+  for (let n = answered, right = correctAnswered; n < scored.length; n++) {
+    if (scored[n].sample.correct) right++
+    if (right / (n + 1) >= 0.5) clarifyThreshold = scored[n].confidence
+  }
+  clarifyThreshold = Math.min(clarifyThreshold, answerThreshold)
+  clarifyThreshold = Math.max(clarifyThreshold, 0.2)
+
+  // Out of scope: below the 2nd percentile of fused scores of correct in-scope top candidates.
+  const correctScores = samples.filter((s) => s.correct).map((s) => s.features[0]).sort((a, b) => a - b)
+  const outOfScopeScore = correctScores[Math.floor(correctScores.length * 0.02)] ?? 0
+
+  return {
+    ...calibration,
+    answerThreshold,
+    clarifyThreshold: Math.min(clarifyThreshold, answerThreshold),
+    outOfScopeScore,
+    fitted: {
+      answerPrecision: answered ? correctAnswered / answered : 0,
+      answerRate: answered / scored.length,
+    },
+  }
+}

@@ -1,0 +1,128 @@
+/**
+ * The built-in embedder: no weights, no download, deterministic. Each phrasing becomes a bag of
+ * weighted features (words, word pairs, Latin character 3/4-grams, CJK character 1/2/3-grams),
+ * each feature weighted by sublinear term frequency times an inverse document frequency learnt
+ * from the knowledge base's own phrasings (`fit`), hashed with a random sign into a dense vector
+ * (the "hashing trick") and L2-normalised. Scripts never share features, so it is multilingual by
+ * construction; it does not know that 配送 and delivery mean the same thing — that is what the
+ * transformers.js embedder is for.
+ */
+import { normalizeText } from '../text/normalize.js'
+import { detectLanguage } from '../text/language.js'
+import { analyze } from '../text/analyze.js'
+import type { BaseLanguage } from '../schema.js'
+import type { EmbedKind, Embedder } from './embedder.js'
+import { fnv1a } from './hash.js'
+
+/** Relative weight of each feature family; tuned on the dev sets (see bench/accuracy.ts). */
+const FAMILY_WEIGHT = { word: 1.0, pair: 0.6, latinGram: 0.3, cjk1: 0.3, cjk2: 1.0, cjk3: 0.6 } as const
+
+/** A feature as hashed: its 32-bit hash and its family weight. */
+export interface HashedFeature {
+  hash: number
+  weight: number
+}
+
+/** Extract the weighted, hashed features of a text (language detected when not given). */
+export function hashedFeatures(text: string, lang?: BaseLanguage): HashedFeature[] {
+  const normalized = normalizeText(text)
+  const analyzed = analyze(normalized, lang ?? detectLanguage(normalized))
+  const features: HashedFeature[] = []
+  const { words } = analyzed
+  for (let i = 0; i < words.length; i++) {
+    features.push({ hash: fnv1a('w:' + words[i]), weight: FAMILY_WEIGHT.word })
+    if (i + 1 < words.length) features.push({ hash: fnv1a('b:' + words[i] + ' ' + words[i + 1]), weight: FAMILY_WEIGHT.pair })
+  }
+  for (const gram of analyzed.latinGrams) features.push({ hash: fnv1a('g:' + gram), weight: FAMILY_WEIGHT.latinGram })
+  for (const gram of analyzed.cjkGrams) {
+    const weight = gram.startsWith('c1:') ? FAMILY_WEIGHT.cjk1 : gram.startsWith('c2:') ? FAMILY_WEIGHT.cjk2 : FAMILY_WEIGHT.cjk3
+    features.push({ hash: fnv1a(gram), weight })
+  }
+  return features
+}
+
+/** Options of the built-in embedder. */
+export interface BuiltinEmbedderOptions {
+  /** Vector length; more dimensions mean fewer hash collisions and more memory. Default 256. */
+  dimension?: number
+}
+
+/** State learnt by `fit`: document frequencies of feature hashes. */
+interface BuiltinState {
+  documents: number
+  hashes: number[]
+  frequencies: number[]
+}
+
+/** The default, weight-free embedder. See the module comment for how it works. */
+export class BuiltinEmbedder implements Embedder {
+  readonly id: string
+  readonly dimension: number
+  private documents = 0
+  private documentFrequency = new Map<number, number>()
+
+  constructor(options: BuiltinEmbedderOptions = {}) {
+    this.dimension = options.dimension ?? 256
+    this.id = `builtin-hash-v1:${this.dimension}`
+  }
+
+  /** Count in how many phrasings each feature occurs, for the IDF weights. */
+  fit(passages: string[]): void {
+    this.documents = passages.length
+    this.documentFrequency = new Map()
+    for (const passage of passages) {
+      const seen = new Set<number>()
+      for (const feature of hashedFeatures(passage)) seen.add(feature.hash)
+      for (const hash of seen) this.documentFrequency.set(hash, (this.documentFrequency.get(hash) ?? 0) + 1)
+    }
+  }
+
+  state(): BuiltinState {
+    const hashes = [...this.documentFrequency.keys()]
+    return { documents: this.documents, hashes, frequencies: hashes.map((h) => this.documentFrequency.get(h) ?? 0) }
+  }
+
+  restore(state: unknown): void {
+    const s = state as BuiltinState
+    this.documents = s.documents
+    this.documentFrequency = new Map(s.hashes.map((h, i) => [h, s.frequencies[i] ?? 0]))
+  }
+
+  /** Inverse document frequency of a feature; unseen features weigh most, which makes novel queries look novel. */
+  idf(hash: number): number {
+    const df = this.documentFrequency.get(hash) ?? 0
+    return Math.log((this.documents + 1) / (df + 1)) + 1
+  }
+
+  async embed(texts: string[], _kind: EmbedKind): Promise<Float32Array[]> {
+    return texts.map((text) => this.embedOne(text))
+  }
+
+  /** Synchronous embedding of one text (the built-in embedder never needs to wait). */
+  embedOne(text: string, lang?: BaseLanguage): Float32Array {
+    const counts = new Map<number, number>()
+    const weights = new Map<number, number>()
+    for (const { hash, weight } of hashedFeatures(text, lang)) {
+      counts.set(hash, (counts.get(hash) ?? 0) + 1)
+      weights.set(hash, weight)
+    }
+    const vector = new Float32Array(this.dimension)
+    for (const [hash, count] of counts) {
+      const value = (weights.get(hash) ?? 1) * (1 + Math.log(count)) * this.idf(hash)
+      const mixed = Math.imul(hash ^ (hash >>> 16), 0x45d9f3b) >>> 0
+      vector[hash % this.dimension] += mixed & 1 ? value : -value
+    }
+    return l2normalize(vector)
+  }
+}
+
+/** Scale a vector to unit length in place (all-zero vectors stay zero). */
+export function l2normalize(vector: Float32Array): Float32Array {
+  let sum = 0
+  for (let i = 0; i < vector.length; i++) sum += vector[i] * vector[i]
+  if (sum > 0) {
+    const scale = 1 / Math.sqrt(sum)
+    for (let i = 0; i < vector.length; i++) vector[i] *= scale
+  }
+  return vector
+}

@@ -1,0 +1,138 @@
+/**
+ * `kotae eval`: score the engine on a benchmark set folder (FORMAT.md). Builds from the set's
+ * `faq.jsonl`, calibrates on `calib.jsonl` when present, or on a seeded fraction of the queries
+ * (`calibFraction`, those queries are then not scored), or else by self-calibration, asks every
+ * scored query and computes the metrics, build time and ask latency.
+ */
+import { existsSync } from 'node:fs'
+import { join } from 'node:path'
+import { KotaeError } from '../errors.js'
+import type { LabelledQuery } from '../schema.js'
+import { loadFaq, readLabelledQueries } from '../ingest/index.js'
+import { buildKnowledgeBase, type KnowledgeBase, type ProgressListener } from '../engine.js'
+import type { Embedder } from '../embed/embedder.js'
+import { mulberry32 } from '../random.js'
+import { computeMetrics, type Metrics, type ScoredQuery } from './metrics.js'
+
+/** Options of {@link evaluateSet}. */
+export interface EvaluateOptions {
+  embedder?: Embedder
+  /** Calibrate on this seeded fraction of queries.jsonl (0 < f < 1) instead of calib.jsonl / self-calibration. */
+  calibFraction?: number
+  /** Seed of the calibration split (default 1). */
+  seed?: number
+  /** Ignore calib.jsonl and self-calibrate (what users get before labelling anything). */
+  selfCalibrateOnly?: boolean
+  targetPrecision?: number
+  onProgress?: ProgressListener
+}
+
+/** How the evaluated engine was calibrated. */
+export type CalibrationUsed = 'calib.jsonl' | 'calib-fraction' | 'self'
+
+/** The outcome of one evaluation. */
+export interface EvaluationReport {
+  set: string
+  calibration: CalibrationUsed
+  calibrationQueries: number
+  metrics: Metrics
+  entries: number
+  phrasings: number
+  buildMs: number
+  calibrateMs: number
+  askP50Ms: number
+  askP99Ms: number
+  answerThreshold: number
+  /** Per-language top1 / counts, for multilingual sets. */
+  byLanguage: Record<string, Metrics>
+}
+
+/** A percentile of a list of numbers (nearest rank). */
+export function percentile(values: number[], p: number): number {
+  if (values.length === 0) return 0
+  const sorted = [...values].sort((a, b) => a - b)
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]
+}
+
+/** Split queries into a seeded calibration part and a scored part. */
+export function splitQueries(queries: LabelledQuery[], fraction: number, seed = 1): { calib: LabelledQuery[]; test: LabelledQuery[] } {
+  const random = mulberry32(seed)
+  const calib: LabelledQuery[] = []
+  const test: LabelledQuery[] = []
+  for (const q of queries) (random() < fraction ? calib : test).push(q)
+  return { calib, test }
+}
+
+/** Ask every query and score it. */
+export async function scoreQueries(kb: KnowledgeBase, queries: LabelledQuery[]): Promise<{ scored: ScoredQuery[]; latencies: number[] }> {
+  const scored: ScoredQuery[] = []
+  const latencies: number[] = []
+  for (const q of queries) {
+    const result = await kb.ask(q.query)
+    latencies.push(result.latencyMs)
+    scored.push({
+      expected: q.expected,
+      ranked: result.candidates.map((c) => c.id),
+      decision: result.decision,
+      answerId: result.answer?.id,
+      optionIds: result.options?.map((o) => o.id),
+    })
+  }
+  return { scored, latencies }
+}
+
+/** Evaluate the engine on a benchmark set folder. */
+export async function evaluateSet(dir: string, options: EvaluateOptions = {}): Promise<EvaluationReport> {
+  const faqPath = join(dir, 'faq.jsonl')
+  const queriesPath = join(dir, 'queries.jsonl')
+  if (!existsSync(faqPath) || !existsSync(queriesPath)) throw new KotaeError('INVALID_INPUT', `${dir} is not a benchmark set: it needs faq.jsonl and queries.jsonl (see FORMAT.md)`)
+  if (options.calibFraction !== undefined && !(options.calibFraction > 0 && options.calibFraction < 1)) {
+    throw new KotaeError('INVALID_INPUT', `calib fraction must be between 0 and 1 (exclusive), got ${options.calibFraction}`)
+  }
+  const entries = await loadFaq(faqPath)
+  let queries = await readLabelledQueries(queriesPath)
+  let calib: LabelledQuery[] = []
+  let calibration: CalibrationUsed = 'self'
+  if (options.calibFraction !== undefined) {
+    const split = splitQueries(queries, options.calibFraction, options.seed)
+    calib = split.calib
+    queries = split.test
+    calibration = 'calib-fraction'
+  } else if (!options.selfCalibrateOnly && existsSync(join(dir, 'calib.jsonl'))) {
+    calib = await readLabelledQueries(join(dir, 'calib.jsonl'))
+    calibration = 'calib.jsonl'
+  }
+
+  const buildStart = performance.now()
+  const kb = await buildKnowledgeBase(entries, {
+    embedder: options.embedder,
+    selfCalibrate: calibration === 'self',
+    targetPrecision: options.targetPrecision,
+    onProgress: options.onProgress,
+  })
+  const buildMs = performance.now() - buildStart
+  const calibrateStart = performance.now()
+  if (calibration !== 'self') await kb.calibrate(calib, { targetPrecision: options.targetPrecision })
+  const calibrateMs = performance.now() - calibrateStart
+
+  const { scored, latencies } = await scoreQueries(kb, queries)
+  const byLanguage: Record<string, Metrics> = {}
+  const languages = new Set(queries.map((q) => q.lang?.slice(0, 2)).filter((l): l is string => Boolean(l)))
+  if (languages.size > 1) {
+    for (const lang of languages) byLanguage[lang] = computeMetrics(scored.filter((_, i) => queries[i].lang?.slice(0, 2) === lang))
+  }
+  return {
+    set: dir,
+    calibration,
+    calibrationQueries: calib.length,
+    metrics: computeMetrics(scored),
+    entries: kb.entries.length,
+    phrasings: kb.phrasings.texts.length,
+    buildMs,
+    calibrateMs,
+    askP50Ms: percentile(latencies, 50),
+    askP99Ms: percentile(latencies, 99),
+    answerThreshold: kb.thresholds.answerThreshold,
+    byLanguage,
+  }
+}

@@ -1,0 +1,131 @@
+/**
+ * BM25 over the phrasings, with the CJK-aware analyser's terms. Scores are normalised by the
+ * best score the query could get (every query term matched at saturation), so a lexical score
+ * of 0.8 means "most of what the query says is in this phrasing" whatever the query's length:
+ * a score that thresholds and calibration can use, unlike raw BM25.
+ */
+
+/** BM25 parameters (the usual defaults; short FAQ phrasings like a mild length norm). */
+const K1 = 1.2
+const B = 0.5
+
+/** Serialised form of the lexical index (written to the knowledge-base folder). */
+export interface LexicalIndexData {
+  documents: number
+  averageLength: number
+  lengths: number[]
+  terms: Array<[term: string, phrasings: number[], frequencies: number[]]>
+}
+
+/** A phrasing's normalised BM25 score. */
+export interface LexicalHit {
+  phrasing: number
+  score: number
+}
+
+interface Postings {
+  phrasings: Int32Array
+  frequencies: Uint16Array
+  idf: number
+}
+
+/** The BM25 index of a knowledge base. */
+export class LexicalIndex {
+  private readonly postings = new Map<string, Postings>()
+  private readonly lengths: Float32Array
+  private readonly averageLength: number
+  private readonly unseenIdf: number
+  private readonly scores: Float32Array
+  private readonly touched: Int32Array
+
+  private constructor(readonly data: LexicalIndexData) {
+    this.lengths = Float32Array.from(data.lengths)
+    this.averageLength = data.averageLength || 1
+    const n = data.documents
+    for (const [term, phrasings, frequencies] of data.terms) {
+      const df = phrasings.length
+      this.postings.set(term, {
+        phrasings: Int32Array.from(phrasings),
+        frequencies: Uint16Array.from(frequencies),
+        idf: Math.log(1 + (n - df + 0.5) / (df + 0.5)),
+      })
+    }
+    this.unseenIdf = Math.log(1 + (n + 0.5) / 0.5)
+    this.scores = new Float32Array(n)
+    this.touched = new Int32Array(n)
+  }
+
+  /** Build from each phrasing's terms (position = phrasing index). */
+  static build(termsPerPhrasing: string[][]): LexicalIndex {
+    const index = new Map<string, { phrasings: number[]; frequencies: number[] }>()
+    const lengths: number[] = []
+    termsPerPhrasing.forEach((terms, phrasing) => {
+      lengths.push(terms.length)
+      const counts = new Map<string, number>()
+      for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1)
+      for (const [term, count] of counts) {
+        let posting = index.get(term)
+        if (!posting) index.set(term, (posting = { phrasings: [], frequencies: [] }))
+        posting.phrasings.push(phrasing)
+        posting.frequencies.push(Math.min(count, 65535))
+      }
+    })
+    const total = lengths.reduce((a, b) => a + b, 0)
+    return new LexicalIndex({
+      documents: lengths.length,
+      averageLength: lengths.length ? total / lengths.length : 1,
+      lengths,
+      terms: [...index].map(([term, p]) => [term, p.phrasings, p.frequencies]),
+    })
+  }
+
+  /** Restore from {@link LexicalIndexData}. */
+  static fromData(data: LexicalIndexData): LexicalIndex {
+    return new LexicalIndex(data)
+  }
+
+  /** Inverse document frequency of a term (unseen terms get the maximum). */
+  idf(term: string): number {
+    return this.postings.get(term)?.idf ?? this.unseenIdf
+  }
+
+  /**
+   * The `k` best phrasings for the query terms, with scores in 0..1 (see module comment).
+   * `filter` excludes phrasings (language/category filters, held-out phrasings).
+   */
+  search(queryTerms: string[], k: number, filter?: (phrasing: number) => boolean): LexicalHit[] {
+    const unique = [...new Set(queryTerms)]
+    let best = 0
+    let touchedCount = 0
+    const { scores, touched, lengths } = this
+    for (const term of unique) {
+      const posting = this.postings.get(term)
+      const idf = posting?.idf ?? this.unseenIdf
+      best += idf * (K1 + 1)
+      if (!posting) continue
+      const { phrasings, frequencies } = posting
+      for (let i = 0; i < phrasings.length; i++) {
+        const p = phrasings[i]
+        const tf = frequencies[i]
+        const norm = K1 * (1 - B + (B * lengths[p]) / this.averageLength)
+        if (scores[p] === 0) touched[touchedCount++] = p
+        scores[p] += (idf * tf * (K1 + 1)) / (tf + norm)
+      }
+    }
+    // Keep the k best in a small sorted array: cheaper than sorting every touched phrasing.
+    const hits: LexicalHit[] = []
+    for (let i = 0; i < touchedCount; i++) {
+      const p = touched[i]
+      const score = scores[p]
+      scores[p] = 0
+      if (hits.length === k && score <= hits[k - 1].score) continue
+      if (filter && !filter(p)) continue
+      let at = hits.length
+      while (at > 0 && hits[at - 1].score < score) at--
+      hits.splice(at, 0, { phrasing: p, score })
+      if (hits.length > k) hits.pop()
+    }
+    if (best > 0) for (const hit of hits) hit.score /= best
+    return hits
+  }
+}

@@ -1,0 +1,148 @@
+/**
+ * Retrieval: the vector index and the lexical index each return their best phrasings; the
+ * evidence is aggregated per entry (best phrasing wins) and joined with the similarity of the
+ * query to the entry's centroid (the mean of all its phrasing vectors, which votes with every
+ * phrasing instead of one). The fused score is a weighted sum of these bounded similarities, so
+ * it keeps its meaning across queries (rank fusion would throw that away) and calibration can
+ * turn it into a probability.
+ */
+import type { LexicalIndex } from './lexical-index.js'
+import type { VectorIndex } from './vector-index.js'
+
+/** Weights of the fused score; tuned on the dev sets with bench/accuracy.ts. */
+export const FUSION_WEIGHTS = { vector: 0.35, lexical: 0.35, centroid: 0.3 } as const
+
+/** How many phrasings each index returns before aggregation. */
+const PHRASINGS_PER_INDEX = 48
+
+/** The evidence for one entry, the unit that ranking and decisions work on. */
+export interface EntryEvidence {
+  entry: number
+  /** Fused score used for ranking. */
+  score: number
+  /** Best cosine similarity among the entry's phrasings found by the vector index (0 if none). */
+  vectorScore: number
+  /** Best normalised BM25 among the entry's phrasings (0 if none). */
+  lexicalScore: number
+  /** Cosine similarity of the query to the entry's centroid. */
+  centroidScore: number
+  /** Phrasing that matched best (vector or lexical). */
+  matchedPhrasing: number
+}
+
+/** Restrictions on one retrieval. */
+export interface RetrieveOptions {
+  /** Only entries for which this returns true are considered (lang/category/metadata filters). */
+  allowEntry?: (entry: number) => boolean
+  /** Leave one phrasing out (self-calibration asks each held-out variant). */
+  excludePhrasing?: number
+  /** Leave one entry out (self-calibration simulates out-of-scope questions). */
+  excludeEntry?: number
+}
+
+/** Everything retrieval needs about the phrasings and entries of a knowledge base. */
+export interface RetrievalTables {
+  /** Entry index of each phrasing. */
+  entryOfPhrasing: Int32Array
+  /** Sum of each entry's phrasing vectors, entry-major (entries × dimension). */
+  centroidSums: Float32Array
+  /** Squared norm of each centroid sum. */
+  centroidNorms: Float32Array
+  dimension: number
+}
+
+/** Ranks entries for a query from the two indexes and the centroids. */
+export class Retriever {
+  constructor(
+    readonly vectors: VectorIndex,
+    readonly lexical: LexicalIndex,
+    readonly tables: RetrievalTables,
+  ) {}
+
+  /** Entries ranked by fused score, best first, for a query vector and its lexical terms. */
+  retrieve(queryVector: Float32Array, queryTerms: string[], options: RetrieveOptions = {}): EntryEvidence[] {
+    const { entryOfPhrasing } = this.tables
+    const { allowEntry, excludePhrasing, excludeEntry } = options
+    const restricted = allowEntry !== undefined || excludePhrasing !== undefined || excludeEntry !== undefined
+    const filter = restricted
+      ? (phrasing: number) => {
+          if (phrasing === excludePhrasing) return false
+          const entry = entryOfPhrasing[phrasing]
+          if (entry === excludeEntry) return false
+          return allowEntry ? allowEntry(entry) : true
+        }
+      : undefined
+
+    const byEntry = new Map<number, EntryEvidence>()
+    const evidenceFor = (entry: number, phrasing: number): EntryEvidence => {
+      let evidence = byEntry.get(entry)
+      if (!evidence) {
+        evidence = { entry, score: 0, vectorScore: 0, lexicalScore: 0, centroidScore: 0, matchedPhrasing: phrasing }
+        byEntry.set(entry, evidence)
+      }
+      return evidence
+    }
+    for (const hit of this.vectors.search(queryVector, PHRASINGS_PER_INDEX, filter)) {
+      const evidence = evidenceFor(entryOfPhrasing[hit.phrasing], hit.phrasing)
+      if (hit.similarity > evidence.vectorScore) {
+        evidence.vectorScore = hit.similarity
+        evidence.matchedPhrasing = hit.phrasing
+      }
+    }
+    for (const hit of this.lexical.search(queryTerms, PHRASINGS_PER_INDEX, filter)) {
+      const evidence = evidenceFor(entryOfPhrasing[hit.phrasing], hit.phrasing)
+      if (hit.score > evidence.lexicalScore) {
+        evidence.lexicalScore = hit.score
+        if (evidence.vectorScore === 0) evidence.matchedPhrasing = hit.phrasing
+      }
+    }
+    const excluded = excludePhrasing !== undefined ? this.vectors.vector(excludePhrasing) : undefined
+    const excludedEntry = excludePhrasing !== undefined ? entryOfPhrasing[excludePhrasing] : -1
+    for (const evidence of byEntry.values()) {
+      evidence.centroidScore = this.centroidSimilarity(queryVector, evidence.entry, evidence.entry === excludedEntry ? excluded : undefined)
+      evidence.score =
+        FUSION_WEIGHTS.vector * evidence.vectorScore +
+        FUSION_WEIGHTS.lexical * evidence.lexicalScore +
+        FUSION_WEIGHTS.centroid * evidence.centroidScore
+    }
+    return [...byEntry.values()].sort((a, b) => b.score - a.score)
+  }
+
+  /** Cosine of the query to an entry's centroid, optionally with one phrasing vector taken out. */
+  private centroidSimilarity(query: Float32Array, entry: number, without?: Float32Array): number {
+    const { centroidSums, centroidNorms, dimension } = this.tables
+    const offset = entry * dimension
+    let dot = 0
+    for (let i = 0; i < dimension; i++) dot += query[i] * centroidSums[offset + i]
+    let normSquared = centroidNorms[entry]
+    if (without) {
+      let sumDotWithout = 0
+      let withoutDotQuery = 0
+      let withoutNorm = 0
+      for (let i = 0; i < dimension; i++) {
+        sumDotWithout += centroidSums[offset + i] * without[i]
+        withoutDotQuery += query[i] * without[i]
+        withoutNorm += without[i] * without[i]
+      }
+      dot -= withoutDotQuery
+      normSquared = normSquared - 2 * sumDotWithout + withoutNorm
+    }
+    return normSquared > 1e-12 ? dot / Math.sqrt(normSquared) : 0
+  }
+}
+
+/** Sum the phrasing vectors of each entry (see {@link RetrievalTables}). */
+export function centroidTables(vectors: Float32Array[], entryOfPhrasing: Int32Array, entries: number, dimension: number): RetrievalTables {
+  const centroidSums = new Float32Array(entries * dimension)
+  vectors.forEach((vector, phrasing) => {
+    const offset = entryOfPhrasing[phrasing] * dimension
+    for (let i = 0; i < dimension; i++) centroidSums[offset + i] += vector[i]
+  })
+  const centroidNorms = new Float32Array(entries)
+  for (let e = 0; e < entries; e++) {
+    let sum = 0
+    for (let i = 0; i < dimension; i++) sum += centroidSums[e * dimension + i] ** 2
+    centroidNorms[e] = sum
+  }
+  return { entryOfPhrasing, centroidSums, centroidNorms, dimension }
+}

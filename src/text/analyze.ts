@@ -1,0 +1,115 @@
+/**
+ * The CJK-aware analyser: turns a normalised text into the terms the lexical index counts and
+ * the features the built-in embedder hashes. Latin text is split into words (lightly stemmed)
+ * and word pairs; Japanese and Chinese get Intl.Segmenter words plus character uni/bigrams, so
+ * that no dictionary is needed and segmentation mistakes cost little; Korean gets its
+ * space-separated words plus syllable uni/bigrams, so that particles (배송이/배송은/배송을) do
+ * not break matching.
+ */
+import type { BaseLanguage } from '../schema.js'
+import { scriptRuns } from './script.js'
+
+const segmenters = new Map<string, Intl.Segmenter>()
+
+/** Word segmentation with a cached `Intl.Segmenter` per language. */
+export function segmentWords(text: string, lang: BaseLanguage): string[] {
+  let segmenter = segmenters.get(lang)
+  if (!segmenter) {
+    segmenter = new Intl.Segmenter(lang, { granularity: 'word' })
+    segmenters.set(lang, segmenter)
+  }
+  const words: string[] = []
+  for (const segment of segmenter.segment(text)) if (segment.isWordLike) words.push(segment.segment)
+  return words
+}
+
+/** Light English stemmer: folds the commonest inflections so "cards"/"card", "ordered"/"order" meet. */
+export function stemEnglish(word: string): string {
+  if (word.length <= 3) return word
+  if (word.endsWith('ies') && word.length > 4) return word.slice(0, -3) + 'y'
+  if (word.endsWith('ing') && word.length > 5) return dropFinalE(word.slice(0, -3))
+  if (word.endsWith('ed') && word.length > 4) return dropFinalE(word.slice(0, -2))
+  if (word.endsWith('es') && word.length > 4 && /(s|x|z|ch|sh)es$/.test(word)) return word.slice(0, -2)
+  if (word.endsWith('s') && !word.endsWith('ss') && !word.endsWith('us')) return dropFinalE(word.slice(0, -1))
+  return dropFinalE(word)
+}
+
+function dropFinalE(word: string): string {
+  return word.length > 4 && word.endsWith('e') ? word.slice(0, -1) : word
+}
+
+/** What one text looks like to the retrieval stages. */
+export interface AnalyzedText {
+  /** Words in order (stemmed for Latin; Segmenter words for ja/zh; eojeol for ko). */
+  words: string[]
+  /** Character n-grams of CJK runs (`c1:` unigrams, `c2:` bigrams, `c3:` trigrams). */
+  cjkGrams: string[]
+  /** Character 3- and 4-grams of Latin words, with word-boundary marks. */
+  latinGrams: string[]
+}
+
+/** Analyse a normalised text (see `normalizeText`) in the given language. */
+export function analyze(text: string, lang: BaseLanguage): AnalyzedText {
+  const words: string[] = []
+  const cjkGrams: string[] = []
+  const latinGrams: string[] = []
+  let cjkRun = ''
+  const flushCjk = () => {
+    if (!cjkRun) return
+    addCjk(cjkRun, lang, words, cjkGrams)
+    cjkRun = ''
+  }
+  for (const run of scriptRuns(text)) {
+    if (run.script === 'han' || run.script === 'kana' || run.script === 'hangul') {
+      cjkRun += run.text
+      continue
+    }
+    flushCjk()
+    if (run.script === 'latin' || run.script === 'digit') {
+      const word = run.script === 'latin' ? stemEnglish(run.text) : run.text
+      words.push(word)
+      if (run.script === 'latin') addLatinGrams(run.text, latinGrams)
+    } else if (run.script === 'space' || run.script === 'other') {
+      // Apostrophes inside words ("don't") are punctuation here; fine for matching.
+    }
+  }
+  flushCjk()
+  return { words, cjkGrams, latinGrams }
+}
+
+function addCjk(run: string, lang: BaseLanguage, words: string[], grams: string[]): void {
+  const chars = [...run]
+  const hangul = /[\uac00-\ud7af]/u.test(run)
+  if (hangul) {
+    words.push(run)
+  } else {
+    for (const word of segmentWords(run, lang === 'zh' ? 'zh' : 'ja')) words.push(word)
+  }
+  for (let i = 0; i < chars.length; i++) {
+    grams.push('c1:' + chars[i])
+    if (i + 1 < chars.length) grams.push('c2:' + chars[i] + chars[i + 1])
+    if (i + 2 < chars.length) grams.push('c3:' + chars[i] + chars[i + 1] + chars[i + 2])
+  }
+}
+
+function addLatinGrams(word: string, grams: string[]): void {
+  const padded = '<' + word + '>'
+  for (let n = 3; n <= 4; n++) {
+    for (let i = 0; i + n <= padded.length; i++) grams.push(padded.slice(i, i + n))
+  }
+}
+
+/**
+ * Terms for the lexical (BM25) index: words, adjacent word pairs, and CJK character
+ * uni/bigrams. Latin character n-grams are left to the embedder, where they cost nothing.
+ */
+export function lexicalTerms(analyzed: AnalyzedText): string[] {
+  const terms: string[] = []
+  const { words } = analyzed
+  for (let i = 0; i < words.length; i++) {
+    terms.push('w:' + words[i])
+    if (i + 1 < words.length) terms.push('b:' + words[i] + ' ' + words[i + 1])
+  }
+  for (const gram of analyzed.cjkGrams) if (!gram.startsWith('c3:')) terms.push(gram)
+  return terms
+}
