@@ -1,0 +1,167 @@
+/**
+ * The FAQ import stage: read CSV/TSV (any of the CJK encodings Excel writes), XLSX, JSON or
+ * JSONL into validated FaqEntry values, with a report of every row that could not be imported.
+ */
+import { readFile, stat } from 'node:fs/promises'
+import { extname } from 'node:path'
+import { KotaeError } from '../errors.js'
+import type { FaqEntry } from '../schema.js'
+import { tableToEntries } from './columns.js'
+import { decodeText } from './encoding.js'
+import { parseJsonEntries, parseJsonLines, type JsonItems } from './json.js'
+import { formatImportReport, formatIssue } from './report.js'
+import { chooseDelimiter, parseDelimited } from './tabular.js'
+import { FAQ_FORMATS, type FaqFormat, type ImportIssue, type ImportResult, type ReadFaqOptions } from './types.js'
+import { validateEntries } from './validate.js'
+import { readXlsx } from './xlsx.js'
+
+export type { FaqFormat, ImportIssue, ImportResult, ReadFaqOptions } from './types.js'
+export { FAQ_FORMATS } from './types.js'
+export { validateEntries } from './validate.js'
+export { formatImportReport, formatIssue } from './report.js'
+export { readLabelledQueries } from './queries.js'
+export { detectEncoding, type DetectedEncoding } from './encoding.js'
+export { HEADER_NAMES, COLUMN_FIELDS, type ColumnField } from './columns.js'
+
+const EXTENSIONS: Record<string, FaqFormat> = {
+  '.csv': 'csv',
+  '.tsv': 'tsv',
+  '.tab': 'tsv',
+  '.xlsx': 'xlsx',
+  '.xlsm': 'xlsx',
+  '.json': 'json',
+  '.jsonl': 'jsonl',
+  '.ndjson': 'jsonl',
+}
+
+/** The format for a path: the explicit one, else from the extension; throws FAQ_UNREADABLE when unknown. */
+function formatFor(path: string, explicit?: FaqFormat): FaqFormat {
+  if (explicit) {
+    if (!FAQ_FORMATS.includes(explicit)) {
+      throw new KotaeError('FAQ_UNREADABLE', `${path}: unknown format "${explicit}"; use one of ${FAQ_FORMATS.join(', ')}`, { source: path })
+    }
+    return explicit
+  }
+  const ext = extname(path).toLowerCase()
+  const format = EXTENSIONS[ext]
+  if (format) return format
+  const hint = ext === '.xls' ? ' (the old .xls format is not supported: save it as .xlsx or CSV)' : ''
+  throw new KotaeError(
+    'FAQ_UNREADABLE',
+    `${path}: cannot tell the format from the extension "${ext || '(none)'}"${hint}; use .csv, .tsv, .xlsx, .json or .jsonl, or pass --format`,
+    { source: path },
+  )
+}
+
+/**
+ * Read an FAQ file into validated entries. Never throws for bad rows: they are reported in
+ * `issues`. Throws KotaeError('FAQ_UNREADABLE') only when the file itself cannot be read or
+ * parsed (missing file, unknown format, wrong encoding, broken CSV, unreadable XLSX, unknown sheet).
+ */
+export async function readFaq(path: string, options: ReadFaqOptions = {}): Promise<ImportResult> {
+  const format = formatFor(path, options.format)
+  let data: Buffer
+  try {
+    const info = await stat(path)
+    if (info.isDirectory()) throw new Error('it is a directory')
+    data = await readFile(path)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    const why = code === 'ENOENT' ? 'no such file' : (err as Error).message
+    throw new KotaeError('FAQ_UNREADABLE', `${path}: cannot read the FAQ file (${why})`, { source: path }, { cause: err })
+  }
+  return parseFaq(data, { ...options, format, source: path })
+}
+
+/**
+ * Parse FAQ data already in memory (an upload, a test). Same behaviour as {@link readFaq};
+ * a string is taken as already-decoded text, a Buffer is decoded (or read as XLSX).
+ */
+export async function parseFaq(data: Buffer | string, options: ReadFaqOptions & { format: FaqFormat; source?: string }): Promise<ImportResult> {
+  const format = formatFor(options.source ?? '(input)', options.format)
+  const source = options.source ?? '(input)'
+  const result: ImportResult = { entries: [], issues: [], format, rowsRead: 0, source }
+  const empty = typeof data === 'string' ? data.trim() === '' : data.length === 0 || (format !== 'xlsx' && data.toString('latin1').replace(/^\xef\xbb\xbf/, '').trim() === '')
+  if (empty) {
+    result.issues.push({ row: 0, severity: 'error', message: 'the file is empty: expected a header row and at least one entry' })
+    return result
+  }
+
+  if (format === 'xlsx') {
+    if (typeof data === 'string') throw new KotaeError('INVALID_INPUT', `${source}: XLSX data must be a Buffer, not a string`, { source })
+    const table = await readXlsx(data, source, options.sheet)
+    return finishTable(result, table, options)
+  }
+
+  let text: string
+  if (typeof data === 'string') text = data.charCodeAt(0) === 0xfeff ? data.slice(1) : data
+  else {
+    const decoded = decodeText(data, source, options.encoding)
+    text = decoded.text
+    result.encoding = decoded.encoding
+  }
+
+  if (format === 'csv' || format === 'tsv') {
+    const table = parseDelimited(text, chooseDelimiter(text, format), source)
+    return finishTable(result, table, options)
+  }
+
+  const items: JsonItems = format === 'json' ? parseJsonEntries(text, source) : parseJsonLines(text)
+  if (options.lang !== undefined) {
+    for (const item of items.inputs) {
+      if (item && typeof item === 'object' && !Array.isArray(item)) {
+        const rec = item as Record<string, unknown>
+        if (rec.lang === undefined || rec.lang === null || rec.lang === '') rec.lang = options.lang
+      }
+    }
+  }
+  const validated = validateEntries(items.inputs, items.rowNumbers)
+  for (const issue of validated.issues) {
+    if (issue.field === 'lang' && issue.message === 'lang is missing') issue.message = 'lang is missing: add "lang" to the entry or pass --lang (for example --lang ja)'
+  }
+  result.entries = validated.entries
+  result.issues = [...items.issues, ...validated.issues].sort((a, b) => a.row - b.row)
+  result.rowsRead = items.inputs.length + items.issues.length
+  if (result.rowsRead === 0) result.issues.push({ row: 0, severity: 'error', message: 'the file has no entries' })
+  return result
+}
+
+/** Map, validate and report the rows of a CSV/TSV/XLSX table. */
+function finishTable(result: ImportResult, table: Parameters<typeof tableToEntries>[0], options: ReadFaqOptions): ImportResult {
+  if (table.header.length === 0) {
+    result.issues.push({ row: 0, severity: 'error', message: 'the file is empty: expected a header row and at least one entry' })
+    return result
+  }
+  const mapped = tableToEntries(table, options)
+  const validated = validateEntries(mapped.inputs, mapped.rowNumbers)
+  result.entries = validated.entries
+  result.rowsRead = mapped.rowsRead
+  result.issues = [...mapped.issues, ...validated.issues].sort((a, b) => a.row - b.row)
+  if (mapped.rowsRead === 0) {
+    result.issues.push({ row: table.headerRow, severity: 'error', message: 'no entries: the file has a header row but no data rows' })
+  }
+  return result
+}
+
+/**
+ * Read an FAQ file and insist that it is clean: returns the entries, or throws
+ * KotaeError('EMPTY_FAQ') when there are no rows at all, KotaeError('FAQ_INVALID') when any row
+ * has an error (message lists the first errors; `details.issues` has all of them).
+ */
+export async function loadFaq(path: string, options: ReadFaqOptions = {}): Promise<FaqEntry[]> {
+  const result = await readFaq(path, options)
+  const errors = result.issues.filter((i) => i.severity === 'error')
+  if (result.rowsRead === 0) {
+    throw new KotaeError('EMPTY_FAQ', `${path}: ${errors.map((e) => e.message).join('; ') || 'no entries'}`, { source: path, issues: result.issues })
+  }
+  if (errors.length > 0) {
+    const shown = errors.slice(0, 10).map((e) => `  ${formatIssue(e)}`)
+    const more = errors.length > 10 ? `\n  ... and ${errors.length - 10} more` : ''
+    throw new KotaeError(
+      'FAQ_INVALID',
+      `${path}: ${errors.length} error(s) in the FAQ, ${result.entries.length} of ${result.rowsRead} row(s) importable:\n${shown.join('\n')}${more}`,
+      { source: path, issues: result.issues, report: formatImportReport(result) },
+    )
+  }
+  return result.entries
+}

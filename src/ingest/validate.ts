@@ -1,0 +1,76 @@
+/**
+ * Validation of raw entries with the shared FaqEntrySchema. Used for every imported row and
+ * for entries that arrive from elsewhere (a CMS via the API), so both paths report problems
+ * the same way: row, field, reason. Duplicate ids are caught here.
+ */
+import { FaqEntrySchema, type FaqEntry } from '../schema.js'
+import type { ImportIssue } from './types.js'
+
+const KNOWN_KEYS = new Set(Object.keys(FaqEntrySchema.shape))
+
+/** `variants.2` → `variants[3]` style paths are confusing; show `variants #3` for array items. */
+function fieldName(path: PropertyKey[]): string {
+  if (path.length === 0) return ''
+  const [head, ...rest] = path
+  let name = String(head)
+  for (const p of rest) name += typeof p === 'number' ? ` #${p + 1}` : `.${String(p)}`
+  return name
+}
+
+/** Read the value at a zod issue path, to tell "missing" from "wrong". */
+function valueAt(input: unknown, path: PropertyKey[]): unknown {
+  let v: unknown = input
+  for (const p of path) {
+    if (v === null || typeof v !== 'object') return undefined
+    v = (v as Record<PropertyKey, unknown>)[p]
+  }
+  return v
+}
+
+/**
+ * Validate raw entries. `rowNumbers[i]` is the row shown in issues for `inputs[i]` (default
+ * i + 1). Keys the schema does not know are moved into `metadata` instead of being dropped.
+ * A second entry with an id already seen is rejected, naming both rows.
+ */
+export function validateEntries(inputs: unknown[], rowNumbers?: number[]): { entries: FaqEntry[]; issues: ImportIssue[] } {
+  const entries: FaqEntry[] = []
+  const issues: ImportIssue[] = []
+  const seen = new Map<string, number>()
+  inputs.forEach((input, i) => {
+    const row = rowNumbers?.[i] ?? i + 1
+    if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+      issues.push({ row, severity: 'error', message: `expected an entry object, got ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}` })
+      return
+    }
+    const candidate: Record<string, unknown> = {}
+    const extra: Record<string, unknown> = {}
+    for (const [k, v] of Object.entries(input)) (KNOWN_KEYS.has(k) ? candidate : extra)[k] = v
+    if (Object.keys(extra).length > 0) {
+      const own = candidate.metadata
+      candidate.metadata = own && typeof own === 'object' && !Array.isArray(own) ? { ...extra, ...own } : own === undefined ? extra : own
+    }
+    const parsed = FaqEntrySchema.safeParse(candidate)
+    if (!parsed.success) {
+      for (const issue of parsed.error.issues) {
+        const field = fieldName(issue.path)
+        const missing = issue.path.length > 0 && valueAt(candidate, issue.path) === undefined
+        issues.push({
+          row,
+          field: field || undefined,
+          severity: 'error',
+          message: missing ? `${field} is missing` : issue.message,
+        })
+      }
+      return
+    }
+    const entry = parsed.data
+    const first = seen.get(entry.id)
+    if (first !== undefined) {
+      issues.push({ row, field: 'id', severity: 'error', message: `duplicate id "${entry.id}": row ${first} already uses it (rows ${first} and ${row})` })
+      return
+    }
+    seen.set(entry.id, row)
+    entries.push(entry)
+  })
+  return { entries, issues }
+}
