@@ -1,0 +1,29 @@
+/**
+ * kotae (答え): answer customers from a multilingual FAQ with calibrated confidence.
+ * The public API, nothing else. See README.md for the tour.
+ */
+export { buildKnowledgeBase, KnowledgeBase, type AskLogger, type BuildOptions, type CalibrateOptions, type ProgressListener } from './engine.js'
+export { loadKnowledgeBase, readManifest, KB_FORMAT_VERSION, type LoadOptions, type Manifest } from './kb/store.js'
+export { readFaq, parseFaq, loadFaq, validateEntries, formatImportReport, readLabelledQueries, type ImportIssue, type ImportResult, type ReadFaqOptions } from './ingest/index.js'
+export { createEmbedder, BuiltinEmbedder, EmbedderSpecSchema, type Embedder, type EmbedKind, type EmbedderSpec, type BuiltinEmbedderOptions, type TransformersEmbedderOptions } from './embed/index.js'
+export { normalizeText, detectLanguage } from './text/index.js'
+export { countTokens, type ContextBlock, type ContextOptions } from './context/pack.js'
+export { evaluateSet, type EvaluateOptions, type EvaluationReport } from './eval/run.js'
+export { computeMetrics, METRIC_NAMES, type Metrics, type MetricName, type ScoredQuery } from './eval/metrics.js'
+export type { Calibration, DecisionThresholds } from './decide/index.js'
+export { KotaeError, ERROR_CODES, type KotaeErrorCode } from './errors.js'
+export {
+  FaqEntrySchema,
+  LabelledQuerySchema,
+  AskOptionsSchema,
+  type FaqEntry,
+  type FaqEntryInput,
+  type LabelledQuery,
+  type AskOptions,
+  type AskResult,
+  type Candidate,
+  type Handoff,
+  type DecisionKind,
+  type ReasonCode,
+  type BaseLanguage,
+} from './schema.js'
