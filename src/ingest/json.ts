@@ -12,11 +12,26 @@ export interface JsonItems {
   issues: ImportIssue[]
 }
 
-/** Line and column of a JSON.parse error position, when the message has one. */
+/**
+ * Offset of a JSON.parse error in `text`. V8 says "at position N" for some errors and, for
+ * "Unexpected token", quotes about 10 characters either side of the token instead.
+ */
+function errorOffset(text: string, message: string): number | undefined {
+  const at = /position (\d+)/.exec(message)
+  if (at) return Number(at[1])
+  if (/Unexpected end of JSON input/.test(message)) return text.length
+  const token = /Unexpected token '(.)', (\.\.\.)?"([\s\S]*?)"(\.\.\.)? is not valid JSON/.exec(message)
+  if (!token) return undefined
+  const [, ch, clipped, context] = token
+  const start = text.indexOf(context!)
+  if (start < 0) return undefined
+  return clipped ? start + 10 : text.indexOf(ch!, start)
+}
+
+/** " at line L, column C" for a JSON.parse error, or "" when the position is unknown. */
 function position(text: string, err: Error): string {
-  const m = /position (\d+)/.exec(err.message)
-  if (!m) return ''
-  const pos = Number(m[1])
+  const pos = errorOffset(text, err.message)
+  if (pos === undefined) return ''
   const before = text.slice(0, pos)
   const line = before.split('\n').length
   const column = pos - before.lastIndexOf('\n')
@@ -55,8 +70,9 @@ export function parseJsonLines(text: string): JsonItems {
       out.inputs.push(JSON.parse(line))
       out.rowNumbers.push(i + 1)
     } catch (err) {
-      const message = (err as Error).message.replace(/at position (\d+)/, (_, pos: string) => `at column ${Number(pos) + 1}`)
-      out.issues.push({ row: i + 1, severity: 'error', message: `not valid JSON: ${message}` })
+      const pos = errorOffset(line, (err as Error).message)
+      const where = pos === undefined ? '' : ` at column ${pos + 1 + (raw.length - raw.trimStart().length)}`
+      out.issues.push({ row: i + 1, severity: 'error', message: `not valid JSON${where}: ${(err as Error).message}` })
     }
   })
   return out

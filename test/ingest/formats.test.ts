@@ -1,0 +1,192 @@
+import { readFileSync } from 'node:fs'
+import iconv from 'iconv-lite'
+import { describe, expect, it } from 'vitest'
+import { detectEncoding, parseFaq, readFaq } from '../../src/ingest/index.js'
+
+const fx = (name: string) => new URL(`../../fixtures/import/${name}`, import.meta.url).pathname
+
+describe('CSV / TSV in every supported encoding', () => {
+  it('reads UTF-8 with BOM and Japanese headers; variants one per line; unknown column → metadata', async () => {
+    const r = await readFaq(fx('faq-ja-utf8-bom.csv'))
+    expect(r.format).toBe('csv')
+    expect(r.encoding).toBe('UTF-8')
+    expect(r.issues).toEqual([])
+    expect(r.rowsRead).toBe(4)
+    expect(r.entries.map((e) => e.id)).toEqual(['ja-shipping-time', 'ja-shipping-fee', 'ja-return', 'ja-payment-methods'])
+    const first = r.entries[0]!
+    expect(first).toEqual({
+      id: 'ja-shipping-time',
+      lang: 'ja',
+      question: '注文した商品はいつ届きますか？',
+      variants: ['いつ届く？', '配送にかかる日数を知りたい', '発送までどのくらいかかりますか'],
+      answer: '通常、ご注文から2〜4営業日でお届けします。離島や一部の地域では、さらに数日かかる場合があります。',
+      category: '配送',
+      tags: ['配送', '納期'],
+      updatedAt: '2026-03-15',
+      metadata: { 担当者: '佐藤' },
+    })
+    // The BOM must not leak into the first header (ID would otherwise become metadata).
+    expect(Object.keys(first.metadata)).not.toContain('\ufeffID')
+    expect(r.entries[1]!.tags).toEqual(['送料', '料金'])
+    // An empty unknown cell adds nothing to metadata.
+    expect(r.entries[3]!.metadata).toEqual({})
+  })
+
+  it('detects Shift_JIS without a hint and reads numbered 類似質問 columns (CRLF file)', async () => {
+    const r = await readFaq(fx('faq-ja-sjis.csv'))
+    expect(r.encoding).toBe('Shift_JIS')
+    expect(r.issues).toEqual([])
+    expect(r.entries.map((e) => e.id)).toEqual(['ja-cancel', 'ja-exchange', 'ja-receipt'])
+    expect(r.entries[0]!.question).toBe('注文をキャンセルできますか？')
+    expect(r.entries[0]!.variants).toEqual(['注文を取り消したい', 'キャンセルの方法'])
+    expect(r.entries[0]!.answer).toContain('「発送準備中」の表示に変わった後は')
+    // 類似質問2 is empty on the last row: no empty variant is produced.
+    expect(r.entries[2]!.variants).toEqual(['領収書がほしい'])
+    expect(r.entries[2]!.category).toBe('お支払い')
+  })
+
+  it('detects EUC-KR without a hint and maps Korean headers', async () => {
+    const r = await readFaq(fx('faq-ko-euckr.csv'))
+    expect(r.encoding).toBe('EUC-KR')
+    expect(r.issues).toEqual([])
+    const refund = r.entries.find((e) => e.id === 'ko-refund')!
+    expect(refund.lang).toBe('ko')
+    expect(refund.question).toBe('환불은 언제 되나요?')
+    expect(refund.variants).toEqual(['환불 처리 기간', '돈은 언제 돌려받나요'])
+    expect(refund.category).toBe('반품/환불')
+    expect(r.entries.find((e) => e.id === 'ko-bank-transfer')!.tags).toEqual(['결제', '입금'])
+  })
+
+  it('detects GB18030 in a TSV without a hint and maps Chinese headers', async () => {
+    const r = await readFaq(fx('faq-zh-gb18030.tsv'))
+    expect(r.format).toBe('tsv')
+    expect(r.encoding).toBe('GB18030')
+    expect(r.issues).toEqual([])
+    const ret = r.entries.find((e) => e.id === 'zh-return')!
+    expect(ret.lang).toBe('zh-CN')
+    expect(ret.question).toBe('可以七天无理由退货吗？')
+    expect(ret.variants).toEqual(['怎么退货', '不想要了能退吗'])
+    expect(ret.answer).toContain('“我的订单”')
+    expect(ret.category).toBe('退换货')
+  })
+
+  it.each([
+    ['faq-ja-sjis.csv', 'shift_jis', 'ja-cancel', '注文をキャンセルできますか？'],
+    ['faq-ja-sjis.csv', 'cp932', 'ja-cancel', '注文をキャンセルできますか？'],
+    ['faq-ko-euckr.csv', 'euc-kr', 'ko-shipping-time', '주문한 상품은 언제 받을 수 있나요?'],
+    ['faq-zh-gb18030.tsv', 'gb18030', 'zh-shipping-time', '下单后多久能收到货？'],
+    ['faq-zh-gb18030.tsv', 'gbk', 'zh-shipping-time', '下单后多久能收到货？'],
+    ['faq-ja-utf8-bom.csv', 'utf-8', 'ja-shipping-time', '注文した商品はいつ届きますか？'],
+  ])('reads %s with explicit encoding %s', async (file, encoding, id, question) => {
+    const r = await readFaq(fx(file), { encoding })
+    expect(r.encoding).toBe(encoding)
+    expect(r.issues).toEqual([])
+    expect(r.entries.find((e) => e.id === id)?.question).toBe(question)
+  })
+
+  it('detects short CJK snippets correctly (language sanity check beats chardet ties)', () => {
+    const cases: [string, string][] = [
+      ['送料無料', 'Shift_JIS'],
+      ['返品できますか', 'Shift_JIS'],
+      ['환불', 'EUC-KR'],
+      ['배송비', 'EUC-KR'],
+      ['运费', 'GB18030'],
+      ['怎么退货', 'GB18030'],
+      ['運費多少', 'Big5'],
+      ['配送について', 'EUC-JP'],
+    ]
+    for (const [text, enc] of cases) expect(detectEncoding(iconv.encode(text, enc))?.encoding, `${text} in ${enc}`).toBe(enc)
+    expect(detectEncoding(Buffer.from('question,answer\n', 'utf8'))?.encoding).toBe('UTF-8')
+    expect(detectEncoding(Buffer.from('質問', 'utf8'))?.encoding).toBe('UTF-8')
+  })
+
+  it('uses the tab delimiter for a .csv whose header has tabs and no commas', async () => {
+    const r = await parseFaq('id\tlang\tquestion\tanswer\nq1\ten\tHow much is shipping?\tFree over $50, otherwise $5.\n', { format: 'csv' })
+    expect(r.issues).toEqual([])
+    expect(r.entries[0]!.answer).toBe('Free over $50, otherwise $5.')
+  })
+})
+
+describe('XLSX', () => {
+  it('reads the first sheet by default: variant1..3 columns, date cell, rich text, metadata', async () => {
+    const r = await readFaq(fx('faq-two-sheets.xlsx'))
+    expect(r.format).toBe('xlsx')
+    expect(r.encoding).toBeUndefined()
+    expect(r.issues).toEqual([])
+    expect(r.entries.map((e) => e.id)).toEqual(['en-ship-international', 'en-track-order', 'en-return-shipping'])
+    const intl = r.entries[0]!
+    expect(intl.variants).toEqual(['Can I order from outside Japan?', 'Which countries do you deliver to?'])
+    expect(intl.updatedAt).toBe('2026-03-10')
+    expect(intl.tags).toEqual(['shipping', 'international'])
+    expect(intl.metadata).toEqual({ owner: 'Maya' })
+    expect(r.entries[1]!.answer).toBe(
+      'Once your order ships we email you a tracking number. You can also follow the parcel from Order History in your account.',
+    )
+    expect(r.entries[2]!.tags).toEqual(['returns', 'refund'])
+    expect(r.entries[2]!.updatedAt).toBeUndefined()
+  })
+
+  it('reads a named sheet with Korean headers such as "유사 질문 1"', async () => {
+    const r = await readFaq(fx('faq-two-sheets.xlsx'), { sheet: '한국어' })
+    expect(r.issues).toEqual([])
+    expect(r.entries).toHaveLength(2)
+    expect(r.entries[0]).toMatchObject({
+      id: 'ko-exchange',
+      lang: 'ko',
+      question: '사이즈 교환이 가능한가요?',
+      variants: ['다른 사이즈로 바꾸고 싶어요', '교환 신청 방법'],
+      category: '교환/반품',
+    })
+    expect(r.entries[1]!.variants).toEqual(['주문 취소 방법'])
+  })
+
+  it('parses an XLSX buffer with parseFaq', async () => {
+    const r = await parseFaq(readFileSync(fx('faq-two-sheets.xlsx')), { format: 'xlsx', sheet: '한국어', source: 'upload.xlsx' })
+    expect(r.source).toBe('upload.xlsx')
+    expect(r.entries.map((e) => e.id)).toEqual(['ko-exchange', 'ko-cancel'])
+  })
+})
+
+describe('JSON and JSONL', () => {
+  it('reads {entries: [...]}; unknown keys go to metadata next to the own metadata', async () => {
+    const r = await readFaq(fx('faq.json'))
+    expect(r.format).toBe('json')
+    expect(r.issues).toEqual([])
+    expect(r.entries.map((e) => e.id)).toEqual(['en-store-pickup', 'ja-gift-wrap', 'zh-tw-invoice'])
+    expect(r.entries[1]!.metadata).toEqual({ owner: '伊藤' })
+    expect(r.entries[2]!.lang).toBe('zh-TW')
+    expect(r.entries[2]!.metadata).toEqual({ reviewed: true })
+    expect(r.entries[2]!.tags).toEqual([])
+  })
+
+  it('reads a plain JSON array, and applies the lang option to entries without one', async () => {
+    const data = JSON.stringify([
+      { id: 'a', question: 'Do you ship abroad?', answer: 'Yes, to 40 countries.' },
+      { id: 'b', lang: 'ja', question: '海外発送は？', answer: '対応しています。' },
+    ])
+    const r = await parseFaq(data, { format: 'json', lang: 'en' })
+    expect(r.issues).toEqual([])
+    expect(r.entries.map((e) => [e.id, e.lang])).toEqual([
+      ['a', 'en'],
+      ['b', 'ja'],
+    ])
+  })
+
+  it('reads JSONL line by line', async () => {
+    const r = await readFaq(fx('faq.jsonl'))
+    expect(r.format).toBe('jsonl')
+    expect(r.issues).toEqual([])
+    expect(r.rowsRead).toBe(3)
+    expect(r.entries.map((e) => e.id)).toEqual(['ko-coupon', 'en-change-address', 'ja-delivery-slot'])
+    expect(r.entries[1]!.updatedAt).toBe('2026-03-05T09:30:00+09:00')
+  })
+
+  it('lets the format option override the extension', async () => {
+    const r = await readFaq(fx('faq.jsonl'), { format: 'jsonl' })
+    expect(r.entries).toHaveLength(3)
+    await expect(readFaq(fx('faq.jsonl'), { format: 'csv' })).resolves.toMatchObject({
+      entries: [],
+      issues: [expect.objectContaining({ row: 1, field: 'question', severity: 'error' }), expect.objectContaining({ row: 1, field: 'answer' })],
+    })
+  })
+})
