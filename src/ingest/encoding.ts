@@ -117,9 +117,10 @@ function lineOf(text: string, index: number): number {
 /**
  * Decode a file's bytes to text. With `explicit`, that encoding is used and any replacement
  * characters (U+FFFD) mean it was the wrong one; otherwise the encoding is detected.
- * Throws KotaeError('FAQ_UNREADABLE') naming the encoding tried and what to pass instead.
+ * `warning` is set when the result may be garbled (low detection confidence, or an explicit
+ * encoding whose text looks far less like real CJK text than the detected one). Throws KotaeError('FAQ_UNREADABLE') naming the encoding tried and what to pass instead.
  */
-export function decodeText(buf: Buffer, source: string, explicit?: string): { text: string; encoding: string } {
+export function decodeText(buf: Buffer, source: string, explicit?: string): { text: string; encoding: string; warning?: string } {
   if (explicit) {
     const codec = codecFor(explicit)
     if (!iconv.encodingExists(codec)) {
@@ -145,6 +146,17 @@ export function decodeText(buf: Buffer, source: string, explicit?: string): { te
         { source, encoding: explicit, line: lineOf(text, bad), detected: detected?.encoding },
       )
     }
+    const detected = detectEncoding(buf)
+    if (detected && detected.encoding !== 'UTF-8' && codecFor(detected.encoding) !== codec && !codec.startsWith('utf')) {
+      const mine = plausibility(text, Object.keys(CANDIDATES).find((k) => CANDIDATES[k] === codec) ?? '')
+      if (mine < 0.3 && detected.confidence >= 0.6) {
+        return {
+          text,
+          encoding: explicit,
+          warning: `the text decoded as ${explicit} looks garbled; it looks like ${detected.encoding}: check the entries or pass --encoding ${detected.encoding.toLowerCase()}`,
+        }
+      }
+    }
     return { text, encoding: explicit }
   }
   const detected = detectEncoding(buf)
@@ -155,7 +167,12 @@ export function decodeText(buf: Buffer, source: string, explicit?: string): { te
       { source },
     )
   }
-  return { text: stripBom(iconv.decode(buf, codecFor(detected.encoding), { stripBOM: true })), encoding: detected.encoding }
+  const text = stripBom(iconv.decode(buf, codecFor(detected.encoding), { stripBOM: true }))
+  const warning =
+    detected.confidence < 0.5
+      ? `the encoding was detected as ${detected.encoding} with low confidence; if the text looks garbled pass --encoding (utf-8, shift_jis, euc-kr, gb18030, big5)`
+      : undefined
+  return { text, encoding: detected.encoding, warning }
 }
 
 function stripBom(text: string): string {

@@ -99,6 +99,7 @@ export async function parseFaq(data: Buffer | string, options: ReadFaqOptions & 
     const decoded = decodeText(data, source, options.encoding)
     text = decoded.text
     result.encoding = decoded.encoding
+    if (decoded.warning) result.issues.push({ row: 0, severity: 'warning', message: decoded.warning })
   }
 
   if (format === 'csv' || format === 'tsv') {
@@ -120,7 +121,7 @@ export async function parseFaq(data: Buffer | string, options: ReadFaqOptions & 
     if (issue.field === 'lang' && issue.message === 'lang is missing') issue.message = 'lang is missing: add "lang" to the entry or pass --lang (for example --lang ja)'
   }
   result.entries = validated.entries
-  result.issues = [...items.issues, ...validated.issues].sort((a, b) => a.row - b.row)
+  result.issues = [...result.issues, ...items.issues, ...validated.issues].sort((a, b) => a.row - b.row)
   result.rowsRead = items.inputs.length + items.issues.length
   if (result.rowsRead === 0) result.issues.push({ row: 0, severity: 'error', message: 'the file has no entries' })
   return result
@@ -136,7 +137,7 @@ function finishTable(result: ImportResult, table: Parameters<typeof tableToEntri
   const validated = validateEntries(mapped.inputs, mapped.rowNumbers)
   result.entries = validated.entries
   result.rowsRead = mapped.rowsRead
-  result.issues = [...mapped.issues, ...validated.issues].sort((a, b) => a.row - b.row)
+  result.issues = [...result.issues, ...mapped.issues, ...validated.issues].sort((a, b) => a.row - b.row)
   if (mapped.rowsRead === 0) {
     result.issues.push({ row: table.headerRow, severity: 'error', message: 'no entries: the file has a header row but no data rows' })
   }

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import iconv from 'iconv-lite'
 import { describe, expect, it } from 'vitest'
-import { detectEncoding, parseFaq, readFaq } from '../../src/ingest/index.js'
+import { detectEncoding, formatImportReport, parseFaq, readFaq } from '../../src/ingest/index.js'
 
 const fx = (name: string) => new URL(`../../fixtures/import/${name}`, import.meta.url).pathname
 
@@ -187,6 +187,31 @@ describe('JSON and JSONL', () => {
     await expect(readFaq(fx('faq.jsonl'), { format: 'csv' })).resolves.toMatchObject({
       entries: [],
       issues: [expect.objectContaining({ row: 1, field: 'question', severity: 'error' }), expect.objectContaining({ row: 1, field: 'answer' })],
+    })
+  })
+})
+
+describe('wrong or undetectable encodings', () => {
+  it('warns when an explicit encoding decodes without errors but gives garbled text', async () => {
+    // EUC-KR bytes read as GB18030: every byte pair is valid GB18030, but the Hanzi are nonsense.
+    const r = await readFaq(fx('faq-ko-euckr.csv'), { encoding: 'gb18030' })
+    expect(r.issues[0]).toEqual({ row: 0, severity: 'warning', message: expect.stringContaining('looks garbled') })
+    expect(r.issues[0]!.message).toContain('--encoding euc-kr')
+    expect(formatImportReport(r)).toContain('  file: warning: the text decoded as gb18030 looks garbled')
+  })
+
+  it('fails with the suggested encoding when an explicit one produces invalid characters', async () => {
+    await expect(readFaq(fx('faq-zh-gb18030.tsv'), { encoding: 'euc-kr' })).rejects.toMatchObject({
+      code: 'FAQ_UNREADABLE',
+      message: expect.stringMatching(/decoding as euc-kr .*first on line 5.*--encoding gb18030/),
+    })
+  })
+
+  it('fails clearly when no supported encoding fits (e.g. a Latin-1 file)', async () => {
+    const latin1 = iconv.encode('id,lang,question,answer\nq1,en,Café opening hours?,From nine.\n', 'latin1')
+    await expect(parseFaq(latin1, { format: 'csv', source: 'cafe.csv' })).rejects.toMatchObject({
+      code: 'FAQ_UNREADABLE',
+      message: expect.stringContaining('cafe.csv: cannot detect the text encoding'),
     })
   })
 })
