@@ -1,0 +1,29 @@
+/**
+ * Content operations: the hit log, the feedback loop, reports (usage, stale entries,
+ * near-duplicates, unanswered clusters, surge alerts) and the report page.
+ */
+export {
+  type AskLogger,
+  type AskContext,
+  type Feedback,
+  type HitLogOptions,
+  type HitLogStats,
+  type HitEvent,
+  type EntryCounts,
+  type UnansweredRow,
+  FeedbackSchema,
+  HitLog,
+  openHitLog,
+  resolveHitLogPath,
+  migrateHitLog,
+  HITLOG_SCHEMA_VERSION,
+  DEFAULT_HITLOG_FILE,
+} from './hitlog.js'
+export { type RedactionOptions, type RedactionPattern, type RedactionMode, type RedactedQuery, type Redactor, DEFAULT_REDACTION_PATTERNS, redactQuery, createRedactor, containsMask } from './redact.js'
+export { type SurgeOptions, type SurgeResult, detectSurges, surgeTest, baselineWindows, binomialUpperTail, countWindow } from './surge.js'
+export { type ClusterInput, type ClusterOptions, type QueryCluster, type EmbedFunction, clusterQueries, similarPhrasings } from './cluster.js'
+export { type ReportOptions, type OpsReport, type EntryReport, type GroupReport, type SurgeReport, buildReport, prunedEntries, SURGE_RULE } from './report.js'
+export { renderReportHtml, escapeHtml } from './html.js'
+export { type Suggestion, type SuggestOptions, type AcceptOptions, type KnowledgeBaseFunctions, type OpsKnowledgeBase, listSuggestions, acceptSuggestions, rejectSuggestions, suggestionId, engineFunctions } from './suggest.js'
+export { parseDuration } from './duration.js'
+export { ngramVector, cosine, normalizeText } from './similarity.js'

@@ -1,0 +1,333 @@
+/**
+ * The content-operations report: what the FAQ answered, what it could not, which entries nobody
+ * needs, which entries compete with each other, and what is suddenly rising. Built from the hit
+ * log (and the FAQ entries, for metadata, stale entries and phrasing duplicates).
+ */
+import { z } from 'zod'
+import { KotaeError } from '../errors.js'
+import type { DecisionKind, FaqEntry } from '../schema.js'
+import { clusterQueries, similarPhrasings, type EmbedFunction, type QueryCluster } from './cluster.js'
+import { parseDuration } from './duration.js'
+import type { HitLog } from './hitlog.js'
+import { countWindow, detectSurges, type SurgeOptions, type SurgeResult } from './surge.js'
+
+/** Options of {@link buildReport}. */
+export interface ReportOptions {
+  /** Window length, e.g. `30d` (default) or milliseconds. */
+  since?: string | number
+  /** End of the window, ms (default: now). */
+  now?: number
+  /** The FAQ entries (from the knowledge base): adds questions, groups, languages, stale entries. */
+  entries?: FaqEntry[]
+  /** An entry is stale when it has fewer hits than this in the window (default 1: no hits at all). */
+  staleMinHits?: number
+  /** Non-escalated events with confidence below this also count as unanswered (default 0.5). */
+  lowConfidence?: number
+  /** Top-two pairs closer than this confidence margin count as "came back together" (default 0.1). */
+  duplicateMargin?: number
+  /** Least number of close top-two events for a merge candidate (default 5). */
+  duplicateMinCount?: number
+  /** Least share of the rarer entry's top-candidate events for a merge candidate (default 0.2). */
+  duplicateMinShare?: number
+  /** Phrasing similarity for near-identical entries (default 0.9). */
+  phrasingThreshold?: number
+  /** Clustering similarity threshold (see clusterQueries). */
+  clusterThreshold?: number
+  /** Optional embedding function for clustering by meaning instead of n-grams. */
+  embed?: EmbedFunction
+  /** Surge rule parameters (the window ends at `now`). */
+  surge?: Omit<SurgeOptions, 'now' | 'historyStart'>
+  /** Timeline bucket, ms (default: 1 hour for windows up to 3 days, else 1 day). */
+  bucketMs?: number
+}
+
+const ReportOptionsSchema = z.object({
+  since: z.union([z.string(), z.number().positive()]).optional(),
+  now: z.number().finite().optional(),
+  entries: z.array(z.object({ id: z.string() }).passthrough()).optional(),
+  staleMinHits: z.number().int().min(0).optional(),
+  lowConfidence: z.number().min(0).max(1).optional(),
+  duplicateMargin: z.number().min(0).max(1).optional(),
+  duplicateMinCount: z.number().int().min(1).optional(),
+  duplicateMinShare: z.number().min(0).max(1).optional(),
+  phrasingThreshold: z.number().gt(0).max(1).optional(),
+  clusterThreshold: z.number().gt(0).max(1).optional(),
+  embed: z.function().optional(),
+  surge: z.object({}).passthrough().optional(),
+  bucketMs: z.number().positive().optional(),
+})
+
+/** Usage of one entry over the window. */
+export interface EntryReport {
+  id: string
+  question: string | null
+  lang: string | null
+  group: string | null
+  /** False for ids seen in the log but no longer in the FAQ. */
+  inKb: boolean
+  /** Times the entry was the answer. */
+  answers: number
+  /** Times it was offered as an option after `clarify`. */
+  offered: number
+  /** Times a user picked it after `clarify`. */
+  picked: number
+  /** Times a person used it to resolve an escalation. */
+  resolved: number
+  helpful: number
+  notHelpful: number
+  /** Times it was the top candidate, whatever the decision. */
+  top: number
+  /** answers + picked + resolved. */
+  hits: number
+  /** hits / all logged questions in the window: the share of traffic this entry served. */
+  hitRate: number
+  lastHit: string | null
+  updatedAt: string | null
+}
+
+/** Sums over a translation group or a language. */
+export interface GroupReport {
+  key: string
+  entries: number
+  answers: number
+  offered: number
+  picked: number
+  resolved: number
+  notHelpful: number
+  hits: number
+  hitRate: number
+  lastHit: string | null
+}
+
+/** A surge alert or watch item, with a label for people. */
+export interface SurgeReport extends SurgeResult {
+  kind: 'entry' | 'cluster'
+  label: string
+}
+
+/** The full report (JSON-serialisable). */
+export interface OpsReport {
+  generatedAt: string
+  window: { from: string; to: string; days: number }
+  coverage: { firstEvent: string | null; lastEvent: string | null; events: number }
+  totals: { events: number; answer: number; clarify: number; escalate: number; answerRate: number; escalateRate: number }
+  timeline: { bucketMs: number; points: { start: string; answer: number; clarify: number; escalate: number }[] }
+  entries: EntryReport[]
+  groups: GroupReport[]
+  languages: GroupReport[]
+  stale: {
+    minHits: number
+    entries: (EntryReport & { groupHits: number | null })[]
+    /** Ids to remove with `kotae prune` (the stale entries). */
+    prune: string[]
+    /** Entries with the oldest `updatedAt`, oldest first. */
+    oldestUpdated: { id: string; updatedAt: string; hits: number }[]
+  }
+  nearDuplicates: {
+    /** Entries that often came back as the top two with a small margin. */
+    coRanked: { a: string; b: string; count: number; share: number }[]
+    /** Entries with near-identical phrasings. */
+    similarPhrasings: { a: string; b: string; similarity: number; phrasingA: string; phrasingB: string }[]
+  }
+  unanswered: { total: number; hashed: number; skipped: number; clusters: (Omit<QueryCluster, 'times'> & { recent: number })[] }
+  surges: { rule: string; windowMs: number; alerts: SurgeReport[]; watch: SurgeReport[] }
+  warnings: string[]
+}
+
+/** Plain-language statement of the surge rule, printed in reports. */
+export const SURGE_RULE =
+  'Last window vs the same window of the week in the previous weeks (removes daily and weekly rhythm); ' +
+  'exact conditional test for equal Poisson rates: P[Binomial(k+Σb, 1/(m+1)) ≥ k] < alpha, with k ≥ minCount and k ≥ minRatio × baseline mean.'
+
+const DAY = 86_400_000
+const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString())
+
+/**
+ * Build the report for the window ending at `now`. Throws `LOG_STORE` when the log cannot be
+ * read and `INVALID_INPUT` for bad options; everything else degrades to empty sections.
+ */
+export async function buildReport(log: HitLog, options: ReportOptions = {}): Promise<OpsReport> {
+  const parsed = ReportOptionsSchema.safeParse(options)
+  if (!parsed.success) {
+    throw new KotaeError('INVALID_INPUT', `invalid report options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+  }
+  const now = options.now ?? Date.now()
+  const span = parseDuration(options.since ?? '30d', 'since')
+  const from = now - span
+  const entries = options.entries ?? []
+  const byId = new Map(entries.map((e) => [e.id, e]))
+  const warnings: string[] = []
+  const coverage = log.coverage()
+  if (coverage.first === null) warnings.push(`the hit log ${log.path} has no events yet`)
+  else if (coverage.first > from + DAY) {
+    warnings.push(`the log starts ${new Date(coverage.first).toISOString().slice(0, 10)}, after the window start: entries may look stale only because the log is young`)
+  }
+
+  // Totals and timeline.
+  const bucketMs = options.bucketMs ?? (span <= 3 * DAY ? 3600_000 : DAY)
+  const nBuckets = Math.ceil(span / bucketMs)
+  const points = Array.from({ length: nBuckets }, (_, i) => ({ start: iso(from + i * bucketMs)!, answer: 0, clarify: 0, escalate: 0 }))
+  const totals = { events: 0, answer: 0, clarify: 0, escalate: 0, answerRate: 0, escalateRate: 0 }
+  for (const r of log.timeline(from, now, bucketMs)) {
+    if (r.bucket >= 0 && r.bucket < nBuckets) points[r.bucket][r.decision] += r.count
+    totals[r.decision as DecisionKind] += r.count
+    totals.events += r.count
+  }
+  totals.answerRate = ratio(totals.answer, totals.events)
+  totals.escalateRate = ratio(totals.escalate, totals.events)
+
+  // Per entry.
+  const counts = log.entryCounts(from, now)
+  const ids = new Set([...entries.map((e) => e.id), ...counts.keys()])
+  const entryReports: EntryReport[] = [...ids].map((id) => {
+    const c = counts.get(id) ?? { top: 0, answers: 0, offered: 0, picked: 0, resolved: 0, helpful: 0, notHelpful: 0, lastHit: null }
+    const e = byId.get(id)
+    const hits = c.answers + c.picked + c.resolved
+    const group = e?.metadata?.group
+    return {
+      id,
+      question: e?.question ?? null,
+      lang: e?.lang ?? null,
+      group: typeof group === 'string' || typeof group === 'number' ? String(group) : null,
+      inKb: !!e,
+      answers: c.answers,
+      offered: c.offered,
+      picked: c.picked,
+      resolved: c.resolved,
+      helpful: c.helpful,
+      notHelpful: c.notHelpful,
+      top: c.top,
+      hits,
+      hitRate: ratio(hits, totals.events),
+      lastHit: iso(c.lastHit),
+      updatedAt: e?.updatedAt ?? null,
+    }
+  })
+  entryReports.sort((a, b) => b.hits - a.hits || b.top - a.top || (a.id < b.id ? -1 : 1))
+
+  const sumBy = (keyOf: (e: EntryReport) => string | null): GroupReport[] => {
+    const m = new Map<string, GroupReport>()
+    for (const e of entryReports) {
+      const key = keyOf(e)
+      if (key === null) continue
+      const g = m.get(key) ?? { key, entries: 0, answers: 0, offered: 0, picked: 0, resolved: 0, notHelpful: 0, hits: 0, hitRate: 0, lastHit: null }
+      g.entries++
+      g.answers += e.answers
+      g.offered += e.offered
+      g.picked += e.picked
+      g.resolved += e.resolved
+      g.notHelpful += e.notHelpful
+      g.hits += e.hits
+      if (e.lastHit && (!g.lastHit || e.lastHit > g.lastHit)) g.lastHit = e.lastHit
+      m.set(key, g)
+    }
+    for (const g of m.values()) g.hitRate = ratio(g.hits, totals.events)
+    return [...m.values()].sort((a, b) => b.hits - a.hits || (a.key < b.key ? -1 : 1))
+  }
+  const groups = sumBy((e) => e.group)
+  const languages = sumBy((e) => (e.lang ? e.lang.slice(0, 2).toLowerCase() : null))
+  const groupHits = new Map(groups.map((g) => [g.key, g.hits]))
+
+  // Stale entries.
+  const minHits = options.staleMinHits ?? 1
+  const staleEntries = entryReports
+    .filter((e) => e.inKb && e.hits < minHits)
+    .map((e) => ({ ...e, groupHits: e.group ? groupHits.get(e.group) ?? 0 : null }))
+    .sort((a, b) => a.hits - b.hits || (a.updatedAt ?? '').localeCompare(b.updatedAt ?? '') || (a.id < b.id ? -1 : 1))
+  const oldestUpdated = entryReports
+    .filter((e) => e.inKb && e.updatedAt)
+    .sort((a, b) => Date.parse(a.updatedAt!) - Date.parse(b.updatedAt!))
+    .slice(0, 20)
+    .map((e) => ({ id: e.id, updatedAt: e.updatedAt!, hits: e.hits }))
+
+  // Near-duplicates.
+  const margin = options.duplicateMargin ?? 0.1
+  const minPair = options.duplicateMinCount ?? 5
+  const minShare = options.duplicateMinShare ?? 0.2
+  const topOf = new Map(entryReports.map((e) => [e.id, e.top]))
+  const coRanked = log
+    .closePairs(from, now, margin)
+    .map((p) => ({ ...p, share: ratio(p.count, Math.max(1, Math.min(topOf.get(p.a) ?? 0, topOf.get(p.b) ?? 0))) }))
+    .filter((p) => p.count >= minPair && p.share >= minShare)
+    .sort((a, b) => b.count - a.count)
+  const phrasings = entries.length ? similarPhrasings(entries, options.phrasingThreshold ?? 0.9) : []
+
+  // Unanswered clusters, over the window and the surge baseline weeks.
+  const surgeOpts = options.surge ?? {}
+  const windowMs = surgeOpts.windowMs ?? 3600_000
+  const weeks = surgeOpts.baselineWeeks ?? 4
+  const clusterFrom = Math.min(from, now - windowMs - weeks * 7 * DAY)
+  const rows = log.unanswered(clusterFrom, now, options.lowConfidence ?? 0.5)
+  const inWindow = rows.filter((r) => r.time >= from)
+  const hashed = inWindow.filter((r) => r.query === null).length
+  const { clusters, skipped } = await clusterQueries(
+    rows.filter((r) => r.query !== null).map((r) => ({ query: r.query!, time: r.time, language: r.language, topId: r.topId })),
+    { entries, embed: options.embed, threshold: options.clusterThreshold },
+  )
+
+  // Surges: entries (volume as top candidate) and unanswered clusters.
+  const historyStart = coverage.first ?? now
+  const sopts: SurgeOptions = { ...surgeOpts, now, historyStart }
+  const label = (id: string) => {
+    const q = byId.get(id)?.question
+    return q ? `${id}: ${q}` : id
+  }
+  const entrySurges = detectSurges((a, b) => log.topCounts(a, b), sopts).map((s): SurgeReport => ({ ...s, kind: 'entry', label: label(s.key) }))
+  const clusterById = new Map(clusters.map((c) => [c.id, c]))
+  const clusterEvents = clusters.flatMap((c) => c.times.map((time) => ({ key: c.id, time })))
+  const clusterSurges = detectSurges(countWindow(clusterEvents), sopts).map((s): SurgeReport => ({ ...s, kind: 'cluster', label: `"${clusterById.get(s.key)?.representatives[0]?.query ?? s.key}"` }))
+  const allSurges = [...entrySurges, ...clusterSurges].sort((a, b) => a.pValue - b.pValue)
+  const recentByCluster = new Map(clusterSurges.map((s) => [s.key, s.count]))
+
+  const windowClusters = clusters
+    .map((c) => {
+      const count = c.times.filter((t) => t >= from && t < now).length
+      const { times: _times, ...rest } = c
+      return { ...rest, count, recent: recentByCluster.get(c.id) ?? 0 }
+    })
+    .filter((c) => c.count > 0)
+    .sort((a, b) => b.count - a.count)
+    .slice(0, 100)
+
+  return {
+    generatedAt: new Date().toISOString(),
+    window: { from: iso(from)!, to: iso(now)!, days: Math.round((span / DAY) * 100) / 100 },
+    coverage: { firstEvent: iso(coverage.first), lastEvent: iso(coverage.last), events: coverage.events },
+    totals,
+    timeline: { bucketMs, points },
+    entries: entryReports,
+    groups,
+    languages,
+    stale: { minHits, entries: staleEntries, prune: staleEntries.map((e) => e.id), oldestUpdated },
+    nearDuplicates: { coRanked, similarPhrasings: phrasings },
+    unanswered: { total: inWindow.length, hashed, skipped, clusters: windowClusters },
+    surges: {
+      rule: SURGE_RULE,
+      windowMs,
+      alerts: allSurges.filter((s) => s.flagged),
+      watch: allSurges.filter((s) => !s.flagged && s.pValue < 0.05).slice(0, 20),
+    },
+    warnings,
+  }
+}
+
+function ratio(a: number, b: number): number {
+  return b > 0 ? Math.round((a / b) * 10_000) / 10_000 : 0
+}
+
+/**
+ * Split the FAQ into the entries to keep and those to prune (fewer than `minHits` hits in the
+ * report's window). Never touches files: the caller writes the kept entries to a new file.
+ */
+export function prunedEntries(entries: FaqEntry[], report: Pick<OpsReport, 'entries'>, minHits: number): { kept: FaqEntry[]; removed: { id: string; hits: number }[] } {
+  if (!Number.isInteger(minHits) || minHits < 0) throw new KotaeError('INVALID_INPUT', `minHits must be a whole number ≥ 0, got ${minHits}`)
+  const hits = new Map(report.entries.map((e) => [e.id, e.hits]))
+  const kept: FaqEntry[] = []
+  const removed: { id: string; hits: number }[] = []
+  for (const e of entries) {
+    const h = hits.get(e.id) ?? 0
+    if (h < minHits) removed.push({ id: e.id, hits: h })
+    else kept.push(e)
+  }
+  return { kept, removed }
+}

@@ -1,0 +1,174 @@
+/**
+ * The learning loop: queries that users resolved by picking an option after `clarify`, or that a
+ * person resolved with an entry after an escalation, are how real customers phrase that entry.
+ * They become suggested variants; accepting them adds them to the entry and rebuilds the
+ * knowledge base, so the same question is answered directly next time.
+ */
+import { createHash } from 'node:crypto'
+import { z } from 'zod'
+import type { Embedder } from '../embed/embedder.js'
+import { KotaeError } from '../errors.js'
+import type { FaqEntry, FaqEntryInput } from '../schema.js'
+import type { HitLog } from './hitlog.js'
+import { containsMask } from './redact.js'
+import { normalizeText } from './similarity.js'
+
+/** A query suggested as a new variant of an entry. */
+export interface Suggestion {
+  /** Stable id (from entry id and normalised query), used to accept or reject. */
+  id: string
+  entryId: string
+  /** The most frequent spelling of the query. */
+  query: string
+  /** Times users picked / people resolved this query to the entry. */
+  count: number
+  picked: number
+  resolved: number
+  lastSeen: string
+  /** The stored query contains a redaction mask such as `[order]`: accept only after editing. */
+  masked: boolean
+}
+
+/** Options of {@link listSuggestions}. */
+export interface SuggestOptions {
+  /** The FAQ: suggestions already present as a question or variant are left out. */
+  entries?: FaqEntry[]
+  /** Least count to list (default 1). */
+  minCount?: number
+  /** Only feedback in [since, now) (ms); default: all. */
+  since?: number
+  now?: number
+}
+
+/** Stable suggestion id for an entry and a query. */
+export function suggestionId(entryId: string, query: string): string {
+  return 's-' + createHash('sha1').update(entryId).update('\u0000').update(normalizeText(query)).digest('hex').slice(0, 10)
+}
+
+/** List suggested variants, most frequent first (not yet accepted or rejected, not already in the entry). */
+export function listSuggestions(log: HitLog, options: SuggestOptions = {}): Suggestion[] {
+  const minCount = options.minCount ?? 1
+  if (!Number.isInteger(minCount) || minCount < 1) throw new KotaeError('INVALID_INPUT', `minCount must be a whole number ≥ 1, got ${minCount}`)
+  const existing = new Map<string, Set<string>>()
+  for (const e of options.entries ?? []) existing.set(e.id, new Set([e.question, ...e.variants].map(normalizeText)))
+  const status = log.suggestionStatus()
+  const decided = new Set([...status.keys()].map((k) => {
+    const [entryId, query] = k.split('\u0000')
+    return suggestionId(entryId, query)
+  }))
+  const groups = new Map<string, { entryId: string; texts: Map<string, number>; picked: number; resolved: number; last: number }>()
+  for (const r of log.resolvedQueries(options.since ?? 0, options.now ?? Number.MAX_SAFE_INTEGER / 1024)) {
+    const norm = normalizeText(r.query)
+    if (!norm) continue
+    if (existing.get(r.entryId)?.has(norm)) continue
+    const id = suggestionId(r.entryId, r.query)
+    if (decided.has(id)) continue
+    const g = groups.get(id) ?? { entryId: r.entryId, texts: new Map(), picked: 0, resolved: 0, last: 0 }
+    g.texts.set(r.query, (g.texts.get(r.query) ?? 0) + 1)
+    if (r.kind === 'picked') g.picked++
+    else g.resolved++
+    g.last = Math.max(g.last, r.time)
+    groups.set(id, g)
+  }
+  const out: Suggestion[] = []
+  for (const [id, g] of groups) {
+    const count = g.picked + g.resolved
+    if (count < minCount) continue
+    const query = [...g.texts].sort((a, b) => b[1] - a[1])[0][0]
+    out.push({ id, entryId: g.entryId, query, count, picked: g.picked, resolved: g.resolved, lastSeen: new Date(g.last).toISOString(), masked: containsMask(query) })
+  }
+  return out.sort((a, b) => b.count - a.count || (a.entryId < b.entryId ? -1 : a.entryId > b.entryId ? 1 : 0) || (a.query < b.query ? -1 : 1))
+}
+
+/** The part of a knowledge base that suggestion acceptance needs. */
+export interface OpsKnowledgeBase {
+  entries: FaqEntry[]
+  embedder: Embedder
+  save(dir: string): Promise<unknown>
+}
+
+/** The engine functions used to rebuild a knowledge base (injectable for tests). */
+export interface KnowledgeBaseFunctions {
+  loadKnowledgeBase(dir: string): Promise<OpsKnowledgeBase>
+  buildKnowledgeBase(entries: FaqEntryInput[], options?: { embedder?: Embedder }): Promise<OpsKnowledgeBase>
+}
+
+/** The real engine, loaded on first use. */
+export async function engineFunctions(): Promise<KnowledgeBaseFunctions> {
+  const [engine, store] = await Promise.all([import('../engine.js'), import('../kb/store.js')])
+  return { loadKnowledgeBase: (dir) => store.loadKnowledgeBase(dir), buildKnowledgeBase: engine.buildKnowledgeBase }
+}
+
+/** Options of {@link acceptSuggestions}. */
+export interface AcceptOptions {
+  /** Suggestion ids to accept (from {@link listSuggestions}). */
+  ids?: string[]
+  /** Accept every listed suggestion with at least `minCount` (default 2) that contains no redaction mask. */
+  all?: boolean
+  minCount?: number
+  /** Engine functions (default: the real engine). */
+  engine?: KnowledgeBaseFunctions
+}
+
+const AcceptOptionsSchema = z
+  .object({ ids: z.array(z.string().min(1)).optional(), all: z.boolean().optional(), minCount: z.number().int().min(1).optional() })
+  .refine((o) => (o.ids?.length ?? 0) > 0 || o.all, { message: 'give suggestion ids to accept, or all: true' })
+
+/**
+ * Accept suggestions: load the knowledge base in `kbDir`, append the queries to their entries'
+ * variants, rebuild with the same embedder, save (atomically, by the engine) and mark them
+ * accepted in the log. Returns what was accepted and the rebuilt knowledge base.
+ */
+export async function acceptSuggestions(kbDir: string, log: HitLog, options: AcceptOptions): Promise<{ accepted: Suggestion[]; kb: OpsKnowledgeBase }> {
+  const parsed = AcceptOptionsSchema.safeParse(options)
+  if (!parsed.success) throw new KotaeError('INVALID_INPUT', `cannot accept suggestions: ${parsed.error.issues.map((i) => i.message).join('; ')}`)
+  const engine = options.engine ?? (await engineFunctions())
+  const kb = await engine.loadKnowledgeBase(kbDir)
+  const pending = listSuggestions(log, { entries: kb.entries, minCount: 1 })
+  let chosen: Suggestion[]
+  if (options.ids?.length) {
+    const byId = new Map(pending.map((s) => [s.id, s]))
+    const unknown = options.ids.filter((id) => !byId.has(id))
+    if (unknown.length) {
+      throw new KotaeError('INVALID_INPUT', `unknown or already decided suggestion id(s): ${unknown.join(', ')}; run \`kotae suggest ${kbDir}\` to list the pending ones`, { unknown })
+    }
+    chosen = options.ids.map((id) => byId.get(id)!)
+  } else {
+    chosen = pending.filter((s) => s.count >= (options.minCount ?? 2) && !s.masked)
+  }
+  const entryIds = new Set(kb.entries.map((e) => e.id))
+  const missing = chosen.filter((s) => !entryIds.has(s.entryId))
+  if (missing.length && options.ids?.length) {
+    throw new KotaeError('INVALID_INPUT', `suggestion(s) ${missing.map((s) => s.id).join(', ')} point to entries no longer in the knowledge base (${[...new Set(missing.map((s) => s.entryId))].join(', ')})`)
+  }
+  chosen = chosen.filter((s) => entryIds.has(s.entryId))
+  if (chosen.length === 0) return { accepted: [], kb }
+  const add = new Map<string, string[]>()
+  for (const s of chosen) add.set(s.entryId, [...(add.get(s.entryId) ?? []), s.query])
+  const next: FaqEntryInput[] = kb.entries.map((e) => {
+    const extra = add.get(e.id)
+    if (!extra) return e
+    const have = new Set([e.question, ...e.variants].map(normalizeText))
+    const variants = [...e.variants]
+    for (const q of extra) {
+      const n = normalizeText(q)
+      if (!have.has(n)) (have.add(n), variants.push(q.trim()))
+    }
+    return { ...e, variants }
+  })
+  const rebuilt = await engine.buildKnowledgeBase(next, { embedder: kb.embedder })
+  await rebuilt.save(kbDir)
+  log.setSuggestionStatus(chosen.map((s) => ({ entryId: s.entryId, query: s.query })), 'accepted')
+  return { accepted: chosen, kb: rebuilt }
+}
+
+/** Reject suggestions so they are not listed again. */
+export function rejectSuggestions(log: HitLog, ids: string[], options: { entries?: FaqEntry[] } = {}): Suggestion[] {
+  const pending = listSuggestions(log, { entries: options.entries })
+  const byId = new Map(pending.map((s) => [s.id, s]))
+  const unknown = ids.filter((id) => !byId.has(id))
+  if (unknown.length) throw new KotaeError('INVALID_INPUT', `unknown or already decided suggestion id(s): ${unknown.join(', ')}`, { unknown })
+  const chosen = ids.map((id) => byId.get(id)!)
+  log.setSuggestionStatus(chosen.map((s) => ({ entryId: s.entryId, query: s.query })), 'rejected')
+  return chosen
+}
