@@ -169,6 +169,15 @@ export function tableToEntries(table: Table, options: { columns?: Record<string,
       message: `no id column: generated ids from row numbers (row-${dataRows[0]!.row}, ...); they change when rows move, so add an id column for stable ids`,
     })
   }
+  // Metadata keys are the headers; an empty header becomes `column7`, a repeated one `memo (2)`.
+  const metadataKeys: string[] = []
+  const seenKeys = new Set<string>()
+  table.header.forEach((h, i) => {
+    let key = h || `column${i + 1}`
+    for (let n = 2; seenKeys.has(key); n++) key = `${h || `column${i + 1}`} (${n})`
+    seenKeys.add(key)
+    metadataKeys.push(key)
+  })
   const inputs: Record<string, unknown>[] = []
   const rowNumbers: number[] = []
   for (const { row, cells } of dataRows) {
@@ -208,7 +217,7 @@ export function tableToEntries(table: Table, options: { columns?: Record<string,
           entry[field] = cell
           return
         default:
-          if (cell.trim() !== '') metadata[table.header[i] || `column${i + 1}`] = cell
+          if (cell.trim() !== '') metadata[metadataKeys[i]!] = cell
       }
     })
     if (!plan.hasId) entry.id = `row-${row}`

@@ -56,7 +56,8 @@ function formatFor(path: string, explicit?: FaqFormat): FaqFormat {
 /**
  * Read an FAQ file into validated entries. Never throws for bad rows: they are reported in
  * `issues`. Throws KotaeError('FAQ_UNREADABLE') only when the file itself cannot be read or
- * parsed (missing file, unknown format, wrong encoding, broken CSV, unreadable XLSX, unknown sheet).
+ * parsed (missing file, unknown format, wrong encoding, broken CSV, unreadable XLSX, unknown sheet),
+ * and KotaeError('INVALID_INPUT') for a `columns` option that names an unknown field.
  */
 export async function readFaq(path: string, options: ReadFaqOptions = {}): Promise<ImportResult> {
   const format = formatFor(path, options.format)

@@ -59,6 +59,11 @@ describe('header mapping', () => {
     expect(r.entries[0]!.metadata).toEqual({ 担当者: '佐藤', 'Source URL': 'https://example.com/faq#1' })
   })
 
+  it('keeps repeated and empty unknown headers apart in metadata', async () => {
+    const r = await parseFaq(csv([['id', 'lang', 'question', 'answer', 'memo', 'memo', ''], ['q1', 'en', 'Hi?', 'Hello.', 'first', 'second', 'third']]), { format: 'csv' })
+    expect(r.entries[0]!.metadata).toEqual({ memo: 'first', 'memo (2)': 'second', column7: 'third' })
+  })
+
   it('maps language names such as 日本語 / 한국어 / 繁體中文 to tags', async () => {
     const r = await parseFaq(
       csv([

@@ -100,6 +100,14 @@ describe('CSV / TSV in every supported encoding', () => {
     expect(detectEncoding(Buffer.from('質問', 'utf8'))?.encoding).toBe('UTF-8')
   })
 
+  it('reads UTF-16LE with BOM (Excel "Unicode Text" export)', async () => {
+    const buf = Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode('id\tlang\t質問\t回答\nq1\tja\t送料は？\t550円です。\n', 'utf16le')])
+    const r = await parseFaq(buf, { format: 'tsv' })
+    expect(r.encoding).toBe('UTF-16LE')
+    expect(r.issues).toEqual([])
+    expect(r.entries.map((e) => [e.id, e.question, e.answer])).toEqual([['q1', '送料は？', '550円です。']])
+  })
+
   it('uses the tab delimiter for a .csv whose header has tabs and no commas', async () => {
     const r = await parseFaq('id\tlang\tquestion\tanswer\nq1\ten\tHow much is shipping?\tFree over $50, otherwise $5.\n', { format: 'csv' })
     expect(r.issues).toEqual([])
