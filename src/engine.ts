@@ -10,7 +10,7 @@ import { validateEntries } from './ingest/index.js'
 import { analyze, detectLanguage, hanStatistics, lexicalTerms, normalizeText, type HanLanguageStats } from './text/index.js'
 import { BuiltinEmbedder } from './embed/builtin.js'
 import type { Embedder } from './embed/embedder.js'
-import { centroidTables, DEFAULT_HNSW, LexicalIndex, Retriever, VectorIndex, type EntryEvidence, type HnswParameters, type RetrieveOptions } from './retrieve/index.js'
+import { centroidTables, DEFAULT_HNSW, EntryClassifier, LexicalIndex, Retriever, VectorIndex, type ClassifierOptions, type EntryEvidence, type HnswParameters, type RetrieveOptions } from './retrieve/index.js'
 import {
   candidateFeatures,
   confidenceOf,
@@ -25,6 +25,8 @@ import {
 import { packContext, type ContextBlock, type ContextOptions } from './context/pack.js'
 import { mulberry32 } from './random.js'
 
+/** Largest share of phrasings self-calibration holds out of the classifier's training. */
+const HELD_OUT_SHARE = Number(process.env.KOTAE_HELDOUT ?? 0.15)
 /** How many candidates `ask` returns and scores. */
 const CANDIDATES = 10
 /** Score taken off entries in another language than the question when the base has the question's language. */
@@ -50,6 +52,8 @@ export interface BuildOptions {
   targetPrecision?: number
   /** Called as the build progresses. */
   onProgress?: ProgressListener
+  /** Entry-classifier options; `false` never trains one. */
+  classifier?: Partial<ClassifierOptions> | false
 }
 
 /** Options of {@link KnowledgeBase.calibrate}. */
@@ -73,6 +77,8 @@ export interface KnowledgeBaseParts {
   vectors: VectorIndex
   lexical: LexicalIndex
   centroidSums: Float32Array
+  /** The entry classifier, when the FAQ has enough phrasings per entry to train one. */
+  classifier?: EntryClassifier
   calibration: Calibration
 }
 
@@ -105,7 +111,11 @@ export class KnowledgeBase {
       for (let i = 0; i < dimension; i++) sum += parts.centroidSums[e * dimension + i] ** 2
       tables.centroidNorms[e] = sum
     }
-    this.retriever = new Retriever(parts.vectors, parts.lexical, tables)
+    const firstPhrasing = new Int32Array(parts.entries.length).fill(-1)
+    parts.phrasings.entryOf.forEach((entry, p) => {
+      if (firstPhrasing[entry] < 0) firstPhrasing[entry] = p
+    })
+    this.retriever = new Retriever(parts.vectors, parts.lexical, tables, parts.classifier, firstPhrasing)
     this.languages = parts.entries.map((entry) => baseLanguage(entry.lang))
     this.languagesPresent = new Set(this.languages)
     this.hanStats = hanStatistics(parts.phrasings.texts.map((text, p) => ({ text, lang: this.languages[parts.phrasings.entryOf[p]] })))
@@ -193,14 +203,9 @@ export class KnowledgeBase {
    * examples), and ask sampled entries' phrasings with the whole entry held out (simulated
    * out-of-scope examples).
    */
-  async selfCalibrate(options: CalibrateOptions & { maxInScope?: number; maxOutOfScope?: number } = {}): Promise<Calibration> {
-    const random = mulberry32(0x6b6f7461)
-    const inScopeWanted = options.maxInScope ?? 1500
-    const candidates: number[] = []
-    for (let p = 0; p < this.phrasings.texts.length; p++) {
-      if (this.phrasingCount(this.phrasings.entryOf[p]) >= 2) candidates.push(p)
-    }
-    const chosen = sampleWithout(candidates, inScopeWanted, random)
+  async selfCalibrate(options: CalibrateOptions & { maxInScope?: number; maxOutOfScope?: number; heldOut?: number[] } = {}): Promise<Calibration> {
+    const random = mulberry32(0x6f6f73)
+    const chosen = options.heldOut ?? selfCalibrationPhrasings(this.phrasings, options.maxInScope)
     const samples: CalibrationSample[] = []
     for (const [i, p] of chosen.entries()) {
       const entry = this.phrasings.entryOf[p]
@@ -231,16 +236,7 @@ export class KnowledgeBase {
     await saveKnowledgeBase(this, dir)
   }
 
-  private phrasingCounts?: Int32Array
-  private phrasingCount(entry: number): number {
-    if (!this.phrasingCounts) {
-      this.phrasingCounts = new Int32Array(this.entries.length)
-      for (const e of this.phrasings.entryOf) this.phrasingCounts[e]++
-    }
-    return this.phrasingCounts[entry]
-  }
-
-  private async simulatedOutOfScope(wanted: number, random = mulberry32(0x6f6f73)): Promise<CalibrationSample[]> {
+  private async simulatedOutOfScope(wanted: number, random = mulberry32(0x6f6f74)): Promise<CalibrationSample[]> {
     const samples: CalibrationSample[] = []
     if (this.entries.length < 2 || wanted <= 0) return samples
     const phrasings = sampleWithout([...this.phrasings.texts.keys()], wanted, random)
@@ -333,6 +329,21 @@ export class KnowledgeBase {
   }
 }
 
+/**
+ * The phrasings self-calibration holds out and asks: a seeded sample (at most `max`, default
+ * 1500) of phrasings whose entry has at least one other phrasing. The entry classifier is
+ * trained without them, so their answers are honest.
+ */
+export function selfCalibrationPhrasings(phrasings: Phrasings, max = Math.min(1500, Math.ceil(phrasings.texts.length * HELD_OUT_SHARE))): number[] {
+  const counts = new Map<number, number>()
+  for (const entry of phrasings.entryOf) counts.set(entry, (counts.get(entry) ?? 0) + 1)
+  const candidates: number[] = []
+  phrasings.entryOf.forEach((entry, p) => {
+    if ((counts.get(entry) ?? 0) >= 2) candidates.push(p)
+  })
+  return sampleWithout(candidates, max, mulberry32(0x6b6f7461))
+}
+
 /** Every distinct phrasing (question first, then variants) of each entry, normalised duplicates dropped. */
 export function phrasingsOf(entries: FaqEntry[]): Phrasings {
   const texts: string[] = []
@@ -382,8 +393,12 @@ export async function buildKnowledgeBase(input: FaqEntryInput[], options: BuildO
   const hnsw = { ...DEFAULT_HNSW, ...options.hnsw }
   const vectorIndex = VectorIndex.build(vectors, embedder.dimension, hnsw, (done) => options.onProgress?.('index', done, vectors.length))
   const languages = entries.map((entry) => baseLanguage(entry.lang))
-  const lexical = LexicalIndex.build(phrasings.texts.map((text, p) => lexicalTerms(analyze(normalizeText(text), languages[phrasings.entryOf[p]]))))
+  const terms = phrasings.texts.map((text, p) => lexicalTerms(analyze(normalizeText(text), languages[phrasings.entryOf[p]])))
+  const lexical = LexicalIndex.build(terms)
   const tables = centroidTables(vectors, phrasings.entryOf, entries.length, embedder.dimension)
+  const selfCalibrate = options.selfCalibrate !== false
+  const heldOut = selfCalibrate ? selfCalibrationPhrasings(phrasings) : []
+  const classifier = options.classifier === false ? undefined : EntryClassifier.train(terms, phrasings.entryOf, entries.length, options.classifier, new Set(heldOut))
   const kb = new KnowledgeBase({
     entries,
     phrasings,
@@ -391,9 +406,10 @@ export async function buildKnowledgeBase(input: FaqEntryInput[], options: BuildO
     vectors: vectorIndex,
     lexical,
     centroidSums: tables.centroidSums,
+    classifier,
     calibration: defaultCalibration(options.targetPrecision),
   })
-  if (options.selfCalibrate !== false) await kb.selfCalibrate({ targetPrecision: options.targetPrecision, onProgress: options.onProgress })
+  if (selfCalibrate) await kb.selfCalibrate({ targetPrecision: options.targetPrecision, onProgress: options.onProgress, heldOut })
   return kb
 }
 

@@ -8,9 +8,16 @@
  */
 import type { LexicalIndex } from './lexical-index.js'
 import type { VectorIndex } from './vector-index.js'
+import type { EntryClassifier } from './classifier.js'
+
+/** How many of the classifier's most likely entries join the candidates. */
+const CLASSIFIER_CANDIDATES = 5
 
 /** Weights of the fused score; tuned on the dev sets with bench/accuracy.ts. */
-export const FUSION_WEIGHTS = { vector: 0.35, lexical: 0.35, centroid: 0.3 } as const
+export const FUSION_WEIGHTS = { vector: 0.35, lexical: 0.35, centroid: 0.3, vote: 0, classifier: 0.5 }
+
+/** How sharply the kNN vote favours the nearest phrasings (weight = exp(sharpness × cosine)). */
+const VOTE_SHARPNESS = 10
 
 /** How many phrasings each index returns before aggregation. */
 const PHRASINGS_PER_INDEX = 48
@@ -26,6 +33,10 @@ export interface EntryEvidence {
   lexicalScore: number
   /** Cosine similarity of the query to the entry's centroid. */
   centroidScore: number
+  /** Share of the nearest phrasings' similarity mass that belongs to this entry (kNN vote, 0..1). */
+  voteScore: number
+  /** Probability of this entry under the entry classifier (0 when the base has none). */
+  classifierScore: number
   /** Phrasing that matched best (vector or lexical). */
   matchedPhrasing: number
 }
@@ -57,6 +68,9 @@ export class Retriever {
     readonly vectors: VectorIndex,
     readonly lexical: LexicalIndex,
     readonly tables: RetrievalTables,
+    readonly classifier?: EntryClassifier,
+    /** Best phrasing of each entry to show when only the classifier found it. */
+    readonly firstPhrasing?: Int32Array,
   ) {}
 
   /** Entries ranked by fused score, best first, for a query vector and its lexical terms. */
@@ -77,13 +91,17 @@ export class Retriever {
     const evidenceFor = (entry: number, phrasing: number): EntryEvidence => {
       let evidence = byEntry.get(entry)
       if (!evidence) {
-        evidence = { entry, score: 0, vectorScore: 0, lexicalScore: 0, centroidScore: 0, matchedPhrasing: phrasing }
+        evidence = { entry, score: 0, vectorScore: 0, lexicalScore: 0, centroidScore: 0, voteScore: 0, classifierScore: 0, matchedPhrasing: phrasing }
         byEntry.set(entry, evidence)
       }
       return evidence
     }
+    let voteMass = 0
     for (const hit of this.vectors.search(queryVector, PHRASINGS_PER_INDEX, filter)) {
       const evidence = evidenceFor(entryOfPhrasing[hit.phrasing], hit.phrasing)
+      const vote = Math.exp(VOTE_SHARPNESS * hit.similarity)
+      evidence.voteScore += vote
+      voteMass += vote
       if (hit.similarity > evidence.vectorScore) {
         evidence.vectorScore = hit.similarity
         evidence.matchedPhrasing = hit.phrasing
@@ -96,14 +114,24 @@ export class Retriever {
         if (evidence.vectorScore === 0) evidence.matchedPhrasing = hit.phrasing
       }
     }
+    if (this.classifier) {
+      const allow = allowEntry !== undefined || excludeEntry !== undefined ? (entry: number) => entry !== excludeEntry && (!allowEntry || allowEntry(entry)) : undefined
+      const probabilities = this.classifier.probabilities(queryTerms, allow)
+      const order = topIndexes(probabilities, CLASSIFIER_CANDIDATES)
+      for (const entry of order) if (probabilities[entry] > 0.01) evidenceFor(entry, this.firstPhrasing?.[entry] ?? 0)
+      for (const evidence of byEntry.values()) evidence.classifierScore = probabilities[evidence.entry]
+    }
     const excluded = excludePhrasing !== undefined ? this.vectors.vector(excludePhrasing) : undefined
     const excludedEntry = excludePhrasing !== undefined ? entryOfPhrasing[excludePhrasing] : -1
     for (const evidence of byEntry.values()) {
+      evidence.voteScore = voteMass > 0 ? evidence.voteScore / voteMass : 0
       evidence.centroidScore = this.centroidSimilarity(queryVector, evidence.entry, evidence.entry === excludedEntry ? excluded : undefined)
       evidence.score =
         FUSION_WEIGHTS.vector * evidence.vectorScore +
         FUSION_WEIGHTS.lexical * evidence.lexicalScore +
-        FUSION_WEIGHTS.centroid * evidence.centroidScore
+        FUSION_WEIGHTS.centroid * evidence.centroidScore +
+        FUSION_WEIGHTS.vote * evidence.voteScore +
+        FUSION_WEIGHTS.classifier * evidence.classifierScore
     }
     return [...byEntry.values()].sort((a, b) => b.score - a.score)
   }
@@ -145,4 +173,16 @@ export function centroidTables(vectors: Float32Array[], entryOfPhrasing: Int32Ar
     centroidNorms[e] = sum
   }
   return { entryOfPhrasing, centroidSums, centroidNorms, dimension }
+}
+
+function topIndexes(values: Float64Array, k: number): number[] {
+  const best: number[] = []
+  for (let i = 0; i < values.length; i++) {
+    if (best.length === k && values[i] <= values[best[k - 1]]) continue
+    let at = best.length
+    while (at > 0 && values[best[at - 1]] < values[i]) at--
+    best.splice(at, 0, i)
+    if (best.length > k) best.pop()
+  }
+  return best
 }
