@@ -26,7 +26,7 @@ import { packContext, type ContextBlock, type ContextOptions } from './context/p
 import { mulberry32 } from './random.js'
 
 /** Largest share of phrasings self-calibration holds out of the classifier's training. */
-const HELD_OUT_SHARE = Number(process.env.KOTAE_HELDOUT ?? 0.15)
+const HELD_OUT_SHARE = 0.15
 /** How many candidates `ask` returns and scores. */
 const CANDIDATES = 10
 /** Score taken off entries in another language than the question when the base has the question's language. */

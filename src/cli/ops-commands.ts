@@ -91,7 +91,7 @@ export function registerOpsCommands(program: Command, deps: OpsCommandDeps = {})
     .option('--html <file>', 'also write a self-contained HTML page with charts')
     .addOption(logOption())
     .option('--min-hits <n>', 'stale when an entry has fewer hits than this in the window', positiveInt('--min-hits'), 1)
-    .option('--low-confidence <p>', 'non-escalated questions below this confidence also count as unanswered', '0.5')
+    .option('--low-confidence <p>', 'non-escalated questions below this confidence also count as unanswered', '0.3')
     .addOption(new Option('--now <iso>', 'end of the window (default: now)').argParser(parseNow))
     .action(async (kbDir: string, opts: { since: string; json?: boolean; html?: string; log?: string; minHits: number; lowConfidence: string; now?: number }) => {
       parseDuration(opts.since, '--since')

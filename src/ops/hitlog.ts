@@ -612,7 +612,7 @@ export class HitLog extends EventEmitter implements AskLogger {
     this.flush()
     const [lo, hi] = this.range(from, to)
     const rows = this.requireDb()
-      .prepare('SELECT ((id >> 10) - ?) / ? AS b, decision AS d, count(*) AS n FROM events WHERE id BETWEEN ? AND ? GROUP BY b, d ORDER BY b')
+      .prepare('SELECT CAST(((id >> 10) - ?) / ? AS INTEGER) AS b, decision AS d, count(*) AS n FROM events WHERE id BETWEEN ? AND ? GROUP BY b, d ORDER BY b')
       .all(Math.floor(from), Math.floor(bucketMs), lo, hi) as { b: number; d: number; n: number }[]
     return rows.map((r) => ({ bucket: r.b, decision: DECISIONS[r.d], count: r.n }))
   }
@@ -640,11 +640,11 @@ export class HitLog extends EventEmitter implements AskLogger {
     }
     const offered = db.prepare(
       `SELECT k, count(*) n FROM (
-         SELECT o1 k FROM events WHERE id BETWEEN ?1 AND ?2 AND o1 IS NOT NULL
-         UNION ALL SELECT o2 FROM events WHERE id BETWEEN ?1 AND ?2 AND o2 IS NOT NULL
-         UNION ALL SELECT o3 FROM events WHERE id BETWEEN ?1 AND ?2 AND o3 IS NOT NULL) GROUP BY k`,
+         SELECT o1 k FROM events WHERE id BETWEEN @lo AND @hi AND o1 IS NOT NULL
+         UNION ALL SELECT o2 FROM events WHERE id BETWEEN @lo AND @hi AND o2 IS NOT NULL
+         UNION ALL SELECT o3 FROM events WHERE id BETWEEN @lo AND @hi AND o3 IS NOT NULL) GROUP BY k`,
     )
-    for (const r of offered.all(lo, hi) as { k: number; n: number }[]) get(r.k).offered = r.n
+    for (const r of offered.all({ lo, hi }) as { k: number; n: number }[]) get(r.k).offered = r.n
     const fb = db.prepare('SELECT kind, entry k, count(*) n, max(ts) t FROM feedback WHERE ts >= ? AND ts < ? AND entry IS NOT NULL GROUP BY kind, entry')
     for (const r of fb.all(Math.floor(from), Math.floor(to)) as { kind: Feedback['kind']; k: number; n: number; t: number }[]) {
       const c = get(r.k)

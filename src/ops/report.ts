@@ -21,13 +21,13 @@ export interface ReportOptions {
   entries?: FaqEntry[]
   /** An entry is stale when it has fewer hits than this in the window (default 1: no hits at all). */
   staleMinHits?: number
-  /** Non-escalated events with confidence below this also count as unanswered (default 0.5). */
+  /** Non-escalated events whose top confidence is below this also count as unanswered (default 0.3). */
   lowConfidence?: number
   /** Top-two pairs closer than this confidence margin count as "came back together" (default 0.1). */
   duplicateMargin?: number
   /** Least number of close top-two events for a merge candidate (default 5). */
   duplicateMinCount?: number
-  /** Least share of the rarer entry's top-candidate events for a merge candidate (default 0.2). */
+  /** Least share of the pair's top-candidate events (either entry first) that were close top-two (default 0.2). */
   duplicateMinShare?: number
   /** Phrasing similarity for near-identical entries (default 0.9). */
   phrasingThreshold?: number
@@ -247,7 +247,7 @@ export async function buildReport(log: HitLog, options: ReportOptions = {}): Pro
   const topOf = new Map(entryReports.map((e) => [e.id, e.top]))
   const coRanked = log
     .closePairs(from, now, margin)
-    .map((p) => ({ ...p, share: ratio(p.count, Math.max(1, Math.min(topOf.get(p.a) ?? 0, topOf.get(p.b) ?? 0))) }))
+    .map((p) => ({ ...p, share: ratio(p.count, Math.max(p.count, (topOf.get(p.a) ?? 0) + (topOf.get(p.b) ?? 0))) }))
     .filter((p) => p.count >= minPair && p.share >= minShare)
     .sort((a, b) => b.count - a.count)
   const phrasings = entries.length ? similarPhrasings(entries, options.phrasingThreshold ?? 0.9) : []
@@ -257,7 +257,7 @@ export async function buildReport(log: HitLog, options: ReportOptions = {}): Pro
   const windowMs = surgeOpts.windowMs ?? 3600_000
   const weeks = surgeOpts.baselineWeeks ?? 4
   const clusterFrom = Math.min(from, now - windowMs - weeks * 7 * DAY)
-  const rows = log.unanswered(clusterFrom, now, options.lowConfidence ?? 0.5)
+  const rows = log.unanswered(clusterFrom, now, options.lowConfidence ?? 0.3)
   const inWindow = rows.filter((r) => r.time >= from)
   const hashed = inWindow.filter((r) => r.query === null).length
   const { clusters, skipped } = await clusterQueries(

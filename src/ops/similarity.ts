@@ -1,7 +1,8 @@
 /**
  * Character n-gram similarity for grouping logged queries and comparing FAQ phrasings, with no
- * model needed. CJK-aware: Han, kana and Hangul runs are cut into character bigrams (CJK text has
- * no spaces and single characters carry meaning), other scripts into padded character trigrams
+ * model needed. CJK-aware: Han, kana and Hangul runs are cut into character unigrams and bigrams (CJK text has
+ * no spaces; unigrams are kept too, since single characters carry meaning and conjugated forms
+ * share their stems but few bigrams), other scripts into padded character trigrams
  * per word (robust to typos and inflection).
  */
 
@@ -37,7 +38,7 @@ export function ngramVector(text: string): NgramVector {
       if (!run) return
       const chars = [...run]
       if (runCjk) {
-        if (chars.length === 1) add(chars[0])
+        for (const c of chars) add(c)
         for (let i = 0; i + 1 < chars.length; i++) add(chars[i] + chars[i + 1])
       } else {
         const padded = [' ', ...chars, ' ']

@@ -13,14 +13,14 @@ export interface ClassifierOptions {
   minPhrasingsPerEntry: number
   /** Skip training when features × entries exceeds this (memory bound; default 40M weights). */
   maxWeights: number
-  /** Passes over the phrasings (default 6). */
+  /** Passes over the phrasings (default 4). */
   epochs: number
-  /** Initial learning rate (default 1.0, decayed linearly). */
+  /** Initial learning rate (default 2.0, decayed linearly). */
   learningRate: number
 }
 
 /** Defaults of {@link ClassifierOptions}. */
-export const DEFAULT_CLASSIFIER: ClassifierOptions = { minPhrasingsPerEntry: 4, maxWeights: 40_000_000, epochs: 6, learningRate: 1.0 }
+export const DEFAULT_CLASSIFIER: ClassifierOptions = { minPhrasingsPerEntry: 4, maxWeights: 40_000_000, epochs: 4, learningRate: 2.0 }
 
 /** Serialised classifier (written to the knowledge-base folder). */
 export interface ClassifierData {

@@ -17,7 +17,7 @@ export interface HnswParameters {
 }
 
 /** Defaults for {@link HnswParameters}. */
-export const DEFAULT_HNSW: HnswParameters = { M: 16, efConstruction: 100, efSearch: 64 }
+export const DEFAULT_HNSW: HnswParameters = { M: 12, efConstruction: 48, efSearch: 64 }
 
 /** A phrasing found by the vector index, with its cosine similarity to the query. */
 export interface VectorHit {
