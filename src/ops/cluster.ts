@@ -3,11 +3,12 @@
  * "412 people asked about X, and no entry covers it" instead of 412 log lines. Each cluster is a
  * draft for a new entry: counts, representative queries and the nearest existing entry.
  *
- * Method: identical texts (after normalisation) are merged first; distinct texts are then taken
- * from the most to the least frequent and joined to the most similar cluster leader when the
- * similarity reaches the threshold, else they start a new cluster (leader clustering: one pass,
- * stable, no number of clusters to choose). Similarity is character n-gram cosine (CJK-aware,
- * see similarity.ts) or, when an `embed` function is given, cosine of its vectors.
+ * Method: identical texts (after normalisation) are merged first. With character n-grams
+ * (CJK-aware, see similarity.ts) clusters are the connected components of "cosine ≥ threshold"
+ * between distinct texts (single link, order-independent, no number of clusters to choose).
+ * With an `embed` function, texts are taken from the most to the least frequent and joined to the
+ * most similar cluster leader at cosine ≥ threshold (leader clustering: embeddings are denser, so
+ * single link would chain too much).
  */
 import { createHash } from 'node:crypto'
 import type { FaqEntry } from '../schema.js'
@@ -105,17 +106,30 @@ export async function clusterQueries(inputs: ClusterInput[], options: ClusterOpt
       }
     })
   } else {
+    // Connected components of "similarity ≥ threshold" between distinct texts (single link), so
+    // the result does not depend on the order texts arrive in: conjugated or reworded CJK
+    // questions link through their closest sibling even when far from the most frequent one.
     const threshold = options.threshold ?? 0.5
+    const parent = distinct.map((_, i) => i)
+    const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])))
     const index = new NgramIndex<number>()
-    for (const d of distinct) {
+    distinct.forEach((d, i) => {
       const vec = ngramVector(d.norm)
-      const [best] = index.nearest(vec, 1)
-      if (best && best.similarity >= threshold) groups[best.value].push(d)
-      else {
-        index.add(vec, groups.length)
-        groups.push([d])
+      for (const hit of index.nearest(vec, 10)) {
+        if (hit.similarity < threshold) break
+        const a = find(i)
+        const b = find(hit.value)
+        if (a !== b) parent[Math.max(a, b)] = Math.min(a, b)
       }
-    }
+      index.add(vec, i)
+    })
+    const byRoot = new Map<number, number>()
+    distinct.forEach((d, i) => {
+      const root = find(i)
+      let g = byRoot.get(root)
+      if (g === undefined) byRoot.set(root, (g = groups.push([]) - 1))
+      groups[g].push(d)
+    })
   }
 
   // Nearest existing entry, by the best-matching phrasing of any entry.
@@ -171,8 +185,8 @@ function round(x: number): number {
   return Math.round(x * 1000) / 1000
 }
 
-/** Pairs of entries (same base language) with near-identical phrasings: cosine ≥ `threshold` (default 0.9). */
-export function similarPhrasings(entries: FaqEntry[], threshold = 0.9): { a: string; b: string; similarity: number; phrasingA: string; phrasingB: string }[] {
+/** Pairs of entries (same base language) with near-identical phrasings: cosine ≥ `threshold` (default 0.85). */
+export function similarPhrasings(entries: FaqEntry[], threshold = 0.85): { a: string; b: string; similarity: number; phrasingA: string; phrasingB: string }[] {
   const byLang = new Map<string, FaqEntry[]>()
   for (const e of entries) {
     const l = e.lang.slice(0, 2).toLowerCase()

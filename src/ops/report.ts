@@ -29,7 +29,7 @@ export interface ReportOptions {
   duplicateMinCount?: number
   /** Least share of the pair's top-candidate events (either entry first) that were close top-two (default 0.2). */
   duplicateMinShare?: number
-  /** Phrasing similarity for near-identical entries (default 0.9). */
+  /** Phrasing similarity for near-identical entries (default 0.85). */
   phrasingThreshold?: number
   /** Clustering similarity threshold (see clusterQueries). */
   clusterThreshold?: number
@@ -250,7 +250,7 @@ export async function buildReport(log: HitLog, options: ReportOptions = {}): Pro
     .map((p) => ({ ...p, share: ratio(p.count, Math.max(p.count, (topOf.get(p.a) ?? 0) + (topOf.get(p.b) ?? 0))) }))
     .filter((p) => p.count >= minPair && p.share >= minShare)
     .sort((a, b) => b.count - a.count)
-  const phrasings = entries.length ? similarPhrasings(entries, options.phrasingThreshold ?? 0.9) : []
+  const phrasings = entries.length ? similarPhrasings(entries, options.phrasingThreshold ?? 0.85) : []
 
   // Unanswered clusters, over the window and the surge baseline weeks.
   const surgeOpts = options.surge ?? {}
