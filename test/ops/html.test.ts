@@ -1,0 +1,72 @@
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
+import { chromium, type Browser } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { buildReport, renderReportHtml } from '../../src/ops/index.js'
+import { ENTRIES, fixtureLog, NOW } from './fixture-log.js'
+import { tempDir } from './helpers.js'
+
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
+let browser: Browser | undefined
+
+beforeAll(async () => {
+  if (!existsSync(CHROMIUM)) return
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  })
+})
+afterAll(async () => {
+  await browser?.close()
+})
+
+describe('report page', () => {
+  it('is self-contained: no script, no external URL', async () => {
+    const { log } = fixtureLog()
+    const html = renderReportHtml(await buildReport(log, { now: NOW, entries: ENTRIES }))
+    log.close()
+    expect(html).not.toMatch(/<script|<link|src=|https?:\/\//i)
+    expect(html).toMatch(/<svg/)
+  })
+
+  it.skipIf(!existsSync(CHROMIUM))('loads in headless Chromium with no console errors and shows the fixture numbers', async () => {
+    const { log } = fixtureLog()
+    const report = await buildReport(log, { now: NOW, entries: ENTRIES })
+    log.close()
+    const file = join(tempDir(), 'report.html')
+    writeFileSync(file, renderReportHtml(report, { title: 'shop report' }))
+    const page = await browser!.newPage()
+    const problems: string[] = []
+    page.on('console', (m) => {
+      if (m.type() === 'error' || m.type() === 'warning') problems.push(m.text())
+    })
+    page.on('pageerror', (e) => problems.push(e.message))
+    const requests: string[] = []
+    page.on('request', (r) => {
+      if (!r.url().startsWith('file:')) requests.push(r.url())
+    })
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' })
+    expect(await page.title()).toBe('shop report')
+    expect(await page.getByTestId('total-events').textContent()).toBe('42')
+    expect(await page.getByTestId('total-answer').textContent()).toBe('17')
+    expect(await page.getByTestId('total-escalate').textContent()).toBe('19')
+    expect(await page.getByTestId('unanswered-total').textContent()).toBe('19')
+    expect(await page.getByTestId('stale-count').textContent()).toBe('1')
+    expect(await page.getByTestId('surge-count').textContent()).toMatch(/2 surge alert/)
+    const charts = await page.locator('svg.chart').count()
+    expect(charts).toBeGreaterThanOrEqual(4)
+    // The charts render with a real size.
+    const box = await page.locator('svg.chart').first().boundingBox()
+    expect(box!.width).toBeGreaterThan(300)
+    expect(box!.height).toBeGreaterThan(50)
+    // The timeline has one bar per decision and day with questions; top entries bar shows 11 hits.
+    expect(await page.locator('svg.chart').first().locator('rect').count()).toBeGreaterThan(5)
+    expect(await page.locator('svg[aria-label="Top entries by hits"] text', { hasText: /^11$/ }).count()).toBe(1)
+    expect(await page.locator('table.stale').textContent()).toContain('old-en')
+    expect(await page.locator('table.clusters').textContent()).toContain('荷物がまだ届きません')
+    expect(problems).toEqual([])
+    expect(requests).toEqual([])
+    await page.close()
+  })
+})
