@@ -18,6 +18,8 @@ import { createEmbedder, type EmbedderSpec } from '../embed/index.js'
 import { evaluateSet } from '../eval/run.js'
 import { formatAskResult, formatCandidates, formatEvaluation } from './format.js'
 import { progressBar } from './progress.js'
+import { registerOpsCommands } from './ops-commands.js'
+import { openHitLog } from '../ops/hitlog.js'
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
 
@@ -108,10 +110,16 @@ export function createProgram(): Command {
       .argument('<question>', 'the question')
       .option('--json', 'print the full result as JSON')
       .option('--lang <tag>', 'only entries in this language')
-      .option('--category <name>', 'only entries of this category'),
+      .option('--category <name>', 'only entries of this category')
+      .option('--log [file]', 'record the question in the hit log (default file: <kb>/hits.sqlite)')
+      .option('--session <id>', 'conversation id for the hit log')
+      .option('--channel <name>', 'channel for the hit log (web, line, kakao...)'),
   ).action(async (kbDir: string, question: string, opts) => {
     const kb = await loadWithEmbedder(kbDir, opts)
-    const result = await kb.ask(question, { lang: opts.lang, category: opts.category })
+    const log = opts.log ? openHitLog(typeof opts.log === 'string' ? opts.log : kbDir) : undefined
+    if (log) kb.useLogger(log)
+    const result = await kb.ask(question, { lang: opts.lang, category: opts.category, sessionId: opts.session, channel: opts.channel })
+    log?.close()
     if (opts.json) console.log(JSON.stringify(result, null, 2))
     else console.log(`${formatAskResult(result)}\n${formatCandidates(result)}`)
   })
@@ -189,6 +197,7 @@ export function createProgram(): Command {
       if (!opts.keep) await rm(dir, { recursive: true, force: true })
     })
 
+  registerOpsCommands(program)
   return program
 }
 

@@ -14,7 +14,7 @@ import { z } from 'zod'
 import { KotaeError } from '../errors.js'
 import { FaqEntrySchema } from '../schema.js'
 import { CalibrationSchema } from '../decide/index.js'
-import { DEFAULT_HNSW, LexicalIndex, VectorIndex, type LexicalIndexData } from '../retrieve/index.js'
+import { DEFAULT_HNSW, EntryClassifier, LexicalIndex, VectorIndex, type LexicalIndexData } from '../retrieve/index.js'
 import { BuiltinEmbedder } from '../embed/builtin.js'
 import type { Embedder } from '../embed/embedder.js'
 import { KnowledgeBase } from '../engine.js'
@@ -30,7 +30,17 @@ const FILES = {
   centroids: 'centroids.f32',
   embedder: 'embedder.json',
   calibration: 'calibration.json',
+  classifierFeatures: 'classifier.json',
+  classifierWeights: 'classifier.f32',
 } as const
+
+function floatBytes(array: Float32Array): Buffer {
+  return Buffer.from(array.buffer, array.byteOffset, array.byteLength)
+}
+
+function floatsOf(data: Buffer): Float32Array {
+  return new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength))
+}
 
 const ManifestSchema = z.object({
   format: z.literal('kotae-kb'),
@@ -70,9 +80,14 @@ export async function saveKnowledgeBase(kb: KnowledgeBase, dir: string): Promise
     [FILES.entries]: Buffer.from(kb.entries.map((e) => JSON.stringify(e)).join('\n') + '\n'),
     [FILES.phrasings]: Buffer.from(JSON.stringify({ texts: parts.phrasings.texts, entryOf: [...parts.phrasings.entryOf] })),
     [FILES.lexical]: Buffer.from(JSON.stringify(parts.lexical.data)),
-    [FILES.centroids]: Buffer.from(parts.centroidSums.buffer, parts.centroidSums.byteOffset, parts.centroidSums.byteLength),
+    [FILES.centroids]: floatBytes(parts.centroidSums),
     [FILES.embedder]: Buffer.from(JSON.stringify({ id: kb.embedder.id, dimension: kb.embedder.dimension, state: kb.embedder.state?.() ?? null })),
     [FILES.calibration]: Buffer.from(JSON.stringify(kb.calibration, null, 2)),
+  }
+  if (parts.classifier) {
+    const { entries, features, weights, bias } = parts.classifier.data
+    blobs[FILES.classifierFeatures] = Buffer.from(JSON.stringify({ entries, features }))
+    blobs[FILES.classifierWeights] = Buffer.concat([floatBytes(weights), floatBytes(bias)])
   }
   const files: Manifest['files'] = {}
   for (const [name, data] of Object.entries(blobs)) {
@@ -174,7 +189,14 @@ export async function loadKnowledgeBase(dir: string, options: LoadOptions = {}):
   const phrasingsRaw = parseJson(await readVerified(dir, manifest, FILES.phrasings), FILES.phrasings) as { texts: string[]; entryOf: number[] }
   const lexicalData = parseJson(await readVerified(dir, manifest, FILES.lexical), FILES.lexical) as LexicalIndexData
   const centroidBytes = await readVerified(dir, manifest, FILES.centroids)
-  const centroidSums = new Float32Array(centroidBytes.buffer.slice(centroidBytes.byteOffset, centroidBytes.byteOffset + centroidBytes.byteLength))
+  const centroidSums = floatsOf(centroidBytes)
+  let classifier: EntryClassifier | undefined
+  if (manifest.files[FILES.classifierFeatures]) {
+    const { entries: classes, features } = parseJson(await readVerified(dir, manifest, FILES.classifierFeatures), FILES.classifierFeatures) as { entries: number; features: string[] }
+    const floats = floatsOf(await readVerified(dir, manifest, FILES.classifierWeights))
+    if (floats.length !== features.length * classes + classes) throw new KotaeError('KB_CORRUPT', `${FILES.classifierWeights} has ${floats.length} weights, expected ${features.length * classes + classes}`)
+    classifier = EntryClassifier.fromData({ entries: classes, features, weights: floats.subarray(0, features.length * classes), bias: floats.subarray(features.length * classes) })
+  }
   const embedderFile = parseJson(await readVerified(dir, manifest, FILES.embedder), FILES.embedder) as { state: unknown }
   if (embedderFile.state !== null) embedder.restore?.(embedderFile.state)
   const calibration = CalibrationSchema.safeParse(parseJson(await readVerified(dir, manifest, FILES.calibration), FILES.calibration))
@@ -197,6 +219,7 @@ export async function loadKnowledgeBase(dir: string, options: LoadOptions = {}):
     vectors,
     lexical: LexicalIndex.fromData(lexicalData),
     centroidSums,
+    classifier,
     calibration: calibration.data,
   })
 }
