@@ -42,7 +42,7 @@ describe('shop-faq in spreadsheet forms (fixtures/shop-faq/make-forms.ts)', () =
     await expectFormsMatch(tmp)
   })
 
-  it.skipIf(!hasForms)('the committed part.csv / part.xlsx are up to date with faq.jsonl', async () => {
+  it.skipIf(!hasForms)('the committed part.csv / part.xlsx match faq.jsonl (if not: npx tsx fixtures/shop-faq/make-forms.ts)', async () => {
     await expectFormsMatch(dir)
   })
 })
