@@ -22,6 +22,10 @@ export interface ClassifierOptions {
 /** Defaults of {@link ClassifierOptions}. */
 export const DEFAULT_CLASSIFIER: ClassifierOptions = { minPhrasingsPerEntry: 4, maxWeights: 40_000_000, epochs: 4, learningRate: 2.0 }
 
+/** Small FAQs are trained for at least this many example steps (up to MAX_EPOCHS passes). */
+const MIN_STEPS = 30_000
+const MAX_EPOCHS = 40
+
 /** Serialised classifier (written to the knowledge-base folder). */
 export interface ClassifierData {
   entries: number
@@ -70,9 +74,11 @@ export class EntryClassifier {
     const logits = new Float64Array(entries)
     const random = mulberry32(0x636c6173)
     const order = examples.map((_, i) => i)
-    const steps = o.epochs * examples.length
+    // Small FAQs get more passes, so every entry's few phrasings are seen often enough.
+    const epochs = Math.max(o.epochs, Math.min(MAX_EPOCHS, Math.ceil(MIN_STEPS / Math.max(1, examples.length))))
+    const steps = epochs * examples.length
     let step = 0
-    for (let epoch = 0; epoch < o.epochs; epoch++) {
+    for (let epoch = 0; epoch < epochs; epoch++) {
       for (let i = order.length - 1; i > 0; i--) {
         const j = Math.floor(random() * (i + 1))
         ;[order[i], order[j]] = [order[j], order[i]]
