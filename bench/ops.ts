@@ -1,0 +1,293 @@
+/**
+ * Content-operations benchmark: logging overhead on `ask`, 1,000,000 synthetic events (four
+ * months, 300 entries, daily and weekly rhythm, an injected surge), report time, database size,
+ * and whether the surge rule flags the surge without false alerts.
+ *
+ *   npx tsx bench/ops.ts            (EVENTS=200000 npx tsx bench/ops.ts for a quicker run)
+ *
+ * Writes its section between <!-- ops:start --> and <!-- ops:end --> in bench/RESULTS.md.
+ */
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { buildKnowledgeBase } from '../src/engine.js'
+import { FaqEntrySchema, type AskResult, type FaqEntry, type FaqEntryInput } from '../src/schema.js'
+import { buildReport, clusterQueries, countWindow, detectSurges, openHitLog } from '../src/ops/index.js'
+
+const HOUR = 3600_000
+const DAY = 24 * HOUR
+const EVENTS = Number(process.env.EVENTS ?? 1_000_000)
+const ENTRIES = 300
+const DAYS = 120
+const END = Date.parse('2026-04-07T15:00:00Z') // a Tuesday afternoon
+const START = END - DAYS * DAY
+const SURGE_ENTRY = 'entry-042'
+const SURGE_HOURS = 2
+const SURGE_RATE = 30 // extra questions per hour on the entry, and on a new unanswered topic
+
+function rng(seed: number): () => number {
+  let a = seed >>> 0
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0
+    let t = a
+    t = Math.imul(t ^ (t >>> 15), t | 1)
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+const rand = rng(42)
+function poisson(lambda: number): number {
+  if (lambda > 40) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand())))
+  const l = Math.exp(-lambda)
+  let k = 0
+  let p = 1
+  do {
+    k++
+    p *= rand()
+  } while (p > l)
+  return k - 1
+}
+function rhythm(t: number): number {
+  const d = new Date(t)
+  const h = d.getUTCHours()
+  const daily = h < 7 ? 0.1 : h < 9 ? 0.8 : h < 18 ? 2.2 : h < 22 ? 1.2 : 0.3
+  const dow = d.getUTCDay()
+  return daily * (dow === 0 || dow === 6 ? 0.5 : 1.1)
+}
+function quantile(sorted: number[], q: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))]
+}
+const ms = (x: number) => `${x.toFixed(3)} ms`
+
+// ---------------------------------------------------------------- 1. logging overhead on ask
+async function askOverhead(dir: string) {
+  const faqPath = join(import.meta.dirname, '../fixtures/shop-faq/faq.jsonl')
+  const queriesPath = join(import.meta.dirname, '../fixtures/shop-faq/queries.jsonl')
+  const entries: FaqEntryInput[] = readFileSync(faqPath, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l))
+  const queries: string[] = existsSync(queriesPath)
+    ? readFileSync(queriesPath, 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l).query as string)
+    : entries.flatMap((e) => e.variants ?? [])
+  const kb = await buildKnowledgeBase(entries)
+  const log = openHitLog(join(dir, 'overhead.sqlite'))
+  const off: number[] = []
+  const on: number[] = []
+  const rounds = Number(process.env.ASKS ?? 4000)
+  for (let i = 0; i < 200; i++) await kb.ask(queries[i % queries.length]) // warm-up
+  for (let i = 0; i < rounds; i++) {
+    const logging = i % 2 === 1
+    kb.useLogger(logging ? log : null)
+    const t = performance.now()
+    await kb.ask(queries[(i >> 1) % queries.length], { sessionId: `s${i % 97}`, channel: 'web' })
+    ;(logging ? on : off).push(performance.now() - t)
+  }
+  kb.useLogger(null)
+  log.close()
+  off.sort((a, b) => a - b)
+  on.sort((a, b) => a - b)
+  return { rounds, queries: queries.length, entries: entries.length, off: { p50: quantile(off, 0.5), p99: quantile(off, 0.99) }, on: { p50: quantile(on, 0.5), p99: quantile(on, 0.99) }, stats: log.stats() }
+}
+
+// ---------------------------------------------------------------- 2. one million synthetic events
+const UNANSWERED_TOPICS = [
+  ['do you sell gift cards for restaurants', 'restaurant gift card', 'can I buy a dining voucher'],
+  ['is there a student discount', 'student discount code', 'discount for students?'],
+  ['can I pick up in store', 'store pickup', 'collect my order at the shop'],
+  ['do you have a mobile app', 'is there an app', 'iphone app download'],
+  ['ペットは同伴できますか', 'ペット連れて行ける?', '犬と一緒に入店できますか'],
+  ['영업시간이 어떻게 되나요', '몇 시에 문 닫아요', '주말 영업시간'],
+  ['你们有实体店吗', '线下门店在哪里', '实体店地址'],
+  ['can I change the language of emails', 'emails in english please', 'newsletter language'],
+]
+const SURGE_TOPIC = ['my order has not arrived', 'order has not arrived yet', 'my order still has not arrived', 'order not arrived after a week']
+
+function synthesizeEntries(): FaqEntry[] {
+  const langs = ['ja', 'ko', 'en', 'zh'] as const
+  return Array.from({ length: ENTRIES }, (_, i) => {
+    const id = `entry-${String(i).padStart(3, '0')}`
+    const lang = langs[i % 4]
+    return FaqEntrySchema.parse({
+      id,
+      lang,
+      question: `question number ${i} about topic ${Math.floor(i / 4)}`,
+      variants: [`variant ${i} a`, `variant ${i} b`],
+      answer: `answer ${i}`,
+      updatedAt: new Date(START - (i % 50) * 7 * DAY).toISOString().slice(0, 10),
+      metadata: { group: `topic-${Math.floor(i / 4)}` },
+    })
+  })
+}
+
+function askResult(entryIdx: number, decision: AskResult['decision'], query: string, second: number): AskResult {
+  const id = `entry-${String(entryIdx).padStart(3, '0')}`
+  const id2 = `entry-${String(second).padStart(3, '0')}`
+  const c1 = decision === 'answer' ? 0.85 + rand() * 0.14 : decision === 'clarify' ? 0.4 + rand() * 0.2 : rand() * 0.25
+  const c2 = decision === 'clarify' ? c1 - rand() * 0.08 : c1 * rand() * 0.3
+  const cand = (cid: string, c: number) => ({ id: cid, lang: 'en', question: cid, matched: cid, score: c, vectorScore: c, lexicalScore: c, confidence: c })
+  const candidates = [cand(id, c1), cand(id2, c2), cand(`entry-${String((second + 7) % ENTRIES).padStart(3, '0')}`, c2 / 3)]
+  return {
+    decision,
+    reason: decision === 'answer' ? 'confident' : decision === 'clarify' ? 'ambiguous' : 'low-confidence',
+    confidence: c1,
+    query,
+    language: 'en',
+    candidates,
+    answer: decision === 'answer' ? { id, text: '' } : undefined,
+    options: decision === 'clarify' ? candidates.slice(0, 2) : undefined,
+    latencyMs: 2 + rand() * 3,
+  }
+}
+
+async function main() {
+  const dir = mkdtempSync(join(tmpdir(), 'kotae-bench-ops-'))
+  try {
+    console.log('1/4 ask overhead (shop-faq, logging on/off interleaved)…')
+    const overhead = await askOverhead(dir)
+    console.log(overhead)
+
+    console.log(`2/4 logging ${EVENTS.toLocaleString('en-US')} synthetic events…`)
+    const entries = synthesizeEntries()
+    // Zipf-like popularity; calibrate the base rate so the total is about EVENTS.
+    const weights = entries.map((_, i) => 1 / Math.pow(i + 1, 0.9))
+    const wsum = weights.reduce((a, b) => a + b, 0)
+    let rhythmSum = 0
+    for (let h = START; h < END; h += HOUR) rhythmSum += rhythm(h)
+    const perHour = EVENTS / rhythmSum
+    const shuffle = entries.map((_, i) => i).sort(() => rand() - 0.5)
+    // Keep the surge entry mid-popular (about 2 questions an hour at peak).
+    const surgeIdx = Number(SURGE_ENTRY.slice(-3))
+    const rankOf = new Map(shuffle.map((e, r) => [e, r]))
+    const logPath = join(dir, 'hits.sqlite')
+    const log = openHitLog(logPath, { batchSize: 10_000, flushIntervalMs: 60_000, maxQueue: 2_000_000 })
+    const surgeStart = END - SURGE_HOURS * HOUR
+    let written = 0
+    const tLog = performance.now()
+    for (let h = START; h < END; h += HOUR) {
+      const f = rhythm(h)
+      const n = poisson(perHour * f)
+      const batch: { t: number; r: AskResult }[] = []
+      for (let k = 0; k < n; k++) {
+        // Pick an entry by popularity.
+        let x = rand() * wsum
+        let rank = 0
+        while (rank < ENTRIES - 1 && (x -= weights[rank]) > 0) rank++
+        const e = shuffle[rank]
+        const u = rand()
+        const decision = u < 0.7 ? 'answer' : u < 0.82 ? 'clarify' : 'escalate'
+        let query = `variant ${e} ${rand() < 0.5 ? 'a' : 'b'}`
+        if (decision === 'escalate' && rand() < 0.6) {
+          const topic = UNANSWERED_TOPICS[Math.floor(rand() * UNANSWERED_TOPICS.length)]
+          query = topic[Math.floor(rand() * topic.length)]
+        }
+        batch.push({ t: h + Math.floor(rand() * HOUR), r: askResult(e, decision, query, shuffle[(rank + 1) % ENTRIES]) })
+      }
+      if (h >= surgeStart) {
+        for (let k = poisson(SURGE_RATE); k > 0; k--) batch.push({ t: h + Math.floor(rand() * HOUR), r: askResult(surgeIdx, 'answer', `variant ${surgeIdx} a`, 1) })
+        for (let k = poisson(SURGE_RATE); k > 0; k--) batch.push({ t: h + Math.floor(rand() * HOUR), r: askResult(surgeIdx, 'escalate', SURGE_TOPIC[Math.floor(rand() * SURGE_TOPIC.length)], 1) })
+      }
+      batch.sort((a, b) => a.t - b.t)
+      for (const b of batch) log.record(b.r, { at: b.t, sessionId: `s${Math.floor(rand() * 1e6)}`, channel: 'web' })
+      written += batch.length
+      if (log.stats().queued >= 10_000) log.flush()
+    }
+    log.flush()
+    const logSeconds = (performance.now() - tLog) / 1000
+    const stats = log.stats()
+    console.log(`  ${written.toLocaleString('en-US')} events in ${logSeconds.toFixed(1)} s`, stats)
+    const surgeRank = rankOf.get(surgeIdx)!
+
+    console.log('3/4 report (30 days)…')
+    const tRep = performance.now()
+    const report = await buildReport(log, { since: '30d', now: END, entries })
+    const reportSeconds = (performance.now() - tRep) / 1000
+    const dbBytes = [logPath, `${logPath}-wal`].filter(existsSync).reduce((s, p) => s + statSync(p).size, 0)
+    const reportAlerts = report.surges.alerts.map((a) => `${a.kind}:${a.kind === 'entry' ? a.key : a.label}`)
+    console.log(`  report in ${reportSeconds.toFixed(2)} s; alerts: ${reportAlerts.join(', ') || 'none'}`)
+
+    console.log('4/4 hourly surge sweep over the last 14 days…')
+    const sweepFrom = END - 14 * DAY + HOUR
+    const coverage = log.coverage()
+    let entryFalse = 0
+    let entryTrue = 0
+    let entryTests = 0
+    for (let now = sweepFrom; now <= END; now += HOUR) {
+      for (const s of detectSurges((a, b) => log.topCounts(a, b), { now, historyStart: coverage.first! })) {
+        entryTests++
+        if (!s.flagged) continue
+        if (s.key === SURGE_ENTRY && now > surgeStart) entryTrue++
+        else entryFalse++
+      }
+    }
+    const rows = log.unanswered(sweepFrom - HOUR - 4 * 7 * DAY, END, 0.3)
+    const { clusters } = await clusterQueries(rows.filter((r) => r.query).map((r) => ({ query: r.query!, time: r.time })), { entries })
+    const surgeCluster = clusters.find((c) => c.representatives.some((r) => SURGE_TOPIC.includes(r.query)))
+    const counter = countWindow(clusters.flatMap((c) => c.times.map((time) => ({ key: c.id, time }))))
+    let clusterFalse = 0
+    let clusterTrue = 0
+    for (let now = sweepFrom; now <= END; now += HOUR) {
+      for (const s of detectSurges(counter, { now, historyStart: coverage.first! })) {
+        if (!s.flagged) continue
+        if (s.key === surgeCluster?.id && now > surgeStart) clusterTrue++
+        else clusterFalse++
+      }
+    }
+    log.close()
+    const firstHourFlagged = report.surges.alerts.some((a) => a.key === SURGE_ENTRY) // the report at END covers the last surge hour
+    const result = {
+      events: written,
+      overhead,
+      logSeconds,
+      eventsPerSecond: written / logSeconds,
+      reportSeconds,
+      dbBytes,
+      reportAlerts,
+      sweep: { hours: 14 * 24, entryTests, entryTrue, entryFalse, clusters: clusters.length, clusterTrue, clusterFalse },
+      surgeRank,
+      firstHourFlagged,
+    }
+    console.log(JSON.stringify(result, null, 2))
+    writeResults(result)
+  } finally {
+    rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+function writeResults(r: {
+  events: number
+  overhead: Awaited<ReturnType<typeof askOverhead>>
+  logSeconds: number
+  eventsPerSecond: number
+  reportSeconds: number
+  dbBytes: number
+  reportAlerts: string[]
+  sweep: { hours: number; entryTests: number; entryTrue: number; entryFalse: number; clusters: number; clusterTrue: number; clusterFalse: number }
+  surgeRank: number
+}) {
+  const path = join(import.meta.dirname, 'RESULTS.md')
+  const o = r.overhead
+  const section = `<!-- ops:start -->
+## Content operations (\`npx tsx bench/ops.ts\`)
+
+Run ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${process.platform}/${process.arch}. Synthetic log: ${r.events.toLocaleString('en-US')} events over ${DAYS} days, ${ENTRIES} entries (Zipf popularity), office-hours and weekend rhythm, 70% answer / 12% clarify / 18% escalate; injected surge in the last ${SURGE_HOURS} hours: +${SURGE_RATE}/h on \`${SURGE_ENTRY}\` (popularity rank ${r.surgeRank + 1}) and +${SURGE_RATE}/h of a new unanswered question ("my order has not arrived").
+
+| measure | value |
+|---|---|
+| ask latency without logging, p50 / p99 | ${ms(o.off.p50)} / ${ms(o.off.p99)} |
+| ask latency with logging, p50 / p99 | ${ms(o.on.p50)} / ${ms(o.on.p99)} |
+| (same run, ${o.rounds} asks interleaved on/off, shop-faq ${o.entries} entries) | |
+| logging throughput (record + batched writes) | ${Math.round(r.eventsPerSecond).toLocaleString('en-US')} events/s (${r.logSeconds.toFixed(1)} s total) |
+| database size | ${(r.dbBytes / 1e6).toFixed(1)} MB (${Math.round(r.dbBytes / r.events)} bytes/event) |
+| report time (30-day window, clusters + surges) | ${r.reportSeconds.toFixed(2)} s |
+| surge alerts in the report at the end | ${r.reportAlerts.map((a) => `\`${a}\``).join(', ') || 'none'} |
+| hourly sweep, last 14 days, entries: surge flagged / false alerts | ${r.sweep.entryTrue} of ${SURGE_HOURS} surge hours / ${r.sweep.entryFalse} false (of ${r.sweep.entryTests.toLocaleString('en-US')} tests) |
+| hourly sweep, last 14 days, ${r.sweep.clusters} unanswered clusters: surge flagged / false alerts | ${r.sweep.clusterTrue} of ${SURGE_HOURS} surge hours / ${r.sweep.clusterFalse} false |
+
+Surge rule: last hour vs the same hour of the week in the 4 previous weeks; exact conditional test for equal Poisson rates, P[Binomial(k+Σb, 1/5) ≥ k] < 0.001, with k ≥ 8 and k ≥ 1.5 × baseline mean (see \`src/ops/surge.ts\`).
+<!-- ops:end -->`
+  const old = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmark results\n'
+  const re = /<!-- ops:start -->[\s\S]*?<!-- ops:end -->/
+  const next = re.test(old) ? old.replace(re, section) : `${old.trimEnd()}\n\n${section}\n`
+  writeFileSync(path, next)
+  console.log(`updated ${path}`)
+}
+
+await main()
