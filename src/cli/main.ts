@@ -197,7 +197,8 @@ export function createProgram(): Command {
       if (!opts.keep) await rm(dir, { recursive: true, force: true })
     })
 
-  registerOpsCommands(program)
+  // Content-team commands load bases the same way `ask` does, so a transformers base works too.
+  registerOpsCommands(program, { engine: { loadKnowledgeBase: (dir) => loadWithEmbedder(dir, {}), buildKnowledgeBase } })
   return program
 }
 

@@ -10,7 +10,7 @@ import type { Calibration } from './calibration.js'
 export interface DecisionThresholds {
   /** Answer when the top confidence is at least this. */
   answerThreshold: number
-  /** Clarify only when the top confidence is at least this. */
+  /** Clarify only when the offered options' confidences add up to at least this. */
   clarifyThreshold: number
   /** A top fused score below this means nothing in the FAQ resembles the question. */
   outOfScopeScore: number
@@ -54,7 +54,9 @@ export function decide(ranked: RankedForDecision[], thresholds: DecisionThreshol
   ranked.forEach((candidate, i) => {
     if (close.length < thresholds.maxOptions && top.score - candidate.score <= thresholds.ambiguityMargin) close.push(i)
   })
-  if (top.confidence >= thresholds.clarifyThreshold && close.length >= 2) {
+  // Clarify when the close options together are likely to hold the right entry.
+  const optionMass = close.reduce((sum, i) => sum + ranked[i].confidence, 0)
+  if (close.length >= 2 && optionMass >= thresholds.clarifyThreshold) {
     return { decision: 'clarify', reason: 'ambiguous', options: close }
   }
   return { decision: 'escalate', reason: 'low-confidence', options: [] }
