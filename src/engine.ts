@@ -331,10 +331,10 @@ export class KnowledgeBase {
 
 /**
  * The phrasings self-calibration holds out and asks: a seeded sample (at most `max`, default
- * 1500) of phrasings whose entry has at least one other phrasing. The entry classifier is
+ * 1000, at most 15%) of phrasings whose entry has at least one other phrasing. The entry classifier is
  * trained without them, so their answers are honest.
  */
-export function selfCalibrationPhrasings(phrasings: Phrasings, max = Math.min(1500, Math.ceil(phrasings.texts.length * HELD_OUT_SHARE))): number[] {
+export function selfCalibrationPhrasings(phrasings: Phrasings, max = Math.min(1000, Math.ceil(phrasings.texts.length * HELD_OUT_SHARE))): number[] {
   const counts = new Map<number, number>()
   for (const entry of phrasings.entryOf) counts.set(entry, (counts.get(entry) ?? 0) + 1)
   const candidates: number[] = []

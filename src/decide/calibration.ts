@@ -96,7 +96,8 @@ export function fitCalibration(samples: CalibrationSample[], options: FitOptions
   const y = samples.map((s) => (s.correct ? 1 : 0))
   const weights = new Array<number>(dimension).fill(0)
   let bias = 0
-  const lambda = 1e-3
+  // Small calibration sets get a stronger pull towards zero weights, so a few dozen labels cannot overfit.
+  const lambda = Math.max(1e-3, 2 / samples.length)
   const rate = 0.5
   for (let iteration = 0; iteration < 400; iteration++) {
     const gradient = new Array<number>(dimension).fill(0)
