@@ -1,0 +1,209 @@
+/**
+ * The knowledge base on disk: save → load gives the same answers, the manifest describes the
+ * folder, every load failure has the right code and names the file, and a crash mid-save
+ * never leaves the folder unreadable.
+ */
+import { createHash } from 'node:crypto'
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { BuiltinEmbedder, buildKnowledgeBase, KB_FORMAT_VERSION, KotaeError, loadKnowledgeBase, readManifest, type AskResult, type KnowledgeBase } from '../src/index.js'
+import { MINI_CALIB, MINI_FAQ, MINI_QUERIES } from './fixtures/mini-faq.js'
+
+const QUESTIONS = [...MINI_QUERIES.map((q) => q.query), '배송이', 'ﾊﾟｽﾜｰﾄﾞ', '配送料', 'help']
+
+let root: string
+let kb: KnowledgeBase
+/** A clean saved copy of `kb`; tests that damage a base work on a copy of it. */
+let saved: string
+
+beforeAll(async () => {
+  root = mkdtempSync(join(tmpdir(), 'kotae-kb-test-'))
+  kb = await buildKnowledgeBase(MINI_FAQ, { embedder: new BuiltinEmbedder({ dimension: 128 }) })
+  await kb.calibrate(MINI_CALIB)
+  saved = join(root, 'saved')
+  await kb.save(saved)
+})
+
+afterAll(() => rmSync(root, { recursive: true, force: true }))
+
+let copies = 0
+function copyOfSaved(): string {
+  const dir = join(root, `copy-${++copies}`)
+  cpSync(saved, dir, { recursive: true })
+  return dir
+}
+
+function generationOf(dir: string): string {
+  const gens = readdirSync(dir).filter((n) => n.startsWith('gen-'))
+  expect(gens).toHaveLength(1)
+  return join(dir, gens[0])
+}
+
+/** What a user sees of an answer: ranking, confidences, decision. */
+const view = (r: AskResult) => ({ decision: r.decision, reason: r.reason, language: r.language, answer: r.answer, candidates: r.candidates.map((c) => [c.id, c.matched, c.score, c.confidence]) })
+
+async function views(base: KnowledgeBase) {
+  const out = []
+  for (const q of QUESTIONS) out.push(view(await base.ask(q)))
+  return out
+}
+
+async function loadError(dir: string, options?: Parameters<typeof loadKnowledgeBase>[1]): Promise<KotaeError> {
+  try {
+    await loadKnowledgeBase(dir, options)
+  } catch (error) {
+    expect(error).toBeInstanceOf(KotaeError)
+    return error as KotaeError
+  }
+  throw new Error(`expected loading ${dir} to fail`)
+}
+
+describe('save → load', () => {
+  it('gives the same candidates, confidences and decisions', async () => {
+    const loaded = await loadKnowledgeBase(saved)
+    expect(loaded.embedder.id).toBe('builtin-hash-v1:128')
+    expect(loaded.entries).toEqual(kb.entries)
+    expect(loaded.calibration).toEqual(kb.calibration)
+    expect(loaded.thresholds).toEqual(kb.thresholds)
+    expect(await views(loaded)).toEqual(await views(kb))
+  })
+
+  it('a loaded base saves again to an equivalent base', async () => {
+    const loaded = await loadKnowledgeBase(saved)
+    const again = join(root, 'resaved')
+    await loaded.save(again)
+    expect(await views(await loadKnowledgeBase(again))).toEqual(await views(kb))
+  })
+})
+
+describe('manifest', () => {
+  it('records format, version, embedder, counts and a checksum for every file', async () => {
+    const manifest = await readManifest(saved)
+    expect(manifest.format).toBe('kotae-kb')
+    expect(manifest.formatVersion).toBe(KB_FORMAT_VERSION)
+    expect(manifest.embedder).toEqual({ id: 'builtin-hash-v1:128', dimension: 128 })
+    expect(manifest.counts).toEqual({ entries: 32, phrasings: 128 })
+    expect(Number.isNaN(Date.parse(manifest.createdAt))).toBe(false)
+    const genDir = generationOf(saved)
+    expect(join(saved, manifest.generation)).toBe(genDir)
+    const onDisk = readdirSync(genDir).sort()
+    expect(Object.keys(manifest.files).sort()).toEqual(onDisk)
+    expect(onDisk).toEqual(expect.arrayContaining(['entries.jsonl', 'vectors.hnsw', 'calibration.json', 'embedder.json']))
+    for (const [name, { sha256, bytes }] of Object.entries(manifest.files)) {
+      const data = readFileSync(join(genDir, name))
+      expect(data.length, name).toBe(bytes)
+      expect(createHash('sha256').update(data).digest('hex'), name).toBe(sha256)
+    }
+  })
+})
+
+describe('load errors', () => {
+  it('missing folder: KB_NOT_FOUND naming the folder', async () => {
+    const dir = join(root, 'does-not-exist')
+    const error = await loadError(dir)
+    expect(error.code).toBe('KB_NOT_FOUND')
+    expect(error.message).toContain(dir)
+  })
+
+  it('a folder without manifest.json: KB_NOT_FOUND naming manifest.json', async () => {
+    const dir = join(root, 'empty-folder')
+    mkdirSync(dir)
+    const error = await loadError(dir)
+    expect(error.code).toBe('KB_NOT_FOUND')
+    expect(error.message).toContain('manifest.json')
+  })
+
+  it('another format version: KB_VERSION naming the folder and both versions', async () => {
+    const dir = copyOfSaved()
+    const manifestPath = join(dir, 'manifest.json')
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'))
+    writeFileSync(manifestPath, JSON.stringify({ ...manifest, formatVersion: KB_FORMAT_VERSION + 1 }))
+    const error = await loadError(dir)
+    expect(error.code).toBe('KB_VERSION')
+    expect(error.message).toContain(dir)
+    expect(error.message).toContain(String(KB_FORMAT_VERSION + 1))
+  })
+
+  it('a manifest that is not JSON: KB_CORRUPT naming manifest.json', async () => {
+    const dir = copyOfSaved()
+    writeFileSync(join(dir, 'manifest.json'), '{"format": "kotae-kb", ')
+    const error = await loadError(dir)
+    expect(error.code).toBe('KB_CORRUPT')
+    expect(error.message).toContain('manifest.json')
+  })
+
+  it('another embedder: EMBEDDER_MISMATCH naming both embedders', async () => {
+    const error = await loadError(saved, { embedder: new BuiltinEmbedder({ dimension: 256 }) })
+    expect(error.code).toBe('EMBEDDER_MISMATCH')
+    expect(error.message).toContain('builtin-hash-v1:128')
+    expect(error.message).toContain('builtin-hash-v1:256')
+    const unknown = await loadError(saved, { embedder: { id: 'transformers:some-model:q8', dimension: 128, embed: async () => [] } })
+    expect(unknown.code).toBe('EMBEDDER_MISMATCH')
+  })
+
+  it('a flipped byte in entries.jsonl: KB_CORRUPT naming the file', async () => {
+    const dir = copyOfSaved()
+    const path = join(generationOf(dir), 'entries.jsonl')
+    const data = readFileSync(path)
+    data[100] ^= 0x20
+    writeFileSync(path, data)
+    const error = await loadError(dir)
+    expect(error.code).toBe('KB_CORRUPT')
+    expect(error.message).toContain('entries.jsonl')
+    expect(error.details.file).toBe('entries.jsonl')
+  })
+
+  it('a truncated vector index: KB_CORRUPT naming the file', async () => {
+    const dir = copyOfSaved()
+    const path = join(generationOf(dir), 'vectors.hnsw')
+    const data = readFileSync(path)
+    writeFileSync(path, data.subarray(0, data.length - 16))
+    const error = await loadError(dir)
+    expect(error.code).toBe('KB_CORRUPT')
+    expect(error.message).toContain('vectors.hnsw')
+  })
+
+  it('a missing file: KB_CORRUPT naming the file', async () => {
+    const dir = copyOfSaved()
+    rmSync(join(generationOf(dir), 'lexical.json'))
+    const error = await loadError(dir)
+    expect(error.code).toBe('KB_CORRUPT')
+    expect(error.message).toContain('lexical.json')
+    expect(error.message).toMatch(/missing/)
+  })
+})
+
+describe('atomic save', () => {
+  it('a crash mid-save (half-written generation, stray manifest temp file) still loads the previous base', async () => {
+    const dir = copyOfSaved()
+    const half = join(dir, 'gen-zzzzzzzz-deadbeef')
+    mkdirSync(half)
+    writeFileSync(join(half, 'entries.jsonl'), '{"id":"half-writ')
+    writeFileSync(join(dir, '.manifest-0badc0de.tmp'), '{"format":"kotae-kb","formatVer')
+    const loaded = await loadKnowledgeBase(dir)
+    expect(await views(loaded)).toEqual(await views(kb))
+  })
+
+  it('the next save over a crashed folder cleans the leftovers and loads the new base', async () => {
+    const dir = copyOfSaved()
+    mkdirSync(join(dir, 'gen-zzzzzzzz-deadbeef'))
+    const smaller = await buildKnowledgeBase(MINI_FAQ.slice(0, 8), { embedder: new BuiltinEmbedder({ dimension: 128 }) })
+    await smaller.save(dir)
+    const manifest = await readManifest(dir)
+    expect(generationOf(dir)).toBe(join(dir, manifest.generation))
+    expect((await loadKnowledgeBase(dir)).entries).toHaveLength(8)
+  })
+
+  it('saving twice leaves exactly one generation, the one the manifest names', async () => {
+    const dir = join(root, 'twice')
+    await kb.save(dir)
+    const first = (await readManifest(dir)).generation
+    await kb.save(dir)
+    const manifest = await readManifest(dir)
+    expect(manifest.generation).not.toBe(first)
+    expect(generationOf(dir)).toBe(join(dir, manifest.generation))
+    expect(await views(await loadKnowledgeBase(dir))).toEqual(await views(kb))
+  })
+})
