@@ -27,6 +27,8 @@ import { mulberry32 } from './random.js'
 
 /** Largest share of phrasings self-calibration holds out of the classifier's training. */
 const HELD_OUT_SHARE = 0.15
+/** Labelled calibration sets smaller than this are topped up with self-calibration samples. */
+const SMALL_LABELLED_SET = 300
 /** How many candidates `ask` returns and scores. */
 const CANDIDATES = 10
 /** Score taken off entries in another language than the question when the base has the question's language. */
@@ -97,6 +99,8 @@ export class KnowledgeBase {
   private readonly hanStats: HanLanguageStats
   private readonly indexById: Map<string, number>
   private logger: AskLogger | null = null
+  /** Samples of the last self-calibration (kept in memory to top up small labelled sets). */
+  private selfSamples: CalibrationSample[] = []
 
   constructor(readonly parts: KnowledgeBaseParts) {
     this.entries = parts.entries
@@ -186,6 +190,9 @@ export class KnowledgeBase {
       if (sample) samples.push(sample)
       options.onProgress?.('calibrate', i + 1, queries.length)
     }
+    // A small labelled set is topped up with the self-calibration samples (held-out variants and
+    // simulated out-of-scope questions), so a few dozen labels cannot set the threshold alone.
+    if (samples.length < SMALL_LABELLED_SET && this.selfSamples.length > 0) samples.push(...this.selfSamples)
     const labelledOutOfScope = samples.filter((s) => s.outOfScope).length
     let simulated = 0
     if (labelledOutOfScope < samples.length * 0.1) {
@@ -216,6 +223,7 @@ export class KnowledgeBase {
     const outOfScope = await this.simulatedOutOfScope(options.maxOutOfScope ?? Math.round(samples.length * 0.4), random)
     samples.push(...outOfScope)
     options.onProgress?.('calibrate', chosen.length, chosen.length)
+    this.selfSamples = samples
     this.calibration = fitCalibration(samples, {
       targetPrecision: options.targetPrecision,
       source: 'self',

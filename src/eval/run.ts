@@ -106,7 +106,8 @@ export async function evaluateSet(dir: string, options: EvaluateOptions = {}): P
   const buildStart = performance.now()
   const kb = await buildKnowledgeBase(entries, {
     embedder: options.embedder,
-    selfCalibrate: calibration === 'self',
+    // Self-calibrate always: it holds variants out of the classifier's training, and its samples top up small labelled sets.
+    selfCalibrate: true,
     targetPrecision: options.targetPrecision,
     onProgress: options.onProgress,
   })
