@@ -74,9 +74,9 @@ describe('decision policy on the shop-faq benchmark questions', () => {
     expect(shopLabelled.calibration.source).toBe('labelled')
     const results = await askAll(shopLabelled, queries)
     for (const r of results) checkPolicy(shopLabelled, r)
-    const decisions = new Set(results.map((r) => r.decision))
-    // All three decisions occur, so the checks above are not vacuous.
-    expect([...decisions].sort()).toEqual(['answer', 'clarify', 'escalate'])
+    // Both sides of the threshold occur, so the checks above are not vacuous.
+    expect(results.some((r) => r.decision === 'answer')).toBe(true)
+    expect(results.some((r) => r.decision !== 'answer' && r.candidates[0].score >= shopLabelled.thresholds.outOfScopeScore)).toBe(true)
   })
 
   it('self-calibration: the same invariants hold', async () => {
@@ -153,18 +153,20 @@ describe('decision policy on the mini FAQ', () => {
   })
 
   // BUG (reported): fitCalibration standardises a feature that was constant over the calibration
-  // samples (languageMatch = 1 for every sample) with a scale of ~3e-16 instead of 1
-  // (`Math.sqrt(variance) || 1` misses a variance of 1e-31 from rounding), so any candidate in
-  // another language than the question gets a confidence of exactly 1, e.g.
-  // ask('满多少免运费'): top shipping-fee-zh (score 0.76, confidence 0.89), 2nd return-policy-ja
-  // (score 0.09, confidence 1.00).
-  it.fails('a candidate far behind the top is never more confident than the top', async () => {
-    const t = mini.thresholds
+  // samples with a scale of ~3e-16 instead of 1 (`Math.sqrt(variance) || 1` misses the 1e-31
+  // variance left by rounding the mean 0.9999999999999997). In a default (self-calibrated) build
+  // of the mini FAQ every sample has languageMatch = 1, so every candidate in another language
+  // than the question gets confidence 1.000, e.g. ask('满多少免运费'): top shipping-fee-zh
+  // (score 0.76, confidence 0.894), 2nd return-policy-ja (score 0.09, confidence 1.000).
+  it.fails('in a default build, a candidate in another language far behind the top is never more confident than the top', async () => {
+    const base = await buildKnowledgeBase(MINI_FAQ)
+    const t = base.thresholds
     const inversions: string[] = []
-    for (const r of await askAll(mini, [...MINI_QUERIES, ...MINI_CALIB, { query: '满多少免运费', expected: 'shipping-fee-zh' }])) {
+    for (const r of await askAll(base, [...MINI_QUERIES, ...MINI_CALIB, { query: '满多少免运费', expected: 'shipping-fee-zh' }])) {
       const top = r.candidates[0]
       for (const c of r.candidates.slice(1)) {
-        if (top.score - c.score > t.ambiguityMargin && c.confidence > top.confidence) inversions.push(`${r.query}: ${c.id} ${c.confidence.toFixed(3)} > ${top.id} ${top.confidence.toFixed(3)}`)
+        const otherLanguage = c.lang.slice(0, 2) !== r.language
+        if (otherLanguage && top.score - c.score > t.ambiguityMargin && c.confidence > top.confidence) inversions.push(`${r.query}: ${c.id} ${c.confidence.toFixed(3)} > ${top.id} ${top.confidence.toFixed(3)}`)
       }
     }
     expect(inversions).toEqual([])
