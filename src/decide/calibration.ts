@@ -90,7 +90,8 @@ export function fitCalibration(samples: CalibrationSample[], options: FitOptions
   const scales = new Array<number>(dimension).fill(0)
   for (const s of samples) s.features.forEach((v, i) => (means[i] += v / samples.length))
   for (const s of samples) s.features.forEach((v, i) => (scales[i] += (v - means[i]) ** 2 / samples.length))
-  for (let i = 0; i < dimension; i++) scales[i] = Math.sqrt(scales[i]) || 1
+  // A feature that (up to rounding) never varies gets scale 1, so it cannot blow up later inputs.
+  for (let i = 0; i < dimension; i++) scales[i] = Math.sqrt(scales[i]) > 1e-6 ? Math.sqrt(scales[i]) : 1
 
   const x = samples.map((s) => s.features.map((v, i) => (v - means[i]) / scales[i]))
   const y = samples.map((s) => (s.correct ? 1 : 0))

@@ -79,7 +79,7 @@ export async function saveKnowledgeBase(kb: KnowledgeBase, dir: string): Promise
   const blobs: Record<string, Buffer> = {
     [FILES.entries]: Buffer.from(kb.entries.map((e) => JSON.stringify(e)).join('\n') + '\n'),
     [FILES.phrasings]: Buffer.from(JSON.stringify({ texts: parts.phrasings.texts, entryOf: [...parts.phrasings.entryOf] })),
-    [FILES.lexical]: Buffer.from(JSON.stringify(parts.lexical.data)),
+    [FILES.lexical]: Buffer.from(JSON.stringify(parts.lexical.toData())),
     [FILES.centroids]: floatBytes(parts.centroidSums),
     [FILES.embedder]: Buffer.from(JSON.stringify({ id: kb.embedder.id, dimension: kb.embedder.dimension, state: kb.embedder.state?.() ?? null })),
     [FILES.calibration]: Buffer.from(JSON.stringify(kb.calibration, null, 2)),

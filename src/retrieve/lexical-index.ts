@@ -38,7 +38,7 @@ export class LexicalIndex {
   private readonly scores: Float32Array
   private readonly touched: Int32Array
 
-  private constructor(readonly data: LexicalIndexData) {
+  private constructor(data: LexicalIndexData) {
     this.lengths = Float32Array.from(data.lengths)
     this.averageLength = data.averageLength || 1
     const n = data.documents
@@ -82,6 +82,16 @@ export class LexicalIndex {
   /** Restore from {@link LexicalIndexData}. */
   static fromData(data: LexicalIndexData): LexicalIndex {
     return new LexicalIndex(data)
+  }
+
+  /** The serialisable form (rebuilt from the typed arrays, so the index keeps no second copy in memory). */
+  toData(): LexicalIndexData {
+    return {
+      documents: this.lengths.length,
+      averageLength: this.averageLength,
+      lengths: [...this.lengths],
+      terms: [...this.postings].map(([term, p]) => [term, [...p.phrasings], [...p.frequencies]]),
+    }
   }
 
   /** Inverse document frequency of a term (unseen terms get the maximum). */
