@@ -209,9 +209,24 @@ function flatVectors(index: VectorIndex): Float32Array {
   return matrix
 }
 
-/** Recall@10 of the HNSW index against exact search, for several efSearch values. */
+/** Cosine of phrasing `p` to a unit query. */
+function cosineAt(matrix: Float32Array, dimension: number, p: number, query: Float32Array): number {
+  let dot = 0
+  for (let i = 0; i < dimension; i++) dot += matrix[p * dimension + i] * query[i]
+  return dot
+}
+
+/**
+ * Recall@10 of the HNSW index against exact search, for several efSearch values. Synthetic
+ * phrasings tie often (same template, same words), so a hit counts as correct when its exact
+ * cosine reaches the exact 10th-best cosine (any of the tied phrasings is a right answer).
+ */
 function recallSweep(index: VectorIndex, matrix: Float32Array, queryVectors: Float32Array[], efs: number[]): SizeResult['recall'] {
-  const exact = queryVectors.map((q) => new Set(exactTopK(matrix, index.dimension, q, 10)))
+  const dim = index.dimension
+  const kth = queryVectors.map((q) => {
+    const top = exactTopK(matrix, dim, q, 10)
+    return cosineAt(matrix, dim, top[top.length - 1], q) - 1e-5
+  })
   const out: SizeResult['recall'] = []
   for (const efSearch of efs) {
     index.setEfSearch(efSearch)
@@ -221,7 +236,7 @@ function recallSweep(index: VectorIndex, matrix: Float32Array, queryVectors: Flo
       const t = performance.now()
       const hits = index.search(q, 10)
       times.push(performance.now() - t)
-      for (const h of hits) if (exact[i].has(h.phrasing)) found++
+      for (const h of hits) if (cosineAt(matrix, dim, h.phrasing, q) >= kth[i]) found++
     })
     out.push({ efSearch, recall: found / (queryVectors.length * 10), searchP50: percentile(times, 50) })
   }
@@ -410,7 +425,7 @@ function sizeSection(sizes: SizeResult[]): string {
   return [
     `### Synthetic knowledge bases (built-in embedder, ${DEFAULT_HNSW.M}/${DEFAULT_HNSW.efConstruction}/${DEFAULT_HNSW.efSearch} = M/efConstruction/efSearch defaults)`,
     '',
-    'Seeded synthetic FAQ: entries of 10 phrasings from question templates over a small vocabulary (70% English, 10% each Japanese, Chinese, Korean), most phrasings carrying a per-entry code word. Built with `buildKnowledgeBase(entries, { selfCalibrate: false, classifier: false })`; ask latency over up to 1,000 unseen phrasings after 100 warm-up asks; memory = RSS growth across the build (after GC, knowledge base alive) / phrasings; recall@10 = HNSW `search(q, 10)` against exact cosine over the stored vectors, 200 queries. Targets: memory ≤ 2.5 KB per phrasing, recall@10 ≥ 0.99.',
+    'Seeded synthetic FAQ: entries of 10 phrasings from question templates over a small vocabulary (70% English, 10% each Japanese, Chinese, Korean), most phrasings carrying a per-entry code word. Built with `buildKnowledgeBase(entries, { selfCalibrate: false, classifier: false })`; ask latency over up to 1,000 unseen phrasings after 100 warm-up asks; memory = RSS growth across the build (after GC, knowledge base alive) / phrasings; recall@10 = share of HNSW `search(q, 10)` hits whose exact cosine reaches the exact 10th-best cosine (brute force over the stored vectors; ties count as hits, since template-made phrasings tie often), 200 queries. Targets: memory ≤ 2.5 KB per phrasing, recall@10 ≥ 0.99.',
     '',
     '| phrasings | build | ask p50 | ask p99 | memory / phrasing | recall@10 (efSearch 64) |',
     '|---|---|---|---|---|---|',
