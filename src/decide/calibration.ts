@@ -43,7 +43,7 @@ export function defaultCalibration(targetPrecision = 0.95): Calibration {
   return {
     version: 1,
     featureNames: [...FEATURE_NAMES],
-    weights: [3, 2, 0, 0, 0, 0.5, 0.5, 0, 0],
+    weights: [3, 2, 0, 0, 0, 0.5, 0.5, 0, 0, -1],
     bias: -1,
     means: FEATURE_NAMES.map(() => 0),
     scales: FEATURE_NAMES.map(() => 0.25),

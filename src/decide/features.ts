@@ -7,7 +7,7 @@
 import type { EntryEvidence } from '../retrieve/index.js'
 
 /** Names of the features, in order (kept in the saved calibration to detect drift). */
-export const FEATURE_NAMES = ['score', 'margin', 'vector', 'lexical', 'centroid', 'agreement', 'languageMatch', 'queryLength', 'classifier'] as const
+export const FEATURE_NAMES = ['score', 'margin', 'vector', 'lexical', 'centroid', 'agreement', 'languageMatch', 'queryLength', 'classifier', 'novelty'] as const
 
 /** Context of the question that the features need besides the evidence. */
 export interface QueryContext {
@@ -41,5 +41,6 @@ export function candidateFeatures(ranked: EntryEvidence[], i: number, context: Q
     context.languageMatches(candidate.entry) ? 1 : 0,
     Math.log1p(context.termCount),
     candidate.classifierScore,
+    candidate.novelty,
   ]
 }

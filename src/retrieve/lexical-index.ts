@@ -100,6 +100,25 @@ export class LexicalIndex {
   }
 
   /**
+   * How new the query is to the FAQ: the share of its IDF weight carried by terms that occur in
+   * no phrasing `filter` allows (0 = every term is known, 1 = none is). Out-of-scope questions
+   * bring words the FAQ never uses ("hotel", "plane ticket"); held-out entries count as unseen,
+   * so self-calibration's simulated out-of-scope questions show the same signal.
+   */
+  novelty(queryTerms: string[], filter?: (phrasing: number) => boolean): number {
+    let total = 0
+    let unseen = 0
+    for (const term of new Set(queryTerms)) {
+      const posting = this.postings.get(term)
+      const idf = posting?.idf ?? this.unseenIdf
+      total += idf
+      if (!posting) unseen += idf
+      else if (filter && !posting.phrasings.some((p) => filter(p))) unseen += idf
+    }
+    return total > 0 ? unseen / total : 0
+  }
+
+  /**
    * The `k` best phrasings for the query terms, with scores in 0..1 (see module comment).
    * `filter` excludes phrasings (language/category filters, held-out phrasings).
    */

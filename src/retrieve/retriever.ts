@@ -37,6 +37,8 @@ export interface EntryEvidence {
   voteScore: number
   /** Probability of this entry under the entry classifier (0 when the base has none). */
   classifierScore: number
+  /** Share of the query's term weight that no allowed phrasing contains (same for every entry of one query). */
+  novelty: number
   /** Phrasing that matched best (vector or lexical). */
   matchedPhrasing: number
 }
@@ -91,7 +93,7 @@ export class Retriever {
     const evidenceFor = (entry: number, phrasing: number): EntryEvidence => {
       let evidence = byEntry.get(entry)
       if (!evidence) {
-        evidence = { entry, score: 0, vectorScore: 0, lexicalScore: 0, centroidScore: 0, voteScore: 0, classifierScore: 0, matchedPhrasing: phrasing }
+        evidence = { entry, score: 0, vectorScore: 0, lexicalScore: 0, centroidScore: 0, voteScore: 0, classifierScore: 0, novelty: 0, matchedPhrasing: phrasing }
         byEntry.set(entry, evidence)
       }
       return evidence
@@ -121,6 +123,8 @@ export class Retriever {
       for (const entry of order) if (probabilities[entry] > 0.01) evidenceFor(entry, this.firstPhrasing?.[entry] ?? 0)
       for (const evidence of byEntry.values()) evidence.classifierScore = probabilities[evidence.entry]
     }
+    const novelty = this.lexical.novelty(queryTerms, filter)
+    for (const evidence of byEntry.values()) evidence.novelty = novelty
     const excluded = excludePhrasing !== undefined ? this.vectors.vector(excludePhrasing) : undefined
     const excludedEntry = excludePhrasing !== undefined ? entryOfPhrasing[excludePhrasing] : -1
     for (const evidence of byEntry.values()) {
