@@ -13,6 +13,7 @@ import { join } from 'node:path'
 import { buildKnowledgeBase } from '../src/engine.js'
 import { FaqEntrySchema, type AskResult, type FaqEntry, type FaqEntryInput } from '../src/schema.js'
 import { buildReport, clusterQueries, countWindow, detectSurges, openHitLog } from '../src/ops/index.js'
+import { mulberry32 } from '../src/random.js'
 
 const HOUR = 3600_000
 const DAY = 24 * HOUR
@@ -25,16 +26,7 @@ const SURGE_ENTRY = 'entry-042'
 const SURGE_HOURS = 2
 const SURGE_RATE = 30 // extra questions per hour on the entry, and on a new unanswered topic
 
-function rng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+const rng = mulberry32
 const rand = rng(42)
 function poisson(lambda: number): number {
   if (lambda > 40) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand())))
