@@ -59,7 +59,8 @@ export type DecisionKind = 'answer' | 'clarify' | 'escalate'
 /**
  * Why the engine decided what it did. `confident`: the top entry passed the answer threshold;
  * `ambiguous`: several distinct entries are close, so ask which one; `low-confidence`: the best
- * entry is too unlikely to be right; `out-of-scope`: nothing in the FAQ resembles the question;
+ * entry is too unlikely to be right to answer (confirmed with a clarify question when it is still
+ * likely, escalated otherwise); `out-of-scope`: nothing in the FAQ resembles the question;
  * `empty-query`: nothing to search for.
  */
 export type ReasonCode = 'confident' | 'ambiguous' | 'low-confidence' | 'out-of-scope' | 'empty-query'

@@ -6,6 +6,9 @@
 import type { DecisionKind, ReasonCode } from '../schema.js'
 import type { Calibration } from './calibration.js'
 
+/** Below the answer threshold, a top entry at least this likely is confirmed with a clarify question. */
+const CONFIRM_CONFIDENCE = 0.5
+
 /** Thresholds of the policy; fitted ones come from the calibration, any can be overridden. */
 export interface DecisionThresholds {
   /** Answer when the top confidence is at least this. */
@@ -58,6 +61,15 @@ export function decide(ranked: RankedForDecision[], thresholds: DecisionThreshol
   const optionMass = close.reduce((sum, i) => sum + ranked[i].confidence, 0)
   if (close.length >= 2 && optionMass >= thresholds.clarifyThreshold) {
     return { decision: 'clarify', reason: 'ambiguous', options: close }
+  }
+  // A likely but not certain top entry: confirm it once, with the next entries as alternatives,
+  // rather than hand over a question the bot probably understood.
+  if (top.confidence >= Math.max(thresholds.clarifyThreshold, CONFIRM_CONFIDENCE) && ranked.length >= 2) {
+    const options = [0]
+    for (let i = 1; i < ranked.length && options.length < thresholds.maxOptions; i++) {
+      if (options.length < 2 || top.score - ranked[i].score <= 2 * thresholds.ambiguityMargin) options.push(i)
+    }
+    return { decision: 'clarify', reason: 'low-confidence', options }
   }
   return { decision: 'escalate', reason: 'low-confidence', options: [] }
 }
