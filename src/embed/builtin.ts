@@ -60,6 +60,8 @@ export class BuiltinEmbedder implements Embedder {
   readonly dimension: number
   private documents = 0
   private documentFrequency = new Map<number, number>()
+  /** Features of the passages just fitted, so the build's embedding pass does not analyse them twice. */
+  private fittedFeatures = new Map<string, HashedFeature[]>()
 
   constructor(options: BuiltinEmbedderOptions = {}) {
     this.dimension = options.dimension ?? 256
@@ -70,9 +72,12 @@ export class BuiltinEmbedder implements Embedder {
   fit(passages: string[]): void {
     this.documents = passages.length
     this.documentFrequency = new Map()
+    this.fittedFeatures = new Map()
     for (const passage of passages) {
       const seen = new Set<number>()
-      for (const feature of hashedFeatures(passage)) seen.add(feature.hash)
+      const features = hashedFeatures(passage)
+      this.fittedFeatures.set(passage, features)
+      for (const feature of features) seen.add(feature.hash)
       for (const hash of seen) this.documentFrequency.set(hash, (this.documentFrequency.get(hash) ?? 0) + 1)
     }
   }
@@ -94,15 +99,21 @@ export class BuiltinEmbedder implements Embedder {
     return Math.log((this.documents + 1) / (df + 1)) + 1
   }
 
-  async embed(texts: string[], _kind: EmbedKind): Promise<Float32Array[]> {
-    return texts.map((text) => this.embedOne(text))
+  async embed(texts: string[], kind: EmbedKind): Promise<Float32Array[]> {
+    const vectors = texts.map((text) => this.vectorOf(kind === 'passage' ? (this.fittedFeatures.get(text) ?? hashedFeatures(text)) : hashedFeatures(text)))
+    if (kind === 'passage') for (const text of texts) this.fittedFeatures.delete(text)
+    return vectors
   }
 
   /** Synchronous embedding of one text (the built-in embedder never needs to wait). */
   embedOne(text: string, lang?: BaseLanguage): Float32Array {
+    return this.vectorOf(hashedFeatures(text, lang))
+  }
+
+  private vectorOf(features: HashedFeature[]): Float32Array {
     const counts = new Map<number, number>()
     const weights = new Map<number, number>()
-    for (const { hash, weight } of hashedFeatures(text, lang)) {
+    for (const { hash, weight } of features) {
       counts.set(hash, (counts.get(hash) ?? 0) + 1)
       weights.set(hash, weight)
     }

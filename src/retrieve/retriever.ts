@@ -61,6 +61,8 @@ export interface RetrievalTables {
   centroidSums: Float32Array
   /** Squared norm of each centroid sum. */
   centroidNorms: Float32Array
+  /** Number of phrasings of each entry. */
+  phrasingsPerEntry?: Int32Array
   dimension: number
 }
 
@@ -99,7 +101,11 @@ export class Retriever {
       return evidence
     }
     let voteMass = 0
-    for (const hit of this.vectors.search(queryVector, PHRASINGS_PER_INDEX, filter)) {
+    // Held-out phrasings and entries are dropped after the search, not by a filter callback
+    // (hnswlib calls a filter from native code for every visited node, which is slow).
+    const heldOut = excludeEntry !== undefined ? (this.tables.phrasingsPerEntry?.[excludeEntry] ?? 0) : excludePhrasing !== undefined ? 1 : 0
+    const vectorHits = allowEntry ? this.vectors.search(queryVector, PHRASINGS_PER_INDEX, filter) : this.vectors.search(queryVector, PHRASINGS_PER_INDEX + heldOut).filter((hit) => !filter || filter(hit.phrasing)).slice(0, PHRASINGS_PER_INDEX)
+    for (const hit of vectorHits) {
       const evidence = evidenceFor(entryOfPhrasing[hit.phrasing], hit.phrasing)
       const vote = Math.exp(VOTE_SHARPNESS * hit.similarity)
       evidence.voteScore += vote
@@ -176,7 +182,9 @@ export function centroidTables(vectors: Float32Array[], entryOfPhrasing: Int32Ar
     for (let i = 0; i < dimension; i++) sum += centroidSums[e * dimension + i] ** 2
     centroidNorms[e] = sum
   }
-  return { entryOfPhrasing, centroidSums, centroidNorms, dimension }
+  const phrasingsPerEntry = new Int32Array(entries)
+  for (const entry of entryOfPhrasing) phrasingsPerEntry[entry]++
+  return { entryOfPhrasing, centroidSums, centroidNorms, dimension, phrasingsPerEntry }
 }
 
 function topIndexes(values: Float64Array, k: number): number[] {
