@@ -77,6 +77,8 @@ export function analyze(text: string, lang: BaseLanguage): AnalyzedText {
   return { words, cjkGrams, latinGrams }
 }
 
+const KANA_CHAR = /^[\u3040-\u30ff\u31f0-\u31ff]$/u
+
 function addCjk(run: string, lang: BaseLanguage, words: string[], grams: string[]): void {
   const chars = [...run]
   const hangul = /[\uac00-\ud7af]/u.test(run)
@@ -86,7 +88,8 @@ function addCjk(run: string, lang: BaseLanguage, words: string[], grams: string[
     for (const word of segmentWords(run, lang === 'zh' ? 'zh' : 'ja')) words.push(word)
   }
   for (let i = 0; i < chars.length; i++) {
-    grams.push('c1:' + chars[i])
+    // A single kana is grammar (の, が, を), not content: only Han and Hangul stand alone.
+    if (!KANA_CHAR.test(chars[i])) grams.push('c1:' + chars[i])
     if (i + 1 < chars.length) grams.push('c2:' + chars[i] + chars[i + 1])
     if (i + 2 < chars.length) grams.push('c3:' + chars[i] + chars[i + 1] + chars[i + 2])
   }
