@@ -68,8 +68,14 @@ function importOptions(opts: Record<string, unknown>): ReadFaqOptions {
 
 async function loadWithEmbedder(kbDir: string, opts: Record<string, unknown>) {
   const manifest = await readManifest(kbDir)
-  const wantsTransformers = manifest.embedder.id.startsWith('transformers:')
-  const embedder = wantsTransformers || opts.embedder === 'transformers' ? await createEmbedder(embedderSpec({ ...opts, embedder: 'transformers' })) : undefined
+  // A base built with transformers.js names its model and weights: load exactly those
+  // (`transformers:<model>:<q8|fp32>:<pooling>`); only where to find them comes from the flags.
+  const recorded = /^transformers:(.+):(q8|fp32):(mean|cls)$/.exec(manifest.embedder.id)
+  if (!recorded) {
+    if (opts.embedder === 'transformers') throw new KotaeError('EMBEDDER_MISMATCH', `${kbDir} was built with "${manifest.embedder.id}", not a transformers.js model; drop --embedder or rebuild the base with it`)
+    return loadKnowledgeBase(kbDir)
+  }
+  const embedder = await createEmbedder({ ...embedderSpec({ ...opts, embedder: 'transformers' }), model: recorded[1], quantized: recorded[2] === 'q8' } as EmbedderSpec)
   return loadKnowledgeBase(kbDir, { embedder })
 }
 
