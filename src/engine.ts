@@ -10,7 +10,7 @@ import { validateEntries } from './ingest/index.js'
 import { analyze, detectLanguage, hanStatistics, lexicalTerms, normalizeText, type HanLanguageStats } from './text/index.js'
 import { BuiltinEmbedder } from './embed/builtin.js'
 import type { Embedder } from './embed/embedder.js'
-import { centroidTables, DEFAULT_HNSW, EntryClassifier, LexicalIndex, Retriever, VectorIndex, type ClassifierOptions, type EntryEvidence, type HnswParameters, type RetrieveOptions } from './retrieve/index.js'
+import { addToCentroid, centroidTables, DEFAULT_HNSW, EntryClassifier, LexicalIndex, Retriever, VectorIndex, type ClassifierOptions, type EntryEvidence, type HnswParameters, type RetrieveOptions } from './retrieve/index.js'
 import {
   candidateFeatures,
   confidenceOf,
@@ -40,7 +40,7 @@ export interface AskLogger {
 }
 
 /** Progress of a long build, for progress bars. */
-export type ProgressListener = (stage: 'embed' | 'index' | 'calibrate', done: number, total: number) => void
+export type ProgressListener = (stage: 'index' | 'calibrate', done: number, total: number) => void
 
 /** Options of {@link buildKnowledgeBase}. */
 export interface BuildOptions {
@@ -108,13 +108,7 @@ export class KnowledgeBase {
     this.phrasings = parts.phrasings
     this.calibration = parts.calibration
     const { dimension } = parts.embedder
-    const tables = centroidTables([], parts.phrasings.entryOf, parts.entries.length, dimension)
-    tables.centroidSums.set(parts.centroidSums)
-    for (let e = 0; e < parts.entries.length; e++) {
-      let sum = 0
-      for (let i = 0; i < dimension; i++) sum += parts.centroidSums[e * dimension + i] ** 2
-      tables.centroidNorms[e] = sum
-    }
+    const tables = centroidTables(parts.centroidSums, parts.phrasings.entryOf, parts.entries.length, dimension)
     const firstPhrasing = new Int32Array(parts.entries.length).fill(-1)
     parts.phrasings.entryOf.forEach((entry, p) => {
       if (firstPhrasing[entry] < 0) firstPhrasing[entry] = p
@@ -378,15 +372,24 @@ export function phrasingsOf(entries: FaqEntry[]): Phrasings {
   return { texts, entryOf: Int32Array.from(entryOf) }
 }
 
-/** Embed texts in batches, reporting progress. */
-async function embedAll(embedder: Embedder, texts: string[], onProgress?: ProgressListener): Promise<Float32Array[]> {
-  const vectors: Float32Array[] = []
+/**
+ * Embed the phrasings in batches straight into the HNSW index and the entry centroids, so no
+ * full copy of the vectors is ever held (at a million phrasings that copy alone is a gigabyte).
+ */
+async function indexVectors(embedder: Embedder, phrasings: Phrasings, entries: number, hnsw: HnswParameters, onProgress?: ProgressListener) {
+  const { texts, entryOf } = phrasings
+  const vectors = VectorIndex.create(embedder.dimension, texts.length, hnsw)
+  const centroidSums = new Float32Array(entries * embedder.dimension)
   const batch = 256
-  for (let i = 0; i < texts.length; i += batch) {
-    vectors.push(...(await embedder.embed(texts.slice(i, i + batch), 'passage')))
-    onProgress?.('embed', Math.min(i + batch, texts.length), texts.length)
+  for (let start = 0; start < texts.length; start += batch) {
+    const embedded = await embedder.embed(texts.slice(start, start + batch), 'passage')
+    embedded.forEach((vector, i) => {
+      vectors.add(vector, start + i)
+      addToCentroid(centroidSums, entryOf[start + i], vector)
+    })
+    onProgress?.('index', Math.min(start + batch, texts.length), texts.length)
   }
-  return vectors
+  return { vectors, centroidSums }
 }
 
 /**
@@ -406,23 +409,20 @@ export async function buildKnowledgeBase(input: FaqEntryInput[], options: BuildO
   const embedder = options.embedder ?? new BuiltinEmbedder()
   const phrasings = phrasingsOf(entries)
   embedder.fit?.(phrasings.texts)
-  const vectors = await embedAll(embedder, phrasings.texts, options.onProgress)
-  const hnsw = { ...DEFAULT_HNSW, ...options.hnsw }
-  const vectorIndex = VectorIndex.build(vectors, embedder.dimension, hnsw, (done) => options.onProgress?.('index', done, vectors.length))
+  const { vectors, centroidSums } = await indexVectors(embedder, phrasings, entries.length, { ...DEFAULT_HNSW, ...options.hnsw }, options.onProgress)
   const languages = entries.map((entry) => baseLanguage(entry.lang))
-  const terms = phrasings.texts.map((text, p) => lexicalTerms(analyze(normalizeText(text), languages[phrasings.entryOf[p]])))
-  const lexical = LexicalIndex.build(terms)
-  const tables = centroidTables(vectors, phrasings.entryOf, entries.length, embedder.dimension)
+  const termsOf = (p: number) => lexicalTerms(analyze(normalizeText(phrasings.texts[p]), languages[phrasings.entryOf[p]]))
+  const lexical = LexicalIndex.build(phrasings.texts.length, termsOf)
   const selfCalibrate = options.selfCalibrate !== false
   const heldOut = selfCalibrate ? selfCalibrationPhrasings(phrasings) : []
-  const classifier = options.classifier === false ? undefined : EntryClassifier.train(terms, phrasings.entryOf, entries.length, options.classifier, new Set(heldOut))
+  const classifier = options.classifier === false ? undefined : EntryClassifier.train(termsOf, phrasings.entryOf, entries.length, options.classifier, new Set(heldOut))
   const kb = new KnowledgeBase({
     entries,
     phrasings,
     embedder,
-    vectors: vectorIndex,
+    vectors,
     lexical,
-    centroidSums: tables.centroidSums,
+    centroidSums,
     classifier,
     calibration: defaultCalibration(options.targetPrecision),
   })

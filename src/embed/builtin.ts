@@ -17,6 +17,9 @@ import { fnv1a } from './hash.js'
 /** Relative weight of each feature family; tuned on the dev sets (see bench/accuracy.ts). */
 const FAMILY_WEIGHT = { word: 1.0, pair: 0.6, latinGram: 0.3, cjk1: 0.3, cjk2: 1.0, cjk3: 0.6 } as const
 
+/** Fits up to this many passages keep their features for the embedding pass (speed); larger ones recompute (memory). */
+const FIT_CACHE_LIMIT = 50_000
+
 /** A feature as hashed: its 32-bit hash and its family weight. */
 export interface HashedFeature {
   hash: number
@@ -76,7 +79,7 @@ export class BuiltinEmbedder implements Embedder {
     for (const passage of passages) {
       const seen = new Set<number>()
       const features = hashedFeatures(passage)
-      this.fittedFeatures.set(passage, features)
+      if (passages.length <= FIT_CACHE_LIMIT) this.fittedFeatures.set(passage, features)
       for (const feature of features) seen.add(feature.hash)
       for (const hash of seen) this.documentFrequency.set(hash, (this.documentFrequency.get(hash) ?? 0) + 1)
     }

@@ -49,17 +49,18 @@ export class EntryClassifier {
   }
 
   /**
-   * Train on phrasings (terms + entry), or return undefined when the FAQ is too sparse or too
+   * Train on phrasings (`termsOf(p)` + entry), or return undefined when the FAQ is too sparse or too
    * large for a classifier to help (see {@link ClassifierOptions}). `skip` phrasings are left
    * out of training (self-calibration asks them later).
    */
-  static train(termsPerPhrasing: string[][], entryOf: Int32Array, entries: number, options: Partial<ClassifierOptions> = {}, skip?: Set<number>): EntryClassifier | undefined {
+  static train(termsOf: (phrasing: number) => string[], entryOf: Int32Array, entries: number, options: Partial<ClassifierOptions> = {}, skip?: Set<number>): EntryClassifier | undefined {
     const o = { ...DEFAULT_CLASSIFIER, ...options }
-    if (entries < 2 || termsPerPhrasing.length < entries * o.minPhrasingsPerEntry) return undefined
+    if (entries < 2 || entryOf.length < entries * o.minPhrasingsPerEntry) return undefined
     const index = new Map<string, number>()
     const examples: Array<{ features: Int32Array; entry: number }> = []
-    termsPerPhrasing.forEach((terms, p) => {
-      if (skip?.has(p)) return
+    for (let p = 0; p < entryOf.length; p++) {
+      if (skip?.has(p)) continue
+      const terms = termsOf(p)
       const ids = new Set<number>()
       for (const term of terms) {
         let id = index.get(term)
@@ -67,7 +68,7 @@ export class EntryClassifier {
         ids.add(id)
       }
       examples.push({ features: Int32Array.from(ids), entry: entryOf[p] })
-    })
+    }
     if (index.size * entries > o.maxWeights) return undefined
     const weights = new Float32Array(index.size * entries)
     const bias = new Float32Array(entries)

@@ -55,11 +55,12 @@ export class LexicalIndex {
     this.touched = new Int32Array(n)
   }
 
-  /** Build from each phrasing's terms (position = phrasing index). */
-  static build(termsPerPhrasing: string[][]): LexicalIndex {
+  /** Build from each phrasing's terms; `termsOf(p)` is called once per phrasing, in order. */
+  static build(phrasings: number, termsOf: (phrasing: number) => string[]): LexicalIndex {
     const index = new Map<string, { phrasings: number[]; frequencies: number[] }>()
     const lengths: number[] = []
-    termsPerPhrasing.forEach((terms, phrasing) => {
+    for (let phrasing = 0; phrasing < phrasings; phrasing++) {
+      const terms = termsOf(phrasing)
       lengths.push(terms.length)
       const counts = new Map<string, number>()
       for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1)
@@ -69,7 +70,7 @@ export class LexicalIndex {
         posting.phrasings.push(phrasing)
         posting.frequencies.push(Math.min(count, 65535))
       }
-    })
+    }
     const total = lengths.reduce((a, b) => a + b, 0)
     return new LexicalIndex({
       documents: lengths.length,

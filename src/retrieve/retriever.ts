@@ -169,13 +169,14 @@ export class Retriever {
   }
 }
 
-/** Sum the phrasing vectors of each entry (see {@link RetrievalTables}). */
-export function centroidTables(vectors: Float32Array[], entryOfPhrasing: Int32Array, entries: number, dimension: number): RetrievalTables {
-  const centroidSums = new Float32Array(entries * dimension)
-  vectors.forEach((vector, phrasing) => {
-    const offset = entryOfPhrasing[phrasing] * dimension
-    for (let i = 0; i < dimension; i++) centroidSums[offset + i] += vector[i]
-  })
+/** Add one phrasing vector to its entry's centroid sum (entry-major, `dimension` floats per entry). */
+export function addToCentroid(centroidSums: Float32Array, entry: number, vector: Float32Array): void {
+  const offset = entry * vector.length
+  for (let i = 0; i < vector.length; i++) centroidSums[offset + i] += vector[i]
+}
+
+/** The retrieval tables from each entry's summed phrasing vectors (see {@link RetrievalTables}). */
+export function centroidTables(centroidSums: Float32Array, entryOfPhrasing: Int32Array, entries: number, dimension: number): RetrievalTables {
   const centroidNorms = new Float32Array(entries)
   for (let e = 0; e < entries; e++) {
     let sum = 0

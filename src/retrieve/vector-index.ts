@@ -36,15 +36,23 @@ export class VectorIndex {
     index.setEf(parameters.efSearch)
   }
 
-  /** Build an index over unit vectors (label = position in `vectors`). */
-  static build(vectors: Float32Array[], dimension: number, parameters: HnswParameters = DEFAULT_HNSW, onProgress?: (done: number) => void): VectorIndex {
+  /** An empty index for `capacity` unit vectors; fill it with {@link VectorIndex.add}. */
+  static create(dimension: number, capacity: number, parameters: HnswParameters = DEFAULT_HNSW): VectorIndex {
     const index = new HierarchicalNSW('cosine', dimension)
-    index.initIndex(Math.max(1, vectors.length), parameters.M, parameters.efConstruction, 100)
-    vectors.forEach((vector, label) => {
-      index.addPoint(Array.from(vector), label)
-      if (onProgress && label % 1000 === 999) onProgress(label + 1)
-    })
-    return new VectorIndex(index, dimension, vectors.length, parameters)
+    index.initIndex(Math.max(1, capacity), parameters.M, parameters.efConstruction, 100)
+    return new VectorIndex(index, dimension, capacity, parameters)
+  }
+
+  /** Build an index over unit vectors (label = position in `vectors`). */
+  static build(vectors: Float32Array[], dimension: number, parameters: HnswParameters = DEFAULT_HNSW): VectorIndex {
+    const index = VectorIndex.create(dimension, vectors.length, parameters)
+    vectors.forEach((vector, label) => index.add(vector, label))
+    return index
+  }
+
+  /** Add one unit vector under a label (the phrasing index). */
+  add(vector: Float32Array, label: number): void {
+    this.index.addPoint(Array.from(vector), label)
   }
 
   /** Read an index written by {@link VectorIndex.write}. */
