@@ -9,6 +9,10 @@
 const K1 = 1.2
 const B = 0.5
 
+/** Terms in more than this share of the phrasings (and at least COMMON_TERM_MIN of them) are not scored. */
+const COMMON_TERM_SHARE = 0.05
+const COMMON_TERM_MIN = 500
+
 /** Serialised form of the lexical index (written to the knowledge-base folder). */
 export interface LexicalIndexData {
   documents: number
@@ -35,6 +39,7 @@ export class LexicalIndex {
   private readonly lengths: Float32Array
   private readonly averageLength: number
   private readonly unseenIdf: number
+  private readonly commonTermPostings: number
   private readonly scores: Float32Array
   private readonly touched: Int32Array
 
@@ -51,6 +56,7 @@ export class LexicalIndex {
       })
     }
     this.unseenIdf = Math.log(1 + (n + 0.5) / 0.5)
+    this.commonTermPostings = Math.max(COMMON_TERM_MIN, n * COMMON_TERM_SHARE)
     this.scores = new Float32Array(n)
     this.touched = new Int32Array(n)
   }
@@ -132,7 +138,9 @@ export class LexicalIndex {
       const posting = this.postings.get(term)
       const idf = posting?.idf ?? this.unseenIdf
       best += idf * (K1 + 1)
-      if (!posting) continue
+      // Very common terms ("the", "の") weigh little and would touch a large share of the base:
+      // they still count in the normalisation but are not scored (a classic stop-term cut-off).
+      if (!posting || posting.phrasings.length > this.commonTermPostings) continue
       const { phrasings, frequencies } = posting
       for (let i = 0; i < phrasings.length; i++) {
         const p = phrasings[i]
