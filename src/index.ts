@@ -13,6 +13,25 @@ export { computeMetrics, METRIC_NAMES, type Metrics, type MetricName, type Score
 export type { Calibration, DecisionThresholds } from './decide/index.js'
 export { KotaeError, ERROR_CODES, type KotaeErrorCode } from './errors.js'
 export {
+  openHitLog,
+  HitLog,
+  redactQuery,
+  buildReport,
+  renderReportHtml,
+  prunedEntries,
+  detectSurges,
+  listSuggestions,
+  acceptSuggestions,
+  rejectSuggestions,
+  SURGE_RULE,
+  type Feedback,
+  type HitLogOptions,
+  type RedactionOptions,
+  type ReportOptions,
+  type OpsReport,
+  type Suggestion,
+} from './ops/index.js'
+export {
   FaqEntrySchema,
   LabelledQuerySchema,
   AskOptionsSchema,
