@@ -10,7 +10,7 @@ import { validateEntries } from './ingest/index.js'
 import { analyze, detectLanguage, hanStatistics, lexicalTerms, normalizeText, type HanLanguageStats } from './text/index.js'
 import { BuiltinEmbedder } from './embed/builtin.js'
 import type { Embedder } from './embed/embedder.js'
-import { addToCentroid, centroidTables, DEFAULT_HNSW, EntryClassifier, LexicalIndex, Retriever, VectorIndex, type ClassifierOptions, type EntryEvidence, type HnswParameters, type RetrieveOptions } from './retrieve/index.js'
+import { addToCentroid, centroidTables, hnswParametersFor, EntryClassifier, LexicalIndex, Retriever, VectorIndex, type ClassifierOptions, type EntryEvidence, type HnswParameters, type RetrieveOptions } from './retrieve/index.js'
 import {
   candidateFeatures,
   confidenceOf,
@@ -46,7 +46,7 @@ export type ProgressListener = (stage: 'index' | 'calibrate', done: number, tota
 export interface BuildOptions {
   /** The embedder; default: the built-in weight-free embedder. */
   embedder?: Embedder
-  /** HNSW parameters (see `DEFAULT_HNSW`). */
+  /** HNSW parameters (default: `hnswParametersFor(phrasings)`). */
   hnsw?: Partial<HnswParameters>
   /** Fit the confidence from the FAQ's own variants after building (default true). */
   selfCalibrate?: boolean
@@ -409,7 +409,7 @@ export async function buildKnowledgeBase(input: FaqEntryInput[], options: BuildO
   const embedder = options.embedder ?? new BuiltinEmbedder()
   const phrasings = phrasingsOf(entries)
   embedder.fit?.(phrasings.texts)
-  const { vectors, centroidSums } = await indexVectors(embedder, phrasings, entries.length, { ...DEFAULT_HNSW, ...options.hnsw }, options.onProgress)
+  const { vectors, centroidSums } = await indexVectors(embedder, phrasings, entries.length, { ...hnswParametersFor(phrasings.texts.length), ...options.hnsw }, options.onProgress)
   const languages = entries.map((entry) => baseLanguage(entry.lang))
   const termsOf = (p: number) => lexicalTerms(analyze(normalizeText(phrasings.texts[p]), languages[phrasings.entryOf[p]]))
   const lexical = LexicalIndex.build(phrasings.texts.length, termsOf)

@@ -27,15 +27,14 @@ export interface LexicalHit {
   score: number
 }
 
-interface Postings {
-  phrasings: Int32Array
-  frequencies: Uint16Array
-  idf: number
-}
-
-/** The BM25 index of a knowledge base. */
+/** The BM25 index of a knowledge base, postings packed in flat typed arrays (CSR layout). */
 export class LexicalIndex {
-  private readonly postings = new Map<string, Postings>()
+  private readonly termIds: Map<string, number>
+  /** Postings of term t are positions offsets[t] .. offsets[t + 1] - 1. */
+  private readonly offsets: Int32Array
+  private readonly postingPhrasings: Int32Array
+  private readonly postingFrequencies: Uint16Array
+  private readonly idfs: Float32Array
   private readonly lengths: Float32Array
   private readonly averageLength: number
   private readonly unseenIdf: number
@@ -43,17 +42,20 @@ export class LexicalIndex {
   private readonly scores: Float32Array
   private readonly touched: Int32Array
 
-  private constructor(data: LexicalIndexData) {
-    this.lengths = Float32Array.from(data.lengths)
-    this.averageLength = data.averageLength || 1
-    const n = data.documents
-    for (const [term, phrasings, frequencies] of data.terms) {
-      const df = phrasings.length
-      this.postings.set(term, {
-        phrasings: Int32Array.from(phrasings),
-        frequencies: Uint16Array.from(frequencies),
-        idf: Math.log(1 + (n - df + 0.5) / (df + 0.5)),
-      })
+  private constructor(terms: string[], offsets: Int32Array, postingPhrasings: Int32Array, postingFrequencies: Uint16Array, lengths: Float32Array) {
+    this.termIds = new Map(terms.map((term, t) => [term, t]))
+    this.offsets = offsets
+    this.postingPhrasings = postingPhrasings
+    this.postingFrequencies = postingFrequencies
+    this.lengths = lengths
+    const n = lengths.length
+    let total = 0
+    for (let p = 0; p < n; p++) total += lengths[p]
+    this.averageLength = n ? total / n || 1 : 1
+    this.idfs = new Float32Array(terms.length)
+    for (let t = 0; t < terms.length; t++) {
+      const df = offsets[t + 1] - offsets[t]
+      this.idfs[t] = Math.log(1 + (n - df + 0.5) / (df + 0.5))
     }
     this.unseenIdf = Math.log(1 + (n + 0.5) / 0.5)
     this.commonTermPostings = Math.max(COMMON_TERM_MIN, n * COMMON_TERM_SHARE)
@@ -63,47 +65,59 @@ export class LexicalIndex {
 
   /** Build from each phrasing's terms; `termsOf(p)` is called once per phrasing, in order. */
   static build(phrasings: number, termsOf: (phrasing: number) => string[]): LexicalIndex {
-    const index = new Map<string, { phrasings: number[]; frequencies: number[] }>()
-    const lengths: number[] = []
+    // Interleaved [phrasing, frequency, ...] per term while collecting, packed at the end.
+    const collected = new Map<string, number[]>()
+    const lengths = new Float32Array(phrasings)
     for (let phrasing = 0; phrasing < phrasings; phrasing++) {
       const terms = termsOf(phrasing)
-      lengths.push(terms.length)
+      lengths[phrasing] = terms.length
       const counts = new Map<string, number>()
       for (const term of terms) counts.set(term, (counts.get(term) ?? 0) + 1)
       for (const [term, count] of counts) {
-        let posting = index.get(term)
-        if (!posting) index.set(term, (posting = { phrasings: [], frequencies: [] }))
-        posting.phrasings.push(phrasing)
-        posting.frequencies.push(Math.min(count, 65535))
+        let list = collected.get(term)
+        if (!list) collected.set(term, (list = []))
+        list.push(phrasing, Math.min(count, 65535))
       }
     }
-    const total = lengths.reduce((a, b) => a + b, 0)
-    return new LexicalIndex({
-      documents: lengths.length,
-      averageLength: lengths.length ? total / lengths.length : 1,
-      lengths,
-      terms: [...index].map(([term, p]) => [term, p.phrasings, p.frequencies]),
-    })
+    return LexicalIndex.pack([...collected.keys()], (t, term) => collected.get(term)!, lengths)
   }
 
   /** Restore from {@link LexicalIndexData}. */
   static fromData(data: LexicalIndexData): LexicalIndex {
-    return new LexicalIndex(data)
+    const lists = data.terms.map(([, phrasings, frequencies]) => phrasings.flatMap((p, i) => [p, frequencies[i]]))
+    return LexicalIndex.pack(data.terms.map(([term]) => term), (t) => lists[t], Float32Array.from(data.lengths))
   }
 
-  /** The serialisable form (rebuilt from the typed arrays, so the index keeps no second copy in memory). */
+  private static pack(terms: string[], listOf: (t: number, term: string) => number[], lengths: Float32Array): LexicalIndex {
+    const offsets = new Int32Array(terms.length + 1)
+    terms.forEach((term, t) => (offsets[t + 1] = offsets[t] + listOf(t, term).length / 2))
+    const postingPhrasings = new Int32Array(offsets[terms.length])
+    const postingFrequencies = new Uint16Array(offsets[terms.length])
+    terms.forEach((term, t) => {
+      const list = listOf(t, term)
+      for (let i = 0, at = offsets[t]; i < list.length; i += 2, at++) {
+        postingPhrasings[at] = list[i]
+        postingFrequencies[at] = list[i + 1]
+      }
+    })
+    return new LexicalIndex(terms, offsets, postingPhrasings, postingFrequencies, lengths)
+  }
+
+  /** The serialisable form (rebuilt from the packed arrays, so the index keeps no second copy in memory). */
   toData(): LexicalIndexData {
-    return {
-      documents: this.lengths.length,
-      averageLength: this.averageLength,
-      lengths: [...this.lengths],
-      terms: [...this.postings].map(([term, p]) => [term, [...p.phrasings], [...p.frequencies]]),
+    const terms: LexicalIndexData['terms'] = []
+    for (const [term, t] of this.termIds) {
+      const from = this.offsets[t]
+      const to = this.offsets[t + 1]
+      terms.push([term, [...this.postingPhrasings.subarray(from, to)], [...this.postingFrequencies.subarray(from, to)]])
     }
+    return { documents: this.lengths.length, averageLength: this.averageLength, lengths: [...this.lengths], terms }
   }
 
   /** Inverse document frequency of a term (unseen terms get the maximum). */
   idf(term: string): number {
-    return this.postings.get(term)?.idf ?? this.unseenIdf
+    const t = this.termIds.get(term)
+    return t === undefined ? this.unseenIdf : this.idfs[t]
   }
 
   /**
@@ -116,13 +130,18 @@ export class LexicalIndex {
     let total = 0
     let unseen = 0
     for (const term of new Set(queryTerms)) {
-      const posting = this.postings.get(term)
-      const idf = posting?.idf ?? this.unseenIdf
+      const t = this.termIds.get(term)
+      const idf = t === undefined ? this.unseenIdf : this.idfs[t]
       total += idf
-      if (!posting) unseen += idf
-      else if (filter && !posting.phrasings.some((p) => filter(p))) unseen += idf
+      if (t === undefined) unseen += idf
+      else if (filter && !this.anyAllowed(t, filter)) unseen += idf
     }
     return total > 0 ? unseen / total : 0
+  }
+
+  private anyAllowed(t: number, filter: (phrasing: number) => boolean): boolean {
+    for (let i = this.offsets[t]; i < this.offsets[t + 1]; i++) if (filter(this.postingPhrasings[i])) return true
+    return false
   }
 
   /**
@@ -135,16 +154,19 @@ export class LexicalIndex {
     let touchedCount = 0
     const { scores, touched, lengths } = this
     for (const term of unique) {
-      const posting = this.postings.get(term)
-      const idf = posting?.idf ?? this.unseenIdf
+      const t = this.termIds.get(term)
+      const idf = t === undefined ? this.unseenIdf : this.idfs[t]
       best += idf * (K1 + 1)
+      if (t === undefined) continue
+      const from = this.offsets[t]
+      const to = this.offsets[t + 1]
       // Very common terms ("the", "の") weigh little and would touch a large share of the base:
       // they still count in the normalisation but are not scored (a classic stop-term cut-off).
-      if (!posting || posting.phrasings.length > this.commonTermPostings) continue
-      const { phrasings, frequencies } = posting
-      for (let i = 0; i < phrasings.length; i++) {
-        const p = phrasings[i]
-        const tf = frequencies[i]
+      if (to - from > this.commonTermPostings) continue
+      const { postingPhrasings, postingFrequencies } = this
+      for (let i = from; i < to; i++) {
+        const p = postingPhrasings[i]
+        const tf = postingFrequencies[i]
         const norm = K1 * (1 - B + (B * lengths[p]) / this.averageLength)
         if (scores[p] === 0) touched[touchedCount++] = p
         scores[p] += (idf * tf * (K1 + 1)) / (tf + norm)
