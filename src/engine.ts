@@ -27,6 +27,8 @@ import { mulberry32 } from './random.js'
 
 /** Largest share of phrasings self-calibration holds out of the classifier's training. */
 const HELD_OUT_SHARE = 0.15
+/** Bases up to this many phrasings keep their analysed terms during the build. */
+const TERMS_CACHE_LIMIT = 100_000
 /** Labelled calibration sets smaller than this are topped up with self-calibration samples. */
 const SMALL_LABELLED_SET = 300
 /** How many candidates `ask` returns and scores. */
@@ -411,7 +413,11 @@ export async function buildKnowledgeBase(input: FaqEntryInput[], options: BuildO
   embedder.fit?.(phrasings.texts)
   const { vectors, centroidSums } = await indexVectors(embedder, phrasings, entries.length, { ...hnswParametersFor(phrasings.texts.length), ...options.hnsw }, options.onProgress)
   const languages = entries.map((entry) => baseLanguage(entry.lang))
-  const termsOf = (p: number) => lexicalTerms(analyze(normalizeText(phrasings.texts[p]), languages[phrasings.entryOf[p]]))
+  // The lexical index and the classifier both read each phrasing's terms: analyse once for
+  // ordinary bases, and again on demand for huge ones (where holding them all costs gigabytes).
+  const analyseTerms = (p: number) => lexicalTerms(analyze(normalizeText(phrasings.texts[p]), languages[phrasings.entryOf[p]]))
+  const cached: string[][] = []
+  const termsOf = phrasings.texts.length <= TERMS_CACHE_LIMIT ? (p: number) => (cached[p] ??= analyseTerms(p)) : analyseTerms
   const lexical = LexicalIndex.build(phrasings.texts.length, termsOf)
   const selfCalibrate = options.selfCalibrate !== false
   const heldOut = selfCalibrate ? selfCalibrationPhrasings(phrasings) : []
