@@ -27,6 +27,8 @@ import { mulberry32 } from './random.js'
 
 /** Largest share of phrasings self-calibration holds out of the classifier's training. */
 const HELD_OUT_SHARE = 0.15
+/** Most held-out phrasings self-calibration asks (plus 40% as many simulated out-of-scope questions). */
+const SELF_CALIBRATION_SAMPLES = 600
 /** Bases up to this many phrasings keep their analysed terms during the build. */
 const TERMS_CACHE_LIMIT = 100_000
 /** Labelled calibration sets smaller than this are topped up with self-calibration samples. */
@@ -344,10 +346,10 @@ export class KnowledgeBase {
 
 /**
  * The phrasings self-calibration holds out and asks: a seeded sample (at most `max`, default
- * 1000, at most 15%) of phrasings whose entry has at least one other phrasing. The entry classifier is
+ * 600, at most 15%) of phrasings whose entry has at least one other phrasing. The entry classifier is
  * trained without them, so their answers are honest.
  */
-export function selfCalibrationPhrasings(phrasings: Phrasings, max = Math.min(1000, Math.ceil(phrasings.texts.length * HELD_OUT_SHARE))): number[] {
+export function selfCalibrationPhrasings(phrasings: Phrasings, max = Math.min(SELF_CALIBRATION_SAMPLES, Math.ceil(phrasings.texts.length * HELD_OUT_SHARE))): number[] {
   const counts = new Map<number, number>()
   for (const entry of phrasings.entryOf) counts.set(entry, (counts.get(entry) ?? 0) + 1)
   const candidates: number[] = []

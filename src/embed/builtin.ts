@@ -114,15 +114,14 @@ export class BuiltinEmbedder implements Embedder {
   }
 
   private vectorOf(features: HashedFeature[]): Float32Array {
-    const counts = new Map<number, number>()
-    const weights = new Map<number, number>()
-    for (const { hash, weight } of features) {
-      counts.set(hash, (counts.get(hash) ?? 0) + 1)
-      weights.set(hash, weight)
-    }
+    // Sort by hash so repeated features sit together: one pass gives each feature's count.
+    const sorted = features.length > 1 ? [...features].sort((a, b) => a.hash - b.hash) : features
     const vector = new Float32Array(this.dimension)
-    for (const [hash, count] of counts) {
-      const value = (weights.get(hash) ?? 1) * (1 + Math.log(count)) * this.idf(hash)
+    for (let i = 0; i < sorted.length; ) {
+      const { hash, weight } = sorted[i]
+      let count = 0
+      while (i < sorted.length && sorted[i].hash === hash) (count++, i++)
+      const value = weight * (1 + Math.log(count)) * this.idf(hash)
       const mixed = Math.imul(hash ^ (hash >>> 16), 0x45d9f3b) >>> 0
       vector[hash % this.dimension] += mixed & 1 ? value : -value
     }
