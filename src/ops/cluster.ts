@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { FaqEntry } from '../schema.js'
-import { cosine, denseCosine, ngramVector, NgramIndex, normalizeText, type NgramVector } from './similarity.js'
+import { cosine, denseCosine, ngramVector, NgramIndex, comparableText, type NgramVector } from './similarity.js'
 
 /** Embeds texts for clustering (e.g. the knowledge base's embedder, as queries). */
 export type EmbedFunction = (texts: string[]) => Promise<ArrayLike<number>[]>
@@ -72,7 +72,7 @@ interface Distinct {
 export async function clusterQueries(inputs: ClusterInput[], options: ClusterOptions = {}): Promise<{ clusters: QueryCluster[]; skipped: number }> {
   const byNorm = new Map<string, Distinct>()
   for (const q of inputs) {
-    const norm = normalizeText(q.query)
+    const norm = comparableText(q.query)
     if (!norm) continue
     let d = byNorm.get(norm)
     if (!d) byNorm.set(norm, (d = { norm, texts: new Map(), count: 0, times: [], languages: new Map(), tops: new Map() }))

@@ -26,4 +26,4 @@ export { type ReportOptions, type OpsReport, type EntryReport, type GroupReport,
 export { renderReportHtml, escapeHtml } from './html.js'
 export { type Suggestion, type SuggestOptions, type AcceptOptions, type KnowledgeBaseFunctions, type OpsKnowledgeBase, listSuggestions, acceptSuggestions, rejectSuggestions, suggestionId, engineFunctions } from './suggest.js'
 export { parseDuration } from './duration.js'
-export { ngramVector, cosine, normalizeText } from './similarity.js'
+export { ngramVector, cosine, comparableText } from './similarity.js'

@@ -12,23 +12,20 @@ export interface NgramVector {
   norm: number
 }
 
+import { normalizeText } from '../text/normalize.js'
+
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}ー]/u
 
-/** NFKC, lower case, punctuation to spaces, collapsed whitespace. */
-export function normalizeText(text: string): string {
-  return text
-    .normalize('NFKC')
-    .toLowerCase()
-    .replace(/[^\p{L}\p{N}\[\]\s]+/gu, ' ')
-    .replace(/\s+/g, ' ')
-    .trim()
+/** The engine's normalisation (NFKC, width, case) with punctuation turned into spaces, for comparing queries. */
+export function comparableText(text: string): string {
+  return normalizeText(text.replace(/[^\p{L}\p{N}\[\]\s]+/gu, ' '))
 }
 
 /** The n-gram vector of a text (see the module comment for the CJK rule). */
 export function ngramVector(text: string): NgramVector {
   const grams = new Map<string, number>()
   const add = (g: string) => grams.set(g, (grams.get(g) ?? 0) + 1)
-  const norm = normalizeText(text)
+  const norm = comparableText(text)
   for (const word of norm.split(' ')) {
     if (!word) continue
     // Split the word into CJK and non-CJK runs.

@@ -11,7 +11,7 @@ import { KotaeError } from '../errors.js'
 import type { FaqEntry, FaqEntryInput } from '../schema.js'
 import type { HitLog } from './hitlog.js'
 import { containsMask } from './redact.js'
-import { normalizeText } from './similarity.js'
+import { comparableText } from './similarity.js'
 
 /** A query suggested as a new variant of an entry. */
 export interface Suggestion {
@@ -42,7 +42,7 @@ export interface SuggestOptions {
 
 /** Stable suggestion id for an entry and a query. */
 export function suggestionId(entryId: string, query: string): string {
-  return 's-' + createHash('sha1').update(entryId).update('\u0000').update(normalizeText(query)).digest('hex').slice(0, 10)
+  return 's-' + createHash('sha1').update(entryId).update('\u0000').update(comparableText(query)).digest('hex').slice(0, 10)
 }
 
 /** List suggested variants, most frequent first (not yet accepted or rejected, not already in the entry). */
@@ -50,7 +50,7 @@ export function listSuggestions(log: HitLog, options: SuggestOptions = {}): Sugg
   const minCount = options.minCount ?? 1
   if (!Number.isInteger(minCount) || minCount < 1) throw new KotaeError('INVALID_INPUT', `minCount must be a whole number ≥ 1, got ${minCount}`)
   const existing = new Map<string, Set<string>>()
-  for (const e of options.entries ?? []) existing.set(e.id, new Set([e.question, ...e.variants].map(normalizeText)))
+  for (const e of options.entries ?? []) existing.set(e.id, new Set([e.question, ...e.variants].map(comparableText)))
   const status = log.suggestionStatus()
   const decided = new Set([...status.keys()].map((k) => {
     const [entryId, query] = k.split('\u0000')
@@ -58,7 +58,7 @@ export function listSuggestions(log: HitLog, options: SuggestOptions = {}): Sugg
   }))
   const groups = new Map<string, { entryId: string; texts: Map<string, number>; picked: number; resolved: number; last: number }>()
   for (const r of log.resolvedQueries(options.since ?? 0, options.now ?? Number.MAX_SAFE_INTEGER / 1024)) {
-    const norm = normalizeText(r.query)
+    const norm = comparableText(r.query)
     if (!norm) continue
     if (existing.get(r.entryId)?.has(norm)) continue
     const id = suggestionId(r.entryId, r.query)
@@ -148,10 +148,10 @@ export async function acceptSuggestions(kbDir: string, log: HitLog, options: Acc
   const next: FaqEntryInput[] = kb.entries.map((e) => {
     const extra = add.get(e.id)
     if (!extra) return e
-    const have = new Set([e.question, ...e.variants].map(normalizeText))
+    const have = new Set([e.question, ...e.variants].map(comparableText))
     const variants = [...e.variants]
     for (const q of extra) {
-      const n = normalizeText(q)
+      const n = comparableText(q)
       if (!have.has(n)) (have.add(n), variants.push(q.trim()))
     }
     return { ...e, variants }
