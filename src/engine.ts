@@ -190,7 +190,9 @@ export class KnowledgeBase {
     }
     // A small labelled set is topped up with the self-calibration samples (held-out variants and
     // simulated out-of-scope questions), so a few dozen labels cannot set the threshold alone.
-    if (samples.length < SMALL_LABELLED_SET && this.selfSamples.length > 0) samples.push(...this.selfSamples)
+    const labelledSamples = [...samples]
+    const toppedUp = samples.length < SMALL_LABELLED_SET && this.selfSamples.length > 0
+    if (toppedUp) samples.push(...this.selfSamples)
     const labelledOutOfScope = samples.filter((s) => s.outOfScope).length
     let simulated = 0
     if (labelledOutOfScope < samples.length * 0.1) {
@@ -199,7 +201,12 @@ export class KnowledgeBase {
       simulated = extra.length
       samples.push(...extra)
     }
-    this.calibration = fitCalibration(samples, { targetPrecision: options.targetPrecision, source: 'labelled', simulatedOutOfScope: simulated })
+    this.calibration = fitCalibration(samples, {
+      targetPrecision: options.targetPrecision,
+      source: 'labelled',
+      simulatedOutOfScope: simulated,
+      mustHoldOn: toppedUp ? labelledSamples : undefined,
+    })
     return this.calibration
   }
 

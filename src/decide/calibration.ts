@@ -66,12 +66,30 @@ export function confidenceOf(calibration: Calibration, features: number[]): numb
   return 1 / (1 + Math.exp(-z))
 }
 
+/**
+ * The lowest confidence at which the samples above it (sorted by confidence, best first) are at
+ * least `target` correct, counting one imagined extra mistake; 1.01 (never answer) if none is.
+ */
+function precisionThreshold(scored: Array<{ confidence: number; sample: CalibrationSample }>, target: number): number {
+  let correct = 0
+  let threshold = 1.01
+  for (let n = 0; n < scored.length; n++) {
+    if (scored[n].sample.correct) correct++
+    // Only cut between distinct confidences, so equal scores share one fate.
+    if (n + 1 < scored.length && scored[n + 1].confidence === scored[n].confidence) continue
+    if (correct / (n + 2) >= target) threshold = scored[n].confidence
+  }
+  return threshold
+}
+
 /** Options of {@link fitCalibration}. */
 export interface FitOptions {
   /** Wanted share of correct answers among answers (default 0.95). */
   targetPrecision?: number
   source: 'self' | 'labelled'
   simulatedOutOfScope?: number
+  /** Samples on which the target precision must also hold by themselves (the caller's labelled questions). */
+  mustHoldOn?: CalibrationSample[]
 }
 
 /**
@@ -130,18 +148,14 @@ export function fitCalibration(samples: CalibrationSample[], options: FitOptions
   const scored = samples.map((s) => ({ confidence: confidenceOf(calibration, s.features), sample: s }))
   scored.sort((a, b) => b.confidence - a.confidence)
 
-  let correct = 0
-  let answerThreshold = 1.01
-  let answered = 0
-  for (let n = 0; n < scored.length; n++) {
-    if (scored[n].sample.correct) correct++
-    // Only cut between distinct confidences, so equal scores share one fate.
-    if (n + 1 < scored.length && scored[n + 1].confidence === scored[n].confidence) continue
-    if (correct / (n + 2) >= targetPrecision) {
-      answerThreshold = scored[n].confidence
-      answered = n + 1
-    }
+  let answerThreshold = precisionThreshold(scored, targetPrecision)
+  if (options.mustHoldOn && options.mustHoldOn.length > 0) {
+    // The caller's own labelled questions must reach the target on their own too: samples
+    // added to a small labelled set may be easier than real traffic, never an excuse to answer more.
+    const own = options.mustHoldOn.map((s) => ({ confidence: confidenceOf(calibration, s.features), sample: s })).sort((a, b) => b.confidence - a.confidence)
+    answerThreshold = Math.max(answerThreshold, precisionThreshold(own, targetPrecision))
   }
+  const answered = scored.filter((s) => s.confidence >= answerThreshold).length
   const correctAnswered = scored.slice(0, answered).filter((s) => s.sample.correct).length
 
   // Clarify when at least half of such top candidates were right: asking is worth it.
