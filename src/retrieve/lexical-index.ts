@@ -1,8 +1,8 @@
 /**
  * BM25 over the phrasings, with the CJK-aware analyser's terms. Scores are normalised by the
- * best score the query could get (every query term matched at saturation), so a lexical score
- * of 0.8 means "most of what the query says is in this phrasing" whatever the query's length:
- * a score that thresholds and calibration can use, unlike raw BM25.
+ * query's own score (what a phrasing identical to the question would get), capped at 1, so a
+ * lexical score of 0.8 means "most of what the question says is in this phrasing" whatever its
+ * length: a score that thresholds and calibration can use, unlike raw BM25.
  */
 
 /** BM25 parameters (the usual defaults; short FAQ phrasings like a mild length norm). */
@@ -153,10 +153,12 @@ export class LexicalIndex {
     let best = 0
     let touchedCount = 0
     const { scores, touched, lengths } = this
+    // The best score is the query's own: what a phrasing identical to the question would get.
+    const selfNorm = K1 * (1 - B + (B * queryTerms.length) / this.averageLength)
     for (const term of unique) {
       const t = this.termIds.get(term)
       const idf = t === undefined ? this.unseenIdf : this.idfs[t]
-      best += idf * (K1 + 1)
+      best += (idf * (K1 + 1)) / (1 + selfNorm)
       if (t === undefined) continue
       const from = this.offsets[t]
       const to = this.offsets[t + 1]
@@ -185,7 +187,7 @@ export class LexicalIndex {
       hits.splice(at, 0, { phrasing: p, score })
       if (hits.length > k) hits.pop()
     }
-    if (best > 0) for (const hit of hits) hit.score /= best
+    if (best > 0) for (const hit of hits) hit.score = Math.min(1, hit.score / best)
     return hits
   }
 }
