@@ -6,7 +6,7 @@
  */
 import { KotaeError } from './errors.js'
 import { AskOptionsSchema, baseLanguage, LabelledQuerySchema, type AskOptions, type AskResult, type BaseLanguage, type Candidate, type FaqEntry, type FaqEntryInput, type LabelledQuery } from './schema.js'
-import { validateEntries } from './ingest/index.js'
+import { validateEntries } from './ingest/validate.js'
 import { analyze, detectLanguage, hanStatistics, lexicalTerms, normalizeText, type HanLanguageStats } from './text/index.js'
 import { BuiltinEmbedder } from './embed/builtin.js'
 import type { Embedder } from './embed/embedder.js'

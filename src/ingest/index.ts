@@ -13,7 +13,6 @@ import { formatImportReport, formatIssue } from './report.js'
 import { chooseDelimiter, parseDelimited } from './tabular.js'
 import { FAQ_FORMATS, type FaqFormat, type ImportIssue, type ImportResult, type ReadFaqOptions } from './types.js'
 import { validateEntries } from './validate.js'
-import { readXlsx } from './xlsx.js'
 
 export type { FaqFormat, ImportIssue, ImportResult, ReadFaqOptions } from './types.js'
 export { FAQ_FORMATS } from './types.js'
@@ -90,6 +89,8 @@ export async function parseFaq(data: Buffer | string, options: ReadFaqOptions & 
 
   if (format === 'xlsx') {
     if (typeof data === 'string') throw new KotaeError('INVALID_INPUT', `${source}: XLSX data must be a Buffer, not a string`, { source })
+    // exceljs is large: load it only when a spreadsheet is actually read.
+    const { readXlsx } = await import('./xlsx.js')
     const table = await readXlsx(data, source, options.sheet)
     return finishTable(result, table, options)
   }
