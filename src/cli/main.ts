@@ -99,7 +99,8 @@ export function createProgram(): Command {
     const embedder = await createEmbedder(embedderSpec(opts))
     const progress = progressBar()
     const started = performance.now()
-    const kb = await buildKnowledgeBase(entries, { embedder, onProgress: progress.onProgress, selfCalibrate: !opts.calib, targetPrecision: opts.targetPrecision })
+    // Self-calibrate even with --calib: it holds variants out of the classifier and its samples top up a small labelled set (as `kotae eval` does).
+    const kb = await buildKnowledgeBase(entries, { embedder, onProgress: progress.onProgress, targetPrecision: opts.targetPrecision })
     if (opts.calib) await kb.calibrate(await readLabelledQueries(opts.calib), { targetPrecision: opts.targetPrecision, onProgress: progress.onProgress })
     progress.stop()
     await kb.save(opts.out)
