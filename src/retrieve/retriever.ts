@@ -2,9 +2,10 @@
  * Retrieval: the vector index and the lexical index each return their best phrasings; the
  * evidence is aggregated per entry (best phrasing wins) and joined with the similarity of the
  * query to the entry's centroid (the mean of all its phrasing vectors, which votes with every
- * phrasing instead of one). The fused score is a weighted sum of these bounded similarities, so
- * it keeps its meaning across queries (rank fusion would throw that away) and calibration can
- * turn it into a probability.
+ * phrasing instead of one) and, when the base has one, the entry classifier's probability (its
+ * most likely entries join the candidates). The fused score is a weighted sum of these bounded
+ * scores, so it keeps its meaning across queries (rank fusion would throw that away) and
+ * calibration can turn it into a probability.
  */
 import type { LexicalIndex } from './lexical-index.js'
 import type { VectorIndex } from './vector-index.js'
@@ -14,10 +15,7 @@ import type { EntryClassifier } from './classifier.js'
 const CLASSIFIER_CANDIDATES = 5
 
 /** Weights of the fused score; tuned on the dev sets with bench/accuracy.ts. */
-export const FUSION_WEIGHTS = { vector: 0.35, lexical: 0.35, centroid: 0.3, vote: 0, classifier: 0.5 }
-
-/** How sharply the kNN vote favours the nearest phrasings (weight = exp(sharpness × cosine)). */
-const VOTE_SHARPNESS = 10
+export const FUSION_WEIGHTS = { vector: 0.35, lexical: 0.35, centroid: 0.3, classifier: 0.5 } as const
 
 /** How many phrasings each index returns before aggregation. */
 const PHRASINGS_PER_INDEX = 48
@@ -33,8 +31,6 @@ export interface EntryEvidence {
   lexicalScore: number
   /** Cosine similarity of the query to the entry's centroid. */
   centroidScore: number
-  /** Share of the nearest phrasings' similarity mass that belongs to this entry (kNN vote, 0..1). */
-  voteScore: number
   /** Probability of this entry under the entry classifier (0 when the base has none). */
   classifierScore: number
   /** Share of the query's term weight that no allowed phrasing contains (same for every entry of one query). */
@@ -95,21 +91,17 @@ export class Retriever {
     const evidenceFor = (entry: number, phrasing: number): EntryEvidence => {
       let evidence = byEntry.get(entry)
       if (!evidence) {
-        evidence = { entry, score: 0, vectorScore: 0, lexicalScore: 0, centroidScore: 0, voteScore: 0, classifierScore: 0, novelty: 0, matchedPhrasing: phrasing }
+        evidence = { entry, score: 0, vectorScore: 0, lexicalScore: 0, centroidScore: 0, classifierScore: 0, novelty: 0, matchedPhrasing: phrasing }
         byEntry.set(entry, evidence)
       }
       return evidence
     }
-    let voteMass = 0
     // Held-out phrasings and entries are dropped after the search, not by a filter callback
     // (hnswlib calls a filter from native code for every visited node, which is slow).
     const heldOut = excludeEntry !== undefined ? (this.tables.phrasingsPerEntry?.[excludeEntry] ?? 0) : excludePhrasing !== undefined ? 1 : 0
     const vectorHits = allowEntry ? this.vectors.search(queryVector, PHRASINGS_PER_INDEX, filter) : this.vectors.search(queryVector, PHRASINGS_PER_INDEX + heldOut).filter((hit) => !filter || filter(hit.phrasing)).slice(0, PHRASINGS_PER_INDEX)
     for (const hit of vectorHits) {
       const evidence = evidenceFor(entryOfPhrasing[hit.phrasing], hit.phrasing)
-      const vote = Math.exp(VOTE_SHARPNESS * hit.similarity)
-      evidence.voteScore += vote
-      voteMass += vote
       if (hit.similarity > evidence.vectorScore) {
         evidence.vectorScore = hit.similarity
         evidence.matchedPhrasing = hit.phrasing
@@ -134,13 +126,11 @@ export class Retriever {
     const excluded = excludePhrasing !== undefined ? this.vectors.vector(excludePhrasing) : undefined
     const excludedEntry = excludePhrasing !== undefined ? entryOfPhrasing[excludePhrasing] : -1
     for (const evidence of byEntry.values()) {
-      evidence.voteScore = voteMass > 0 ? evidence.voteScore / voteMass : 0
       evidence.centroidScore = this.centroidSimilarity(queryVector, evidence.entry, evidence.entry === excludedEntry ? excluded : undefined)
       evidence.score =
         FUSION_WEIGHTS.vector * evidence.vectorScore +
         FUSION_WEIGHTS.lexical * evidence.lexicalScore +
         FUSION_WEIGHTS.centroid * evidence.centroidScore +
-        FUSION_WEIGHTS.vote * evidence.voteScore +
         FUSION_WEIGHTS.classifier * evidence.classifierScore
     }
     return [...byEntry.values()].sort((a, b) => b.score - a.score)
