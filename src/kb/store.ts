@@ -111,8 +111,10 @@ export async function saveKnowledgeBase(kb: KnowledgeBase, dir: string): Promise
   const temp = join(dir, `.manifest-${randomBytes(4).toString('hex')}.tmp`)
   await writeFileDurable(temp, JSON.stringify(manifest, null, 2) + '\n')
   await rename(temp, join(dir, 'manifest.json'))
+  // Older generations, and leftovers of a save that crashed, are no longer named by the manifest.
   for (const name of await readdir(dir)) {
-    if (name.startsWith('gen-') && name !== generation) await rm(join(dir, name), { recursive: true, force: true })
+    const stale = (name.startsWith('gen-') && name !== generation) || (name.startsWith('.manifest-') && name.endsWith('.tmp'))
+    if (stale) await rm(join(dir, name), { recursive: true, force: true })
   }
 }
 
@@ -222,12 +224,4 @@ export async function loadKnowledgeBase(dir: string, options: LoadOptions = {}):
     classifier,
     calibration: calibration.data,
   })
-}
-
-/** Remove generation folders the manifest does not name (left by a crash mid-save). */
-export async function removeStaleGenerations(dir: string): Promise<void> {
-  const manifest = await readManifest(dir)
-  for (const name of await readdir(dir)) {
-    if (name.startsWith('gen-') && name !== manifest.generation) await rm(join(dir, name), { recursive: true, force: true })
-  }
 }
