@@ -134,3 +134,16 @@ describe('kotae CLI', () => {
     }
   })
 })
+
+describe('kotae check --column', () => {
+  it('maps non-standard headers to fields, and without the mapping reports the missing column', async () => {
+    const csv = join(tmp, 'custom-headers.csv')
+    writeFileSync(csv, 'No,言語,お問い合わせ内容,回答文\nq1,ja,送料はいくらですか,"全国一律550円です。5,000円以上で無料です。"\n')
+    const without = await kotae('check', csv)
+    expect(without.code).toBe(1)
+    expect(without.stdout + without.stderr).toMatch(/question/)
+    const mapped = await kotae('check', csv, '--column', 'お問い合わせ内容=question', '--column', '回答文=answer', '--column', 'No=id')
+    expect(mapped.code, mapped.stdout + mapped.stderr).toBe(0)
+    expect(mapped.stdout).toMatch(/1 entr/)
+  })
+})

@@ -60,10 +60,24 @@ function withImportOptions(command: Command): Command {
     .option('--encoding <name>', 'text encoding of CSV/TSV (default: detected; e.g. utf-8, shift_jis, euc-kr, gb18030)')
     .option('--sheet <name>', 'XLSX sheet (default: the first)')
     .option('--lang <tag>', 'language of rows that have no lang column (ja, ko, en, zh, zh-TW...)')
+    .option('--column <header=field...>', 'map a header to a field, e.g. --column 質問文=question --column 備考=ignore', collectColumns, {})
+}
+
+function collectColumns(value: string, previous: Record<string, string>): Record<string, string> {
+  const at = value.lastIndexOf('=')
+  if (at <= 0 || at === value.length - 1) throw new InvalidArgumentError(`--column expects header=field (for example 質問文=question), got "${value}"`)
+  return { ...previous, [value.slice(0, at)]: value.slice(at + 1) }
 }
 
 function importOptions(opts: Record<string, unknown>): ReadFaqOptions {
-  return { format: opts.format as ReadFaqOptions['format'], encoding: opts.encoding as string | undefined, sheet: opts.sheet as string | undefined, lang: opts.lang as string | undefined }
+  const columns = opts.column as Record<string, string> | undefined
+  return {
+    format: opts.format as ReadFaqOptions['format'],
+    encoding: opts.encoding as string | undefined,
+    sheet: opts.sheet as string | undefined,
+    lang: opts.lang as string | undefined,
+    columns: columns && Object.keys(columns).length > 0 ? columns : undefined,
+  }
 }
 
 async function loadWithEmbedder(kbDir: string, opts: Record<string, unknown>) {
