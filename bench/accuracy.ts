@@ -20,9 +20,8 @@
  * Prints the tables and a targets check, and writes its section between
  * <!-- accuracy:start --> and <!-- accuracy:end --> in bench/RESULTS.md (other sections are kept).
  */
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { existsSync, readdirSync } from 'node:fs'
+import { join } from 'node:path'
 import MiniSearch from 'minisearch'
 import { create, insertMultiple, search as oramaSearch } from '@orama/orama'
 import { buildKnowledgeBase, phrasingsOf, type KnowledgeBase } from '../src/engine.js'
@@ -30,9 +29,8 @@ import { loadFaq, readLabelledQueries } from '../src/ingest/index.js'
 import { splitQueries, scoreQueries } from '../src/eval/run.js'
 import { computeMetrics, METRIC_NAMES, type Metrics, type ScoredQuery } from '../src/eval/metrics.js'
 import type { FaqEntry, LabelledQuery } from '../src/schema.js'
+import { environmentLine, RESULTS, ROOT, writeSection } from './results.js'
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const RESULTS = join(ROOT, 'bench/RESULTS.md')
 const TARGET_PRECISION = 0.95
 const LANGS = ['ja', 'ko', 'en', 'zh'] as const
 
@@ -330,27 +328,8 @@ function targetTable(list: Target[]): string {
   return ['| set | target (calibrated kotae) | value | met |', '|---|---|---|---|', ...list.map((t) => `| ${t.set} | ${t.label} | ${t.value} | ${t.met ? 'yes' : '**no**'} |`)].join('\n')
 }
 
-function version(pkg: string): string {
-  const path = pkg === 'kotae' ? join(ROOT, 'package.json') : join(ROOT, 'node_modules', pkg, 'package.json')
-  return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version
-}
 
-function environmentLine(): string {
-  const pkgs = ['kotae', 'minisearch', '@orama/orama', 'hnswlib-node'].map((p) => `${p} ${version(p)}`).join(', ')
-  return `Run ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${process.platform}/${process.arch}; ${pkgs}.`
-}
 
-/** Replace (or append) the section between `<!-- name:start -->` and `<!-- name:end -->`, keeping the rest. */
-function writeSection(name: string, body: string): void {
-  const start = `<!-- ${name}:start -->`
-  const end = `<!-- ${name}:end -->`
-  const block = `${start}\n${body.trim()}\n${end}`
-  const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n\nWritten by the scripts in bench/; each owns one section between markers.\n'
-  const i = current.indexOf(start)
-  const j = current.indexOf(end)
-  const next = i >= 0 && j > i ? current.slice(0, i) + block + current.slice(j + end.length) : `${current.trimEnd()}\n\n${block}\n`
-  writeFileSync(RESULTS, next)
-}
 
 // ---------------------------------------------------------------- main
 

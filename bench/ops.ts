@@ -7,13 +7,14 @@
  *
  * Writes its section between <!-- ops:start --> and <!-- ops:end --> in bench/RESULTS.md.
  */
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { buildKnowledgeBase } from '../src/engine.js'
 import { FaqEntrySchema, type AskResult, type FaqEntry, type FaqEntryInput } from '../src/schema.js'
 import { buildReport, clusterQueries, countWindow, detectSurges, openHitLog } from '../src/ops/index.js'
 import { mulberry32 } from '../src/random.js'
+import { RESULTS, writeSection } from './results.js'
 
 const HOUR = 3600_000
 const DAY = 24 * HOUR
@@ -254,10 +255,8 @@ function writeResults(r: {
   sweep: { hours: number; entryTests: number; entryTrue: number; entryFalse: number; clusters: number; clusterTrue: number; clusterFalse: number }
   surgeRank: number
 }) {
-  const path = join(import.meta.dirname, 'RESULTS.md')
   const o = r.overhead
-  const section = `<!-- ops:start -->
-## Content operations (\`npx tsx bench/ops.ts\`)
+  const section = `## Content operations (\`npx tsx bench/ops.ts\`)
 
 Run ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${process.platform}/${process.arch}. Synthetic log: ${r.events.toLocaleString('en-US')} events over ${DAYS} days, ${ENTRIES} entries (Zipf popularity), office-hours and weekend rhythm, 70% answer / 12% clarify / 18% escalate; injected surge in the last ${SURGE_HOURS} hours: +${SURGE_RATE}/h on \`${SURGE_ENTRY}\` (popularity rank ${r.surgeRank + 1}) and +${SURGE_RATE}/h of a new unanswered question ("my order has not arrived").
 
@@ -273,13 +272,9 @@ Run ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${process
 | hourly sweep, last 14 days, entries: surge flagged / false alerts | ${r.sweep.entryTrue} of ${SURGE_HOURS} surge hours / ${r.sweep.entryFalse} false (of ${r.sweep.entryTests.toLocaleString('en-US')} tests) |
 | hourly sweep, last 14 days, ${r.sweep.clusters} unanswered clusters: surge flagged / false alerts | ${r.sweep.clusterTrue} of ${SURGE_HOURS} surge hours / ${r.sweep.clusterFalse} false |
 
-Surge rule: last hour vs the same hour of the week in the 4 previous weeks; exact conditional test for equal Poisson rates, P[Binomial(k+Σb, 1/5) ≥ k] < 0.001, with k ≥ 8 and k ≥ 1.5 × baseline mean (see \`src/ops/surge.ts\`).
-<!-- ops:end -->`
-  const old = existsSync(path) ? readFileSync(path, 'utf8') : '# Benchmark results\n'
-  const re = /<!-- ops:start -->[\s\S]*?<!-- ops:end -->/
-  const next = re.test(old) ? old.replace(re, section) : `${old.trimEnd()}\n\n${section}\n`
-  writeFileSync(path, next)
-  console.log(`updated ${path}`)
+Surge rule: last hour vs the same hour of the week in the 4 previous weeks; exact conditional test for equal Poisson rates, P[Binomial(k+Σb, 1/5) ≥ k] < 0.001, with k ≥ 8 and k ≥ 1.5 × baseline mean (see \`src/ops/surge.ts\`).`
+  writeSection('ops', section)
+  console.log(`updated ${RESULTS}`)
 }
 
 await main()

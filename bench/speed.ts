@@ -16,8 +16,8 @@
  * Writes its section between <!-- speed:start --> and <!-- speed:end --> in bench/RESULTS.md.
  */
 import { spawnSync } from 'node:child_process'
-import { existsSync, readFileSync, writeFileSync } from 'node:fs'
-import { dirname, join, resolve } from 'node:path'
+import { existsSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { setFlagsFromString } from 'node:v8'
 import { runInNewContext } from 'node:vm'
@@ -30,9 +30,8 @@ import { percentile } from '../src/eval/run.js'
 import { DEFAULT_HNSW, LARGE_HNSW, LARGE_INDEX, VectorIndex, type HnswParameters } from '../src/retrieve/vector-index.js'
 import { mulberry32 } from '../src/random.js'
 import type { FaqEntryInput } from '../src/schema.js'
+import { environmentLine, RESULTS, ROOT, writeSection } from './results.js'
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..')
-const RESULTS = join(ROOT, 'bench/RESULTS.md')
 const CLINC = join(ROOT, '../shared/datasets/clinc150-dev')
 const SHOP = join(ROOT, 'fixtures/shop-faq')
 const SIZES = [10_000, 100_000, 1_000_000]
@@ -382,27 +381,8 @@ function scaleSvg(points: Array<{ size: number; p50: number; p99: number; kb: nu
 
 // ---------------------------------------------------------------- report
 
-function version(pkg: string): string {
-  const path = pkg === 'kotae' ? join(ROOT, 'package.json') : join(ROOT, 'node_modules', pkg, 'package.json')
-  return (JSON.parse(readFileSync(path, 'utf8')) as { version: string }).version
-}
 
-function environmentLine(): string {
-  const pkgs = ['kotae', 'minisearch', '@orama/orama', 'hnswlib-node'].map((p) => `${p} ${version(p)}`).join(', ')
-  return `Run ${new Date().toISOString().slice(0, 10)}, Node ${process.version}, ${process.platform}/${process.arch}; ${pkgs}.`
-}
 
-/** Replace (or append) the section between `<!-- name:start -->` and `<!-- name:end -->`, keeping the rest. */
-function writeSection(name: string, body: string): void {
-  const start = `<!-- ${name}:start -->`
-  const end = `<!-- ${name}:end -->`
-  const block = `${start}\n${body.trim()}\n${end}`
-  const current = existsSync(RESULTS) ? readFileSync(RESULTS, 'utf8') : '# Benchmark results\n\nWritten by the scripts in bench/; each owns one section between markers.\n'
-  const i = current.indexOf(start)
-  const j = current.indexOf(end)
-  const next = i >= 0 && j > i ? current.slice(0, i) + block + current.slice(j + end.length) : `${current.trimEnd()}\n\n${block}\n`
-  writeFileSync(RESULTS, next)
-}
 
 const check = (ok: boolean) => (ok ? 'yes' : '**no**')
 
