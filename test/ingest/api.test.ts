@@ -1,18 +1,9 @@
 import { describe, expect, it } from 'vitest'
-import { KotaeError } from '../../src/errors.js'
 import { loadFaq, readLabelledQueries, validateEntries } from '../../src/ingest/index.js'
+import { rejection } from './helpers.js'
 
 const fx = (dir: string, name: string) => new URL(`../../fixtures/${dir}/${name}`, import.meta.url).pathname
 
-async function rejection(p: Promise<unknown>): Promise<KotaeError> {
-  try {
-    await p
-  } catch (err) {
-    expect(err).toBeInstanceOf(KotaeError)
-    return err as KotaeError
-  }
-  throw new Error('expected a rejection')
-}
 
 describe('loadFaq', () => {
   it('returns the entries of a clean file', async () => {

@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest'
-import { KotaeError } from '../../src/errors.js'
 import { formatImportReport, loadFaq, parseFaq, readFaq } from '../../src/ingest/index.js'
+import { rejection } from './helpers.js'
 
 const bad = (name: string) => new URL(`../../fixtures/malformed/${name}`, import.meta.url).pathname
 const good = (name: string) => new URL(`../../fixtures/import/${name}`, import.meta.url).pathname
 
-/** The KotaeError a promise rejects with (fails the test if it resolves). */
-async function rejection(p: Promise<unknown>): Promise<KotaeError> {
-  try {
-    await p
-  } catch (err) {
-    expect(err).toBeInstanceOf(KotaeError)
-    return err as KotaeError
-  }
-  throw new Error('expected a rejection')
-}
 
 describe('malformed files', () => {
   it('unclosed quote: FAQ_UNREADABLE naming the line where the quote opened', async () => {
