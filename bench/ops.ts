@@ -15,9 +15,9 @@ import { FaqEntrySchema, type AskResult, type FaqEntry, type FaqEntryInput } fro
 import { buildReport, clusterQueries, countWindow, detectSurges, openHitLog } from '../src/ops/index.js'
 import { mulberry32 } from '../src/random.js'
 import { RESULTS, writeSection } from './results.js'
+import { DAY, HOUR } from '../test/ops/helpers.js'
+import { poisson } from '../test/ops/synthetic.js'
 
-const HOUR = 3600_000
-const DAY = 24 * HOUR
 const EVENTS = Number(process.env.EVENTS ?? 1_000_000)
 const ENTRIES = 300
 const DAYS = 120
@@ -27,19 +27,7 @@ const SURGE_ENTRY = 'entry-042'
 const SURGE_HOURS = 2
 const SURGE_RATE = 30 // extra questions per hour on the entry, and on a new unanswered topic
 
-const rng = mulberry32
-const rand = rng(42)
-function poisson(lambda: number): number {
-  if (lambda > 40) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * Math.sqrt(-2 * Math.log(rand() || 1e-12)) * Math.cos(2 * Math.PI * rand())))
-  const l = Math.exp(-lambda)
-  let k = 0
-  let p = 1
-  do {
-    k++
-    p *= rand()
-  } while (p > l)
-  return k - 1
-}
+const rand = mulberry32(42)
 function rhythm(t: number): number {
   const d = new Date(t)
   const h = d.getUTCHours()
@@ -156,7 +144,7 @@ async function main() {
     const tLog = performance.now()
     for (let h = START; h < END; h += HOUR) {
       const f = rhythm(h)
-      const n = poisson(perHour * f)
+      const n = poisson(perHour * f, rand)
       const batch: { t: number; r: AskResult }[] = []
       for (let k = 0; k < n; k++) {
         // Pick an entry by popularity.
@@ -174,8 +162,8 @@ async function main() {
         batch.push({ t: h + Math.floor(rand() * HOUR), r: askResult(e, decision, query, shuffle[(rank + 1) % ENTRIES]) })
       }
       if (h >= surgeStart) {
-        for (let k = poisson(SURGE_RATE); k > 0; k--) batch.push({ t: h + Math.floor(rand() * HOUR), r: askResult(surgeIdx, 'answer', `variant ${surgeIdx} a`, 1) })
-        for (let k = poisson(SURGE_RATE); k > 0; k--) batch.push({ t: h + Math.floor(rand() * HOUR), r: askResult(surgeIdx, 'escalate', SURGE_TOPIC[Math.floor(rand() * SURGE_TOPIC.length)], 1) })
+        for (let k = poisson(SURGE_RATE, rand); k > 0; k--) batch.push({ t: h + Math.floor(rand() * HOUR), r: askResult(surgeIdx, 'answer', `variant ${surgeIdx} a`, 1) })
+        for (let k = poisson(SURGE_RATE, rand); k > 0; k--) batch.push({ t: h + Math.floor(rand() * HOUR), r: askResult(surgeIdx, 'escalate', SURGE_TOPIC[Math.floor(rand() * SURGE_TOPIC.length)], 1) })
       }
       batch.sort((a, b) => a.t - b.t)
       for (const b of batch) log.record(b.r, { at: b.t, sessionId: `s${Math.floor(rand() * 1e6)}`, channel: 'web' })

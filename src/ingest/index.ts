@@ -11,7 +11,7 @@ import { decodeText } from './encoding.js'
 import { parseJsonEntries, parseJsonLines, type JsonItems } from './json.js'
 import { formatImportReport, formatIssue } from './report.js'
 import { chooseDelimiter, parseDelimited } from './tabular.js'
-import { FAQ_FORMATS, type FaqFormat, type ImportIssue, type ImportResult, type ReadFaqOptions } from './types.js'
+import { FAQ_FORMATS, type FaqFormat, type ImportResult, type ReadFaqOptions } from './types.js'
 import { validateEntries } from './validate.js'
 
 export type { FaqFormat, ImportIssue, ImportResult, ReadFaqOptions } from './types.js'

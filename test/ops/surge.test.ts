@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { baselineWindows, binomialUpperTail, countWindow, detectSurges, surgeTest } from '../../src/ops/index.js'
 import { DAY, HOUR, WEEK } from './helpers.js'
-import { rng, poisson, SPAN, synthesize, T0 } from './synthetic.js'
+import { poisson, SPAN, synthesize, T0 } from './synthetic.js'
+import { mulberry32 } from '../../src/random.js'
 
 const KEYS = { 'order-not-arrived': 3, 'delivery-time': 8, returns: 5, payment: 2, 'rare-entry': 0.2 }
 
@@ -48,7 +49,7 @@ describe('surge rule', () => {
     const events = synthesize(KEYS, T0, end, 11)
     // Surge from Tuesday 14:20: about 25 extra questions an hour on one entry.
     const onset = end - WEEK + DAY + 14 * HOUR + 20 * 60_000
-    const rand = rng(5)
+    const rand = mulberry32(5)
     for (let h = onset; h < onset + 3 * HOUR; h += HOUR) {
       const n = poisson(25, rand)
       for (let i = 0; i < n; i++) events.push({ key: 'order-not-arrived', time: h + Math.floor(rand() * HOUR) })

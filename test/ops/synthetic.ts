@@ -1,9 +1,8 @@
 import { DAY, HOUR } from './helpers.js'
 import { mulberry32 } from '../../src/random.js'
 
-/** Deterministic PRNG (the engine's mulberry32). */
-export const rng = mulberry32
 
+/** A Poisson draw (Knuth's method; a normal approximation above λ = 50), for synthetic event counts. */
 export function poisson(lambda: number, rand: () => number): number {
   if (lambda > 50) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * gauss(rand)))
   const l = Math.exp(-lambda)
@@ -31,7 +30,7 @@ export function rhythm(t: number): number {
 
 /** Events per key per hour between start and end: Poisson(base × rhythm), at uniform times inside the hour. */
 export function synthesize(keys: Record<string, number>, start: number, end: number, seed = 1): { key: string; time: number }[] {
-  const rand = rng(seed)
+  const rand = mulberry32(seed)
   const out: { key: string; time: number }[] = []
   for (let h = start; h < end; h += HOUR) {
     const f = rhythm(h)
