@@ -13,6 +13,7 @@ import type { Embedder } from './embed/embedder.js'
 import { addToCentroid, centroidTables, hnswParametersFor, EntryClassifier, LexicalIndex, Retriever, VectorIndex, type ClassifierOptions, type EntryEvidence, type HnswParameters, type RetrieveOptions } from './retrieve/index.js'
 import {
   candidateFeatures,
+  coherentConfidences,
   confidenceOf,
   decide,
   defaultCalibration,
@@ -296,15 +297,7 @@ export class KnowledgeBase {
       }
     }
     const candidates: Candidate[] = ranked.evidence.map((evidence, i) => this.candidate(evidence, candidateFeatures(ranked.evidence, i, ranked.context)))
-    // The candidates are mutually exclusive answers: keep their confidences a coherent
-    // distribution in rank order (each runner-up gets at most the probability mass the ones
-    // before it left, and never more than the candidate ranked above it).
-    let remaining = 1 - (candidates[0]?.confidence ?? 0)
-    for (let i = 1; i < candidates.length; i++) {
-      const candidate = candidates[i]
-      candidate.confidence = Math.min(candidate.confidence, remaining, candidates[i - 1].confidence)
-      remaining -= candidate.confidence
-    }
+    coherentConfidences(candidates.map((c) => c.confidence)).forEach((confidence, i) => (candidates[i].confidence = confidence))
     const verdict = decide(candidates, this.thresholds)
     const top = candidates[0]
     const result: AskResult = {

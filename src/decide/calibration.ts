@@ -82,6 +82,22 @@ function precisionThreshold(scored: Array<{ confidence: number; sample: Calibrat
   return threshold
 }
 
+/**
+ * Make ranked candidates' confidences a coherent distribution: the candidates are mutually
+ * exclusive answers, so each runner-up gets at most the probability mass the ones before it
+ * left, and never more than the candidate ranked above it. Returns new values, best first.
+ */
+export function coherentConfidences(ranked: number[]): number[] {
+  const out = ranked.slice(0, 1)
+  let remaining = 1 - (ranked[0] ?? 0)
+  for (let i = 1; i < ranked.length; i++) {
+    const confidence = Math.min(ranked[i], remaining, out[i - 1])
+    out.push(confidence)
+    remaining -= confidence
+  }
+  return out
+}
+
 /** Options of {@link fitCalibration}. */
 export interface FitOptions {
   /** Wanted share of correct answers among answers (default 0.95). */

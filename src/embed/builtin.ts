@@ -108,11 +108,6 @@ export class BuiltinEmbedder implements Embedder {
     return vectors
   }
 
-  /** Synchronous embedding of one text (the built-in embedder never needs to wait). */
-  embedOne(text: string, lang?: BaseLanguage): Float32Array {
-    return this.vectorOf(hashedFeatures(text, lang))
-  }
-
   private vectorOf(features: HashedFeature[]): Float32Array {
     // Sort by hash so repeated features sit together: one pass gives each feature's count.
     const sorted = features.length > 1 ? [...features].sort((a, b) => a.hash - b.hash) : features
