@@ -13,7 +13,7 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { KotaeError } from '../errors.js'
 import { buildKnowledgeBase } from '../engine.js'
 import { loadKnowledgeBase, readManifest } from '../kb/store.js'
-import { formatImportReport, loadFaq, readFaq, readLabelledQueries, type ReadFaqOptions } from '../ingest/index.js'
+import { formatImportReport, formatIssue, loadFaq, loadFaqResult, readFaq, readLabelledQueries, type ReadFaqOptions } from '../ingest/index.js'
 import { createEmbedder, type EmbedderSpec } from '../embed/index.js'
 import { evaluateSet } from '../eval/run.js'
 import { formatAskResult, formatCandidates, formatEvaluation } from './format.js'
@@ -109,7 +109,11 @@ export function createProgram(): Command {
         .option('--target-precision <p>', 'wanted answer precision', number('target precision', 0.5, 0.999), 0.95),
     ),
   ).action(async (faq: string, opts) => {
-    const entries = await loadFaq(faq, importOptions(opts))
+    const imported = await loadFaqResult(faq, importOptions(opts))
+    // loadFaqResult throws on errors; warnings (conflicting questions, generated ids...) are shown and the build goes on.
+    const warnings = imported.issues.filter((i) => i.severity === 'warning')
+    if (warnings.length > 0) console.error(`${faq}: ${warnings.length} warning(s):\n${warnings.map((w) => `  ${formatIssue(w)}`).join('\n')}`)
+    const entries = imported.entries
     const embedder = await createEmbedder(embedderSpec(opts))
     const progress = progressBar()
     const started = performance.now()

@@ -150,8 +150,17 @@ function finishTable(result: ImportResult, table: Parameters<typeof tableToEntri
  * Read an FAQ file and insist that it is clean: returns the entries, or throws
  * KotaeError('EMPTY_FAQ') when there are no rows at all, KotaeError('FAQ_INVALID') when any row
  * has an error (message lists the first errors; `details.issues` has all of them).
+ * Warnings do not fail it: use {@link loadFaqResult} to see them.
  */
 export async function loadFaq(path: string, options: ReadFaqOptions = {}): Promise<FaqEntry[]> {
+  return (await loadFaqResult(path, options)).entries
+}
+
+/**
+ * {@link loadFaq} that returns the whole import result, so a caller can show the warnings
+ * (conflicting questions, generated ids, a doubtful encoding) of a file that has no errors.
+ */
+export async function loadFaqResult(path: string, options: ReadFaqOptions = {}): Promise<ImportResult> {
   const result = await readFaq(path, options)
   const errors = result.issues.filter((i) => i.severity === 'error')
   if (result.rowsRead === 0) {
@@ -166,5 +175,5 @@ export async function loadFaq(path: string, options: ReadFaqOptions = {}): Promi
       { source: path, issues: result.issues, report: formatImportReport(result) },
     )
   }
-  return result.entries
+  return result
 }

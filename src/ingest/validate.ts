@@ -4,6 +4,7 @@
  * the same way: row, field, reason. Duplicate ids are caught here.
  */
 import { FaqEntrySchema, type FaqEntry } from '../schema.js'
+import { findQuestionConflicts } from './conflicts.js'
 import type { ImportIssue } from './types.js'
 
 const KNOWN_KEYS = new Set(Object.keys(FaqEntrySchema.shape))
@@ -31,9 +32,19 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
  * Validate raw entries. `rowNumbers[i]` is the row shown in issues for `inputs[i]` (default
  * i + 1). Keys the schema does not know are moved into `metadata` instead of being dropped.
  * A second entry with an id already seen is rejected, naming both rows.
+ *
+ * Entries of one base language whose questions or variants are identical or near-identical
+ * while their answers differ are *warnings* (see ./conflicts.ts): the entries are still returned.
+ * Pass `{ questionConflicts: false }` to skip that check (e.g. when the entries were already
+ * checked on import).
  */
-export function validateEntries(inputs: unknown[], rowNumbers?: number[]): { entries: FaqEntry[]; issues: ImportIssue[] } {
+export function validateEntries(
+  inputs: unknown[],
+  rowNumbers?: number[],
+  options: { questionConflicts?: boolean } = {},
+): { entries: FaqEntry[]; issues: ImportIssue[] } {
   const entries: FaqEntry[] = []
+  const entryRows: number[] = []
   const issues: ImportIssue[] = []
   const seen = new Map<string, number>()
   inputs.forEach((input, i) => {
@@ -71,6 +82,11 @@ export function validateEntries(inputs: unknown[], rowNumbers?: number[]): { ent
     }
     seen.set(entry.id, row)
     entries.push(entry)
+    entryRows.push(row)
   })
-  return { entries, issues }
+  if (options.questionConflicts === false) return { entries, issues }
+  const conflicts = findQuestionConflicts(entries, entryRows)
+  if (conflicts.length === 0) return { entries, issues }
+  // Stable merge by row: a row's own errors stay in their order, its warnings follow.
+  return { entries, issues: [...issues, ...conflicts].sort((a, b) => a.row - b.row) }
 }
