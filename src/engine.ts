@@ -7,13 +7,14 @@
 import { KotaeError } from './errors.js'
 import { AskOptionsSchema, baseLanguage, LabelledQuerySchema, type AskOptions, type AskResult, type BaseLanguage, type Candidate, type FaqEntry, type FaqEntryInput, type LabelledQuery } from './schema.js'
 import { validateEntries } from './ingest/validate.js'
-import { analyze, detectLanguage, hanStatistics, lexicalTerms, normalizeText, type HanLanguageStats } from './text/index.js'
+import { analyze, contentKey, detectLanguage, fieldTerms, hanStatistics, lexicalTerms, normalizeText, questionKey, sentences, type HanLanguageStats } from './text/index.js'
 import { BuiltinEmbedder } from './embed/builtin.js'
 import type { Embedder } from './embed/embedder.js'
-import { addToCentroid, centroidTables, hnswParametersFor, EntryClassifier, LexicalIndex, Retriever, VectorIndex, type ClassifierOptions, type EntryEvidence, type HnswParameters, type RetrieveOptions } from './retrieve/index.js'
+import { addToCentroid, centroidTables, hnswParametersFor, EntryClassifier, FieldIndex, LexicalIndex, Retriever, termCounts, VectorIndex, type ClassifierOptions, type EntryEvidence, type HnswParameters, type RetrieveOptions } from './retrieve/index.js'
 import {
   candidateFeatures,
   coherentConfidences,
+  confidenceCap,
   confidenceOf,
   decide,
   defaultCalibration,
@@ -30,12 +31,20 @@ import { mulberry32 } from './random.js'
 const HELD_OUT_SHARE = 0.15
 /** Most held-out phrasings self-calibration asks (plus 40% as many simulated out-of-scope questions). */
 const SELF_CALIBRATION_SAMPLES = 600
+/** With this many held-out variants, self-calibration needs no questions made from the entries. */
+const ENOUGH_VARIANT_SAMPLES = 300
+/** Entries whose question and one answer sentence self-calibration asks. */
+const ENTRY_SAMPLES = 400
+/** Answer sentences shorter than this (in characters) are not asked: too little to go on. */
+const MIN_SENTENCE_CHARS = 8
 /** Bases up to this many phrasings keep their analysed terms during the build. */
 const TERMS_CACHE_LIMIT = 100_000
 /** Labelled calibration sets smaller than this are topped up with self-calibration samples. */
 const SMALL_LABELLED_SET = 300
 /** How many candidates `ask` returns and scores. */
 const CANDIDATES = 10
+/** Confidence of an FAQ's own question asked as written (see `isVerbatim`). */
+const VERBATIM_CONFIDENCE = 0.99
 /** Score taken off entries in another language than the question when the base has the question's language. */
 const LANGUAGE_PENALTY = 0.05
 
@@ -83,6 +92,8 @@ export interface KnowledgeBaseParts {
   embedder: Embedder
   vectors: VectorIndex
   lexical: LexicalIndex
+  /** BM25F over whole entries (phrasings and content). */
+  fields: FieldIndex
   centroidSums: Float32Array
   /** The entry classifier, when the FAQ has enough phrasings per entry to train one. */
   classifier?: EntryClassifier
@@ -103,6 +114,8 @@ export class KnowledgeBase {
   private readonly languagesPresent: Set<BaseLanguage>
   private readonly hanStats: HanLanguageStats
   private readonly indexById: Map<string, number>
+  /** Entries owning each phrasing's question key (see `questionKey`), for verbatim questions. */
+  private readonly verbatimOwners: Map<string, Set<number>>
   private logger: AskLogger | null = null
   /** Samples of the last self-calibration (kept in memory to top up small labelled sets). */
   private selfSamples: CalibrationSample[] = []
@@ -118,11 +131,18 @@ export class KnowledgeBase {
     parts.phrasings.entryOf.forEach((entry, p) => {
       if (firstPhrasing[entry] < 0) firstPhrasing[entry] = p
     })
-    this.retriever = new Retriever(parts.vectors, parts.lexical, tables, parts.classifier, firstPhrasing)
+    this.retriever = new Retriever(parts.vectors, parts.lexical, tables, parts.fields, parts.classifier, firstPhrasing)
     this.languages = parts.entries.map((entry) => baseLanguage(entry.lang))
     this.languagesPresent = new Set(this.languages)
     this.hanStats = hanStatistics(parts.phrasings.texts.map((text, p) => ({ text, lang: this.languages[parts.phrasings.entryOf[p]] })))
     this.indexById = new Map(parts.entries.map((entry, i) => [entry.id, i]))
+    this.verbatimOwners = new Map()
+    parts.phrasings.texts.forEach((text, p) => {
+      const key = questionKey(text, this.languages[parts.phrasings.entryOf[p]])
+      let owners = this.verbatimOwners.get(key)
+      if (!owners) this.verbatimOwners.set(key, (owners = new Set()))
+      owners.add(parts.phrasings.entryOf[p])
+    })
   }
 
   /** The entry with this id, if any. */
@@ -212,9 +232,13 @@ export class KnowledgeBase {
   }
 
   /**
-   * Calibrate without labelled data: hold each sampled variant out and ask it (in-scope
-   * examples), and ask sampled entries' phrasings with the whole entry held out (simulated
-   * out-of-scope examples).
+   * Calibrate without labelled data, from questions made out of the FAQ itself:
+   * - held-out variants: each sampled variant asked with itself held out (entries with several phrasings);
+   * - held-out questions: an entry's question asked with the question held out of every index, so
+   *   only the rest of the entry (variants, answer, category) can find it, as when a customer
+   *   shares no wording with the FAQ;
+   * - held-out answer sentences: one sentence of the answer asked with that sentence held out;
+   * - simulated out-of-scope questions: an entry's question asked with the whole entry held out.
    */
   async selfCalibrate(options: CalibrateOptions & { maxInScope?: number; maxOutOfScope?: number; heldOut?: number[] } = {}): Promise<Calibration> {
     const random = mulberry32(0x6f6f73)
@@ -222,10 +246,13 @@ export class KnowledgeBase {
     const samples: CalibrationSample[] = []
     for (const [i, p] of chosen.entries()) {
       const entry = this.phrasings.entryOf[p]
-      const sample = await this.sample(this.phrasings.texts[p], entry, { excludePhrasing: p }, this.entries[entry].lang)
+      const text = this.phrasings.texts[p]
+      const sample = await this.sample(text, entry, { excludePhrasing: p, heldOut: { entry, phrasings: this.fieldTermCounts(text, entry) } }, this.entries[entry].lang)
       if (sample) samples.push(sample)
       if (i % 100 === 0) options.onProgress?.('calibrate', i, chosen.length)
     }
+    // Held-out variants are real wording; questions made from the entries fill in when there are too few.
+    if (samples.length < ENOUGH_VARIANT_SAMPLES) samples.push(...(await this.entryMadeSamples(random)))
     const outOfScope = await this.simulatedOutOfScope(options.maxOutOfScope ?? Math.round(samples.length * 0.4), random)
     samples.push(...outOfScope)
     options.onProgress?.('calibrate', chosen.length, chosen.length)
@@ -236,6 +263,46 @@ export class KnowledgeBase {
       simulatedOutOfScope: outOfScope.length,
     })
     return this.calibration
+  }
+
+  /** Field-index term counts of a text in an entry's language (what holding it out removes). */
+  private fieldTermCounts(text: string, entry: number): Map<string, number> {
+    return termCounts(fieldTerms(analyze(normalizeText(text), this.languages[entry])))
+  }
+
+  /**
+   * In-scope samples every FAQ has, variants or not: held-out questions (only when no classifier
+   * was trained on them) and held-out answer sentences, for a seeded sample of entries.
+   */
+  private async entryMadeSamples(random: () => number): Promise<CalibrationSample[]> {
+    const samples: CalibrationSample[] = []
+    if (this.entries.length < 2) return samples
+    const firstPhrasing = new Map<number, number>()
+    this.phrasings.entryOf.forEach((entry, p) => firstPhrasing.has(entry) || firstPhrasing.set(entry, p))
+    const chosen = sampleWithout([...this.entries.keys()], ENTRY_SAMPLES, random)
+    for (const entry of chosen) {
+      const { lang } = this.entries[entry]
+      const question = firstPhrasing.get(entry)
+      if (question !== undefined && !this.parts.classifier) {
+        const text = this.phrasings.texts[question]
+        const sample = await this.sample(text, entry, { excludePhrasing: question, heldOut: { entry, phrasings: this.fieldTermCounts(text, entry) } }, lang)
+        if (sample) samples.push(sample)
+      }
+      if (question !== undefined) {
+        const fragment = questionFragment(this.phrasings.texts[question], this.languages[entry], random)
+        if (fragment) {
+          const sample = await this.sample(fragment, entry, {}, lang)
+          if (sample) samples.push(sample)
+        }
+      }
+      const answerSentences = sentences(this.entries[entry].answer, this.languages[entry]).filter((s) => [...s].length >= MIN_SENTENCE_CHARS)
+      if (answerSentences.length > 0) {
+        const sentence = answerSentences[Math.floor(random() * answerSentences.length)]
+        const sample = await this.sample(sentence, entry, { heldOut: { entry, content: this.fieldTermCounts(sentence, entry) } }, lang)
+        if (sample) samples.push(sample)
+      }
+    }
+    return samples
   }
 
   /** Pack the best entries into an LLM prompt block within a token budget (see `packContext`). */
@@ -269,19 +336,34 @@ export class KnowledgeBase {
     return { features, correct: expected !== null && ranked.evidence[0].entry === expected, outOfScope: expected === null }
   }
 
+  /**
+   * Whether the question is, up to punctuation, spacing, width, case and a polite ending (see
+   * `questionKey`), a phrasing of the top
+   * entry and of no other allowed entry, with no other entry close: an FAQ's own question asked
+   * as written is that entry, whatever the calibration samples could show.
+   */
+  private isVerbatim(query: string, lang: BaseLanguage, ranked: EntryEvidence[], margin: number, allowEntry?: (entry: number) => boolean): boolean {
+    const owners = this.verbatimOwners.get(questionKey(query, lang))
+    if (!owners || ranked.length === 0) return false
+    const allowed = [...owners].filter((entry) => !allowEntry || allowEntry(entry))
+    if (allowed.length !== 1 || allowed[0] !== ranked[0].entry) return false
+    return ranked.length < 2 || ranked[0].score - ranked[1].score > margin
+  }
+
   private async rankEvidence(query: string, restrict: RetrieveOptions, language?: BaseLanguage, allowEntry?: (entry: number) => boolean) {
     const normalized = normalizeText(query)
-    if (!normalized) return undefined
+    if (!contentKey(normalized)) return undefined
     const lang = language ?? detectLanguage(normalized, this.hanStats)
-    const terms = lexicalTerms(analyze(normalized, lang))
+    const analyzed = analyze(normalized, lang)
+    const terms = lexicalTerms(analyzed)
     const [vector] = await this.embedder.embed([query], 'query')
-    const evidence = this.retriever.retrieve(vector, terms, { ...restrict, allowEntry })
+    const evidence = this.retriever.retrieve({ vector, terms, fieldTerms: fieldTerms(analyzed) }, { ...restrict, allowEntry })
     const preferLanguage = this.languagesPresent.has(lang) && this.languagesPresent.size > 1
     if (preferLanguage) {
       for (const e of evidence) if (this.languages[e.entry] !== lang) e.score -= LANGUAGE_PENALTY
       evidence.sort((a, b) => b.score - a.score)
     }
-    const context = { languageMatches: (entry: number) => this.languages[entry] === lang, termCount: terms.length }
+    const context = { languageMatches: (entry: number) => this.languages[entry] === lang, termCount: terms.length, wordCount: analyzed.words.length }
     return { lang, evidence: evidence.slice(0, CANDIDATES), context }
   }
 
@@ -290,15 +372,20 @@ export class KnowledgeBase {
     const ranked = await this.rankEvidence(query, {}, opts.lang ? baseLanguage(opts.lang) : undefined, allowEntry)
     const transcript = opts.transcript ?? []
     if (!ranked) {
-      const language = opts.lang ? baseLanguage(opts.lang) : 'en'
+      const language = opts.lang ? baseLanguage(opts.lang) : detectLanguage(normalizeText(query), this.hanStats)
       return {
         decision: 'escalate', reason: 'empty-query', confidence: 0, query, language, candidates: [], latencyMs: 0,
         handoff: { query, language, reason: 'empty-query', candidates: [], transcript },
       }
     }
     const candidates: Candidate[] = ranked.evidence.map((evidence, i) => this.candidate(evidence, candidateFeatures(ranked.evidence, i, ranked.context)))
+    const cap = confidenceCap(ranked.context.wordCount)
+    for (const c of candidates) c.confidence = Math.min(cap, c.confidence)
+    const thresholds = this.thresholds
+    const exactMatch = this.isVerbatim(query, ranked.lang, ranked.evidence, thresholds.ambiguityMargin, allowEntry)
+    if (exactMatch) candidates[0].confidence = Math.max(candidates[0].confidence, VERBATIM_CONFIDENCE)
     coherentConfidences(candidates.map((c) => c.confidence)).forEach((confidence, i) => (candidates[i].confidence = confidence))
-    const verdict = decide(candidates, this.thresholds)
+    const verdict = decide(candidates, thresholds, exactMatch)
     const top = candidates[0]
     const result: AskResult = {
       decision: verdict.decision,
@@ -421,6 +508,7 @@ export async function buildKnowledgeBase(input: FaqEntryInput[], options: BuildO
   const cached: string[][] = []
   const termsOf = phrasings.texts.length <= TERMS_CACHE_LIMIT ? (p: number) => (cached[p] ??= analyseTerms(p)) : analyseTerms
   const lexical = LexicalIndex.build(phrasings.texts.length, termsOf)
+  const fields = buildFieldIndex(entries, phrasings)
   const selfCalibrate = options.selfCalibrate !== false
   const heldOut = selfCalibrate ? selfCalibrationPhrasings(phrasings) : []
   const classifier = options.classifier === false ? undefined : EntryClassifier.train(termsOf, phrasings.entryOf, entries.length, options.classifier, new Set(heldOut))
@@ -430,12 +518,42 @@ export async function buildKnowledgeBase(input: FaqEntryInput[], options: BuildO
     embedder,
     vectors,
     lexical,
+    fields,
     centroidSums,
     classifier,
     calibration: defaultCalibration(options.targetPrecision),
   })
   if (selfCalibrate) await kb.selfCalibrate({ targetPrecision: options.targetPrecision, onProgress: options.onProgress, heldOut })
   return kb
+}
+
+/** The field index of the entries: their phrasings in one field, answer, category and tags in the other. */
+export function buildFieldIndex(entries: FaqEntry[], phrasings: Phrasings): FieldIndex {
+  const phrasingsOf: string[][] = entries.map(() => [])
+  phrasings.texts.forEach((text, p) => phrasingsOf[phrasings.entryOf[p]].push(text))
+  return FieldIndex.build(entries.length, (e) => {
+    const entry = entries[e]
+    const lang = baseLanguage(entry.lang)
+    const termsOf = (text: string) => fieldTerms(analyze(normalizeText(text), lang))
+    return {
+      phrasings: phrasingsOf[e].flatMap(termsOf),
+      content: [entry.answer, entry.category ?? '', ...entry.tags].flatMap(termsOf),
+    }
+  })
+}
+
+/**
+ * A fragment of a question, as customers type one: most of its words (each kept with
+ * probability 0.6), in order, at least two and never all of them. One-word fragments are not
+ * made: a single word matched in its own question says far less about real one-word questions
+ * ("facts", "approved") than it would claim. Ja/zh words are joined without spaces.
+ */
+function questionFragment(question: string, lang: BaseLanguage, random: () => number): string | undefined {
+  const words = analyze(normalizeText(question), lang).words
+  if (words.length < 3) return undefined
+  const kept = words.filter(() => random() < 0.6)
+  if (kept.length < 2 || kept.length === words.length) return undefined
+  return kept.join(lang === 'ja' || lang === 'zh' ? '' : ' ')
 }
 
 function sampleWithout<T>(items: T[], count: number, random: () => number): T[] {

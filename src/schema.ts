@@ -61,9 +61,12 @@ export type DecisionKind = 'answer' | 'clarify' | 'escalate'
  * `ambiguous`: several distinct entries are close, so ask which one; `low-confidence`: the best
  * entry is too unlikely to be right to answer (confirmed with a clarify question when it is still
  * likely, escalated otherwise); `out-of-scope`: nothing in the FAQ resembles the question;
- * `empty-query`: nothing to search for.
+ * `empty-query`: nothing to search for (empty, or only emoji, punctuation or spaces);
+ * `exact-match`: the question is one of the entry's own phrasings as written (up to punctuation,
+ * spacing, width and case) and no other entry is close, so it is answered whatever the
+ * calibration says.
  */
-export type ReasonCode = 'confident' | 'ambiguous' | 'low-confidence' | 'out-of-scope' | 'empty-query'
+export type ReasonCode = 'confident' | 'ambiguous' | 'low-confidence' | 'out-of-scope' | 'empty-query' | 'exact-match'
 
 /** One ranked FAQ entry for a question, with the evidence behind its rank. */
 export interface Candidate {

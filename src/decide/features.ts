@@ -7,7 +7,7 @@
 import type { EntryEvidence } from '../retrieve/index.js'
 
 /** Names of the features, in order (kept in the saved calibration to detect drift). */
-export const FEATURE_NAMES = ['score', 'margin', 'vector', 'lexical', 'centroid', 'agreement', 'languageMatch', 'queryLength', 'classifier', 'novelty'] as const
+export const FEATURE_NAMES = ['score', 'margin', 'vector', 'lexical', 'centroid', 'agreement', 'languageMatch', 'queryLength', 'classifier', 'novelty', 'field'] as const
 
 /** Context of the question that the features need besides the evidence. */
 export interface QueryContext {
@@ -15,6 +15,8 @@ export interface QueryContext {
   languageMatches: (entry: number) => boolean
   /** Number of lexical terms in the question. */
   termCount: number
+  /** Number of words in the question. */
+  wordCount: number
 }
 
 /** Feature vector of candidate `i` of a ranked evidence list. */
@@ -42,5 +44,6 @@ export function candidateFeatures(ranked: EntryEvidence[], i: number, context: Q
     Math.log1p(context.termCount),
     candidate.classifierScore,
     candidate.novelty,
+    candidate.fieldScore,
   ]
 }

@@ -3,6 +3,9 @@ export { candidateFeatures, FEATURE_NAMES, type QueryContext } from './features.
 export {
   CalibrationSchema,
   coherentConfidences,
+  confidenceCap,
+  ONE_WORD_CONFIDENCE,
+  precisionLowerBound,
   confidenceOf,
   defaultCalibration,
   fitCalibration,

@@ -48,9 +48,14 @@ export interface PolicyVerdict {
   options: number[]
 }
 
-/** Decide what to do with a ranked candidate list (best first, distinct entries). */
-export function decide(ranked: RankedForDecision[], thresholds: DecisionThresholds): PolicyVerdict {
+/**
+ * Decide what to do with a ranked candidate list (best first, distinct entries). `exactMatch`:
+ * the question is the top entry's own phrasing as written (see the engine's verbatim rule): it
+ * is answered whatever the calibration, with reason `exact-match`.
+ */
+export function decide(ranked: RankedForDecision[], thresholds: DecisionThresholds, exactMatch = false): PolicyVerdict {
   const top = ranked[0]
+  if (top && exactMatch) return { decision: 'answer', reason: 'exact-match', options: [0] }
   if (!top || top.score < thresholds.outOfScopeScore) return { decision: 'escalate', reason: 'out-of-scope', options: [] }
   if (top.confidence >= thresholds.answerThreshold) return { decision: 'answer', reason: 'confident', options: [0] }
   const close: number[] = []

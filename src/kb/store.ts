@@ -14,19 +14,20 @@ import { z } from 'zod'
 import { KotaeError } from '../errors.js'
 import { FaqEntrySchema } from '../schema.js'
 import { CalibrationSchema } from '../decide/index.js'
-import { DEFAULT_HNSW, EntryClassifier, LexicalIndex, VectorIndex, type LexicalIndexData } from '../retrieve/index.js'
+import { DEFAULT_HNSW, EntryClassifier, FieldIndex, LexicalIndex, VectorIndex, type FieldIndexData, type LexicalIndexData } from '../retrieve/index.js'
 import { BuiltinEmbedder } from '../embed/builtin.js'
 import type { Embedder } from '../embed/embedder.js'
 import { KnowledgeBase } from '../engine.js'
 
 /** Version of the folder layout; bumped on any incompatible change. */
-export const KB_FORMAT_VERSION = 1
+export const KB_FORMAT_VERSION = 2
 
 const FILES = {
   entries: 'entries.jsonl',
   phrasings: 'phrasings.json',
   hnsw: 'vectors.hnsw',
   lexical: 'lexical.json',
+  fields: 'fields.json',
   centroids: 'centroids.f32',
   embedder: 'embedder.json',
   calibration: 'calibration.json',
@@ -80,6 +81,7 @@ export async function saveKnowledgeBase(kb: KnowledgeBase, dir: string): Promise
     [FILES.entries]: Buffer.from(kb.entries.map((e) => JSON.stringify(e)).join('\n') + '\n'),
     [FILES.phrasings]: Buffer.from(JSON.stringify({ texts: parts.phrasings.texts, entryOf: [...parts.phrasings.entryOf] })),
     [FILES.lexical]: Buffer.from(JSON.stringify(parts.lexical.toData())),
+    [FILES.fields]: Buffer.from(JSON.stringify(parts.fields.toData())),
     [FILES.centroids]: floatBytes(parts.centroidSums),
     [FILES.embedder]: Buffer.from(JSON.stringify({ id: kb.embedder.id, dimension: kb.embedder.dimension, state: kb.embedder.state?.() ?? null })),
     [FILES.calibration]: Buffer.from(JSON.stringify(kb.calibration, null, 2)),
@@ -190,6 +192,7 @@ export async function loadKnowledgeBase(dir: string, options: LoadOptions = {}):
   })
   const phrasingsRaw = parseJson(await readVerified(dir, manifest, FILES.phrasings), FILES.phrasings) as { texts: string[]; entryOf: number[] }
   const lexicalData = parseJson(await readVerified(dir, manifest, FILES.lexical), FILES.lexical) as LexicalIndexData
+  const fieldData = parseJson(await readVerified(dir, manifest, FILES.fields), FILES.fields) as FieldIndexData
   const centroidBytes = await readVerified(dir, manifest, FILES.centroids)
   const centroidSums = floatsOf(centroidBytes)
   let classifier: EntryClassifier | undefined
@@ -220,6 +223,7 @@ export async function loadKnowledgeBase(dir: string, options: LoadOptions = {}):
     embedder,
     vectors,
     lexical: LexicalIndex.fromData(lexicalData),
+    fields: FieldIndex.fromData(fieldData),
     centroidSums,
     classifier,
     calibration: calibration.data,

@@ -3,3 +3,4 @@ export { VectorIndex, DEFAULT_HNSW, LARGE_HNSW, LARGE_INDEX, hnswParametersFor, 
 export { LexicalIndex, type LexicalIndexData, type LexicalHit } from './lexical-index.js'
 export { Retriever, addToCentroid, centroidTables, FUSION_WEIGHTS, type EntryEvidence, type RetrieveOptions, type RetrievalTables } from './retriever.js'
 export { EntryClassifier, DEFAULT_CLASSIFIER, type ClassifierData, type ClassifierOptions } from './classifier.js'
+export { FieldIndex, FIELD_BM25, termCounts, type EntryFieldTerms, type FieldIndexData, type FieldHit, type HeldOutText } from './field-index.js'

@@ -10,12 +10,16 @@
 import type { LexicalIndex } from './lexical-index.js'
 import type { VectorIndex } from './vector-index.js'
 import type { EntryClassifier } from './classifier.js'
+import type { FieldIndex, HeldOutText } from './field-index.js'
 
 /** How many of the classifier's most likely entries join the candidates. */
 const CLASSIFIER_CANDIDATES = 5
 
 /** Weights of the fused score; tuned on the dev sets with bench/accuracy.ts. */
-export const FUSION_WEIGHTS = { vector: 0.35, lexical: 0.35, centroid: 0.3, classifier: 0.5 } as const
+export const FUSION_WEIGHTS = { vector: 0.1, lexical: 0.1, centroid: 0.1, classifier: 0.5, field: 1 } as const
+
+/** How many entries the field index returns. */
+const FIELD_CANDIDATES = 24
 
 /** How many phrasings each index returns before aggregation. */
 const PHRASINGS_PER_INDEX = 48
@@ -33,6 +37,8 @@ export interface EntryEvidence {
   centroidScore: number
   /** Probability of this entry under the entry classifier (0 when the base has none). */
   classifierScore: number
+  /** Normalised BM25F of the whole entry (question, variants, answer, category, tags). */
+  fieldScore: number
   /** Share of the query's term weight that no allowed phrasing contains (same for every entry of one query). */
   novelty: number
   /** Phrasing that matched best (vector or lexical). */
@@ -47,6 +53,17 @@ export interface RetrieveOptions {
   excludePhrasing?: number
   /** Leave one entry out (self-calibration simulates out-of-scope questions). */
   excludeEntry?: number
+  /** Remove some text of one entry from the field index (self-calibration asks text taken from the entry). */
+  heldOut?: HeldOutText
+}
+
+/** A question as retrieval sees it. */
+export interface RetrievalQuery {
+  vector: Float32Array
+  /** Terms for the phrasing index and the classifier. */
+  terms: string[]
+  /** Terms for the field index. */
+  fieldTerms: string[]
 }
 
 /** Everything retrieval needs about the phrasings and entries of a knowledge base. */
@@ -68,13 +85,15 @@ export class Retriever {
     readonly vectors: VectorIndex,
     readonly lexical: LexicalIndex,
     readonly tables: RetrievalTables,
+    readonly fields: FieldIndex,
     readonly classifier?: EntryClassifier,
-    /** Best phrasing of each entry to show when only the classifier found it. */
+    /** Best phrasing of each entry to show when only the classifier or the field index found it. */
     readonly firstPhrasing?: Int32Array,
   ) {}
 
   /** Entries ranked by fused score, best first, for a query vector and its lexical terms. */
-  retrieve(queryVector: Float32Array, queryTerms: string[], options: RetrieveOptions = {}): EntryEvidence[] {
+  retrieve(query: RetrievalQuery, options: RetrieveOptions = {}): EntryEvidence[] {
+    const { vector: queryVector, terms: queryTerms } = query
     const { entryOfPhrasing } = this.tables
     const { allowEntry, excludePhrasing, excludeEntry } = options
     const restricted = allowEntry !== undefined || excludePhrasing !== undefined || excludeEntry !== undefined
@@ -91,15 +110,15 @@ export class Retriever {
     const evidenceFor = (entry: number, phrasing: number): EntryEvidence => {
       let evidence = byEntry.get(entry)
       if (!evidence) {
-        evidence = { entry, score: 0, vectorScore: 0, lexicalScore: 0, centroidScore: 0, classifierScore: 0, novelty: 0, matchedPhrasing: phrasing }
+        evidence = { entry, score: 0, vectorScore: 0, lexicalScore: 0, centroidScore: 0, classifierScore: 0, fieldScore: 0, novelty: 0, matchedPhrasing: phrasing }
         byEntry.set(entry, evidence)
       }
       return evidence
     }
     // Held-out phrasings and entries are dropped after the search, not by a filter callback
     // (hnswlib calls a filter from native code for every visited node, which is slow).
-    const heldOut = excludeEntry !== undefined ? (this.tables.phrasingsPerEntry?.[excludeEntry] ?? 0) : excludePhrasing !== undefined ? 1 : 0
-    const vectorHits = allowEntry ? this.vectors.search(queryVector, PHRASINGS_PER_INDEX, filter) : this.vectors.search(queryVector, PHRASINGS_PER_INDEX + heldOut).filter((hit) => !filter || filter(hit.phrasing)).slice(0, PHRASINGS_PER_INDEX)
+    const heldOutPhrasings = excludeEntry !== undefined ? (this.tables.phrasingsPerEntry?.[excludeEntry] ?? 0) : excludePhrasing !== undefined ? 1 : 0
+    const vectorHits = allowEntry ? this.vectors.search(queryVector, PHRASINGS_PER_INDEX, filter) : this.vectors.search(queryVector, PHRASINGS_PER_INDEX + heldOutPhrasings).filter((hit) => !filter || filter(hit.phrasing)).slice(0, PHRASINGS_PER_INDEX)
     for (const hit of vectorHits) {
       const evidence = evidenceFor(entryOfPhrasing[hit.phrasing], hit.phrasing)
       if (hit.similarity > evidence.vectorScore) {
@@ -114,8 +133,11 @@ export class Retriever {
         if (evidence.vectorScore === 0) evidence.matchedPhrasing = hit.phrasing
       }
     }
+    const allow = allowEntry !== undefined || excludeEntry !== undefined ? (entry: number) => entry !== excludeEntry && (!allowEntry || allowEntry(entry)) : undefined
+    for (const hit of this.fields.search(query.fieldTerms, FIELD_CANDIDATES, allow, options.heldOut)) {
+      evidenceFor(hit.entry, this.firstPhrasing?.[hit.entry] ?? 0).fieldScore = hit.score
+    }
     if (this.classifier) {
-      const allow = allowEntry !== undefined || excludeEntry !== undefined ? (entry: number) => entry !== excludeEntry && (!allowEntry || allowEntry(entry)) : undefined
       const probabilities = this.classifier.probabilities(queryTerms, allow)
       const order = topIndexes(probabilities, CLASSIFIER_CANDIDATES)
       for (const entry of order) if (probabilities[entry] > 0.01) evidenceFor(entry, this.firstPhrasing?.[entry] ?? 0)
@@ -131,7 +153,8 @@ export class Retriever {
         FUSION_WEIGHTS.vector * evidence.vectorScore +
         FUSION_WEIGHTS.lexical * evidence.lexicalScore +
         FUSION_WEIGHTS.centroid * evidence.centroidScore +
-        FUSION_WEIGHTS.classifier * evidence.classifierScore
+        FUSION_WEIGHTS.classifier * evidence.classifierScore +
+        FUSION_WEIGHTS.field * evidence.fieldScore
     }
     return [...byEntry.values()].sort((a, b) => b.score - a.score)
   }

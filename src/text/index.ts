@@ -1,4 +1,5 @@
 /** The text stage: normalise, detect language, analyse into terms and features. */
-export { normalizeText } from './normalize.js'
+export { contentKey, normalizeText } from './normalize.js'
 export { detectLanguage, hanStatistics, type HanLanguageStats } from './language.js'
-export { analyze, lexicalTerms, segmentWords, stemEnglish, type AnalyzedText } from './analyze.js'
+export { analyze, fieldTerms, lexicalTerms, segmentWords, sentences, stemEnglish, type AnalyzedText } from './analyze.js'
+export { questionKey } from './question-key.js'
