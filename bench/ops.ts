@@ -103,7 +103,7 @@ function askResult(entryIdx: number, decision: AskResult['decision'], query: str
   const id2 = `entry-${String(second).padStart(3, '0')}`
   const c1 = decision === 'answer' ? 0.85 + rand() * 0.14 : decision === 'clarify' ? 0.4 + rand() * 0.2 : rand() * 0.25
   const c2 = decision === 'clarify' ? c1 - rand() * 0.08 : c1 * rand() * 0.3
-  const cand = (cid: string, c: number) => ({ id: cid, lang: 'en', question: cid, matched: cid, score: c, vectorScore: c, lexicalScore: c, confidence: c })
+  const cand = (cid: string, c: number) => ({ id: cid, lang: 'en', question: cid, matched: cid, answerPreview: '', score: c, vectorScore: c, lexicalScore: c, confidence: c })
   const candidates = [cand(id, c1), cand(id2, c2), cand(`entry-${String((second + 7) % ENTRIES).padStart(3, '0')}`, c2 / 3)]
   return {
     decision,

@@ -41,6 +41,8 @@ const MIN_SENTENCE_CHARS = 8
 const TERMS_CACHE_LIMIT = 100_000
 /** Labelled calibration sets smaller than this are topped up with self-calibration samples. */
 const SMALL_LABELLED_SET = 300
+/** How many of the best candidates a calibration sample keeps (for fitting the clarify threshold). */
+const SAMPLE_RANKING = 5
 /** How many candidates `ask` returns and scores. */
 const CANDIDATES = 10
 /** Confidence of an FAQ's own question asked as written (see `isVerbatim`). */
@@ -332,8 +334,18 @@ export class KnowledgeBase {
   private async sample(query: string, expected: number | null, restrict: RetrieveOptions, lang?: string): Promise<CalibrationSample | undefined> {
     const ranked = await this.rankEvidence(query, restrict, lang ? baseLanguage(lang) : undefined)
     if (!ranked || ranked.evidence.length === 0) return undefined
-    const features = candidateFeatures(ranked.evidence, 0, ranked.context)
-    return { features, correct: expected !== null && ranked.evidence[0].entry === expected, outOfScope: expected === null }
+    const sameLanguageOnly = this.languagesPresent.has(ranked.lang)
+    const ranking = ranked.evidence.slice(0, SAMPLE_RANKING).map((evidence, i) => ({
+      features: candidateFeatures(ranked.evidence, i, ranked.context),
+      offerable: !sameLanguageOnly || ranked.context.languageMatches(evidence.entry),
+    }))
+    return {
+      features: ranking[0].features,
+      correct: expected !== null && ranked.evidence[0].entry === expected,
+      outOfScope: expected === null,
+      ranking,
+      expectedRank: expected === null ? -1 : ranking.findIndex((_, i) => ranked.evidence[i].entry === expected),
+    }
   }
 
   /**
@@ -385,7 +397,11 @@ export class KnowledgeBase {
     const exactMatch = this.isVerbatim(query, ranked.lang, ranked.evidence, thresholds.ambiguityMargin, allowEntry)
     if (exactMatch) candidates[0].confidence = Math.max(candidates[0].confidence, VERBATIM_CONFIDENCE)
     coherentConfidences(candidates.map((c) => c.confidence)).forEach((confidence, i) => (candidates[i].confidence = confidence))
-    const verdict = decide(candidates, thresholds, exactMatch)
+    // Clarify options are in the question's language when the base has it.
+    const sameLanguageOnly = this.languagesPresent.has(ranked.lang)
+    const ranking = candidates.map((c, i) => ({ score: c.score, confidence: c.confidence, offerable: !sameLanguageOnly || ranked.context.languageMatches(ranked.evidence[i].entry) }))
+    const uncalibrated = this.calibration.answerThreshold > 1 && this.thresholdOverrides.answerThreshold === undefined
+    const verdict = decide(ranking, thresholds, { exactMatch, uncalibrated })
     const top = candidates[0]
     const result: AskResult = {
       decision: verdict.decision,
@@ -411,6 +427,7 @@ export class KnowledgeBase {
       lang: entry.lang,
       question: entry.question,
       matched: this.phrasings.texts[evidence.matchedPhrasing],
+      answerPreview: answerPreview(entry.answer, this.languages[evidence.entry]),
       score: evidence.score,
       vectorScore: evidence.vectorScore,
       lexicalScore: evidence.lexicalScore,
@@ -540,6 +557,15 @@ export function buildFieldIndex(entries: FaqEntry[], phrasings: Phrasings): Fiel
       content: [entry.answer, entry.category ?? '', ...entry.tags].flatMap(termsOf),
     }
   })
+}
+
+/** Longest answer preview shown with a candidate. */
+const PREVIEW_CHARS = 80
+
+/** The first sentence of an answer, cut to {@link PREVIEW_CHARS} characters (with … when cut). */
+function answerPreview(answer: string, lang: BaseLanguage): string {
+  const first = [...(sentences(answer, lang)[0] ?? answer)]
+  return first.length <= PREVIEW_CHARS ? first.join('') : first.slice(0, PREVIEW_CHARS - 1).join('') + '…'
 }
 
 /**

@@ -64,9 +64,10 @@ export type DecisionKind = 'answer' | 'clarify' | 'escalate'
  * `empty-query`: nothing to search for (empty, or only emoji, punctuation or spaces);
  * `exact-match`: the question is one of the entry's own phrasings as written (up to punctuation,
  * spacing, width and case) and no other entry is close, so it is answered whatever the
- * calibration says.
+ * calibration says; `uncalibrated`: the base has not shown it can answer at its target precision
+ * (see `kb.calibration.notes`), so it offers its best entries as options instead of answering.
  */
-export type ReasonCode = 'confident' | 'ambiguous' | 'low-confidence' | 'out-of-scope' | 'empty-query' | 'exact-match'
+export type ReasonCode = 'confident' | 'ambiguous' | 'low-confidence' | 'out-of-scope' | 'empty-query' | 'exact-match' | 'uncalibrated'
 
 /** One ranked FAQ entry for a question, with the evidence behind its rank. */
 export interface Candidate {
@@ -78,6 +79,8 @@ export interface Candidate {
   question: string
   /** The phrasing (question or variant) that matched the query best. */
   matched: string
+  /** The start of the entry's answer (its first sentence, at most 80 characters), for showing a clarify option. */
+  answerPreview: string
   /** Fused raw score used for ranking (not a probability). */
   score: number
   /** Raw vector similarity of the best phrasing (cosine, -1..1). */

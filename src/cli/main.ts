@@ -124,7 +124,8 @@ export function createProgram(): Command {
     await kb.save(opts.out)
     const c = kb.calibration
     console.log(`built ${opts.out}: ${kb.entries.length} entries, ${kb.phrasings.texts.length} phrasings, embedder ${kb.embedder.id}, in ${((performance.now() - started) / 1000).toFixed(1)} s`)
-    console.log(`calibration: ${c.source}, answer threshold ${c.answerThreshold.toFixed(3)} (precision ${c.fitted.answerPrecision.toFixed(3)} on ${c.samples.inScope + c.samples.outOfScope + c.samples.simulatedOutOfScope} samples)`)
+    console.log(`calibration: ${c.source}, answer threshold ${c.answerThreshold > 1 ? 'none (this base never answers)' : c.answerThreshold.toFixed(3)} (precision ${c.fitted.answerPrecision.toFixed(3)} on ${c.samples.inScope + c.samples.outOfScope + c.samples.simulatedOutOfScope} samples)`)
+    for (const note of c.notes) console.error(`warning: ${note}`)
   })
 
   withEmbedderOptions(

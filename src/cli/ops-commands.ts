@@ -100,7 +100,7 @@ export function registerOpsCommands(program: Command, deps: OpsCommandDeps = {})
       const kb = await (await engine()).loadKnowledgeBase(kbDir)
       const log = openExistingLog(kbDir, opts.log)
       try {
-        const report = await buildReport(log, { since: opts.since, now: opts.now ?? clock(), entries: kb.entries, staleMinHits: opts.minHits, lowConfidence: low })
+        const report = await buildReport(log, { since: opts.since, now: opts.now ?? clock(), entries: kb.entries, staleMinHits: opts.minHits, lowConfidence: low, calibration: kb.calibration })
         if (opts.html) {
           await mkdir(dirname(resolve(opts.html)), { recursive: true })
           await writeFile(opts.html, renderReportHtml(report, { title: `kotae report: ${kbDir}` }))

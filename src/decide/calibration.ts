@@ -6,11 +6,16 @@
  */
 import { z } from 'zod'
 import { FEATURE_NAMES } from './features.js'
+import { clarifyOptions } from './options.js'
 
 /** One calibration example: the top candidate's features and whether it was right. */
 export interface CalibrationSample {
   features: number[]
   correct: boolean
+  /** The best candidates (the top first) with their features, for fitting the clarify threshold on the options a clarify would show. */
+  ranking?: Array<{ features: number[]; offerable: boolean }>
+  /** Position of the right entry in `ranking` (-1 when it is not there or the question is out of scope). */
+  expectedRank?: number
   /** True when the question had no right entry (labelled or simulated out-of-scope). */
   outOfScope: boolean
 }
@@ -40,12 +45,22 @@ export const CalibrationSchema = z.object({
   samples: z.object({ inScope: z.number(), outOfScope: z.number(), simulatedOutOfScope: z.number() }),
   /** Precision and coverage on the calibration samples at the chosen answer threshold. */
   fitted: z.object({ answerPrecision: z.number(), answerRate: z.number() }),
+  /** What a person should know about this calibration (why the base never answers, and what to do). */
+  notes: z.array(z.string()),
 })
 /** A fitted calibration. */
 export type Calibration = z.infer<typeof CalibrationSchema>
 
-/** The calibration used before any fitting: a conservative hand-set mapping. */
-export function defaultCalibration(targetPrecision = 0.95): Calibration {
+/** What raises the share of questions a base can answer: shown wherever a base cannot answer. */
+export const HOW_TO_ANSWER_MORE = 'add alternate phrasings (variants) to the entries, label a few hundred real questions and build with `--calib` (or `kb.calibrate`), or accept suggestions from the hit log (`kotae suggest`)'
+
+/**
+ * The calibration of a base that has not been fitted: it never answers (threshold above 1) and
+ * gives every candidate confidence 0, since nothing has shown what its scores are worth; the
+ * ranking still orders the clarify options. The hand-set weights only order nothing: they are
+ * kept so the calibration has its usual shape.
+ */
+export function defaultCalibration(targetPrecision = 0.95, note = 'not calibrated yet'): Calibration {
   return {
     version: 1,
     featureNames: [...FEATURE_NAMES],
@@ -54,13 +69,14 @@ export function defaultCalibration(targetPrecision = 0.95): Calibration {
     means: FEATURE_NAMES.map(() => 0),
     scales: FEATURE_NAMES.map(() => 0.25),
     ranges: FEATURE_NAMES.map(() => [-1e9, 1e9] as [number, number]),
-    answerThreshold: 0.9,
+    answerThreshold: NEVER,
     clarifyThreshold: 0.3,
     outOfScopeScore: 0.2,
     targetPrecision,
     source: 'default',
     samples: { inScope: 0, outOfScope: 0, simulatedOutOfScope: 0 },
     fitted: { answerPrecision: 0, answerRate: 0 },
+    notes: [`${note}: this base will not answer (it offers its best entries or hands over) until it is calibrated; ${HOW_TO_ANSWER_MORE}`],
   }
 }
 
@@ -77,8 +93,12 @@ export function confidenceCap(words: number): number {
   return words < 2 ? ONE_WORD_CONFIDENCE : 1
 }
 
-/** Probability that a candidate with these features is the right entry. */
+/** An answer threshold no confidence reaches: the base never answers. */
+export const NEVER = 1.01
+
+/** Probability that a candidate with these features is the right entry (0 for an unfitted calibration). */
 export function confidenceOf(calibration: Calibration, features: number[]): number {
+  if (calibration.source === 'default') return 0
   let z = calibration.bias
   for (let i = 0; i < features.length; i++) {
     const [low, high] = calibration.ranges[i]
@@ -87,6 +107,9 @@ export function confidenceOf(calibration: Calibration, features: number[]): numb
   }
   return 1 / (1 + Math.exp(-z))
 }
+
+/** Fewer calibration samples than this cannot fit a confidence. */
+const MIN_SAMPLES = 20
 
 /** One-sided z of the lower confidence bound on precision (84%): measured on the dev sets, it keeps the promise on the question-only shape without costing the variant-rich bases automation (z 1.645 cost clinc150-dev 6 points). */
 const PRECISION_BOUND_Z = 1
@@ -110,7 +133,7 @@ export function precisionLowerBound(correct: number, total: number): number {
  */
 function precisionThreshold(scored: Array<{ confidence: number; sample: CalibrationSample }>, target: number): number {
   let correct = 0
-  let threshold = 1.01
+  let threshold = NEVER
   for (let n = 0; n < scored.length; n++) {
     if (scored[n].sample.correct) correct++
     // Only cut between distinct confidences, so equal scores share one fate.
@@ -146,6 +169,35 @@ export interface FitOptions {
   mustHoldOn?: CalibrationSample[]
 }
 
+/** Share of the calibration questions a clarify must offer the right entry for. The samples made from the FAQ are harder than customers' questions (on the dev sets 0.35 on the samples meant 75–87% on real questions), and a wrong clarify costs one turn, not a wrong answer. */
+const CLARIFY_HIT_RATE = 0.35
+/** The clarify threshold never goes below this option mass: options that together are under a quarter likely are not worth a turn. */
+const MIN_CLARIFY_MASS = 0.25
+
+/**
+ * The clarify threshold, fitted for the way the policy uses it: over the samples the base would
+ * not answer, the option mass (summed confidence of the options `clarifyOptions` picks) above
+ * which at least {@link CLARIFY_HIT_RATE} of clarify questions hold the right entry.
+ */
+function fitClarifyThreshold(samples: CalibrationSample[], calibration: Calibration, answerThreshold: number): number {
+  const asked: Array<{ mass: number; hit: boolean }> = []
+  for (const sample of samples) {
+    if (!sample.ranking || sample.ranking.length === 0) continue
+    const confidences = coherentConfidences(sample.ranking.map((c) => confidenceOf(calibration, c.features)))
+    if (confidences[0] >= answerThreshold) continue
+    const { options, mass } = clarifyOptions(sample.ranking.map((c, i) => ({ score: c.features[0], confidence: confidences[i], offerable: c.offerable })))
+    asked.push({ mass, hit: sample.expectedRank !== undefined && sample.expectedRank >= 0 && options.includes(sample.expectedRank) })
+  }
+  asked.sort((a, b) => b.mass - a.mass)
+  let threshold = Math.min(answerThreshold, 1)
+  let hits = 0
+  for (let n = 0; n < asked.length; n++) {
+    if (asked[n].hit) hits++
+    if (hits / (n + 1) >= CLARIFY_HIT_RATE) threshold = asked[n].mass
+  }
+  return Math.max(MIN_CLARIFY_MASS, threshold)
+}
+
 /**
  * Fit the logistic regression (standardised features, L2-regularised gradient descent) and
  * choose the answer threshold: the lowest confidence at which the answers above it are still at
@@ -155,8 +207,9 @@ export interface FitOptions {
 export function fitCalibration(samples: CalibrationSample[], options: FitOptions): Calibration {
   const targetPrecision = options.targetPrecision ?? 0.95
   const dimension = FEATURE_NAMES.length
-  if (samples.length < 10 || !samples.some((s) => s.correct) || !samples.some((s) => !s.correct)) {
-    return { ...defaultCalibration(targetPrecision), source: options.source }
+  if (samples.length < MIN_SAMPLES || !samples.some((s) => s.correct) || !samples.some((s) => !s.correct)) {
+    const why = samples.length < MIN_SAMPLES ? `only ${samples.length} calibration question(s) could be made (at least ${MIN_SAMPLES} are needed)` : `the ${samples.length} calibration questions were all ${samples.some((s) => s.correct) ? 'answered right' : 'answered wrong'}, so they cannot tell right from wrong`
+    return defaultCalibration(targetPrecision, why)
   }
   const means = new Array<number>(dimension).fill(0)
   const scales = new Array<number>(dimension).fill(0)
@@ -218,24 +271,22 @@ export function fitCalibration(samples: CalibrationSample[], options: FitOptions
   const answered = scored.filter((s) => s.confidence >= answerThreshold).length
   const correctAnswered = scored.slice(0, answered).filter((s) => s.sample.correct).length
 
-  // Clarify when at least half of such top candidates were right: asking is worth it.
-  let clarifyThreshold = answerThreshold
-  for (let n = answered, right = correctAnswered; n < scored.length; n++) {
-    if (scored[n].sample.correct) right++
-    if (right / (n + 1) >= 0.5) clarifyThreshold = scored[n].confidence
-  }
-  clarifyThreshold = Math.min(clarifyThreshold, answerThreshold)
-  clarifyThreshold = Math.max(clarifyThreshold, 0.2)
+  const clarifyThreshold = fitClarifyThreshold(samples, calibration, answerThreshold)
 
   // Out of scope: below the 2nd percentile of fused scores of correct in-scope top candidates.
   const correctScores = samples.filter((s) => s.correct).map((s) => s.features[0]).sort((a, b) => a - b)
   const outOfScopeScore = correctScores[Math.floor(correctScores.length * 0.02)] ?? 0
 
+  const notes: string[] = []
+  if (answerThreshold > 1) {
+    notes.push(`no confidence level reached ${Math.round(targetPrecision * 100)}% right answers on the ${scored.length} calibration questions (${options.source === 'self' ? 'made from the FAQ itself' : 'labelled'}): this base will not answer (it offers its best entries or hands over); ${HOW_TO_ANSWER_MORE}`)
+  }
   return {
     ...calibration,
     answerThreshold,
-    clarifyThreshold: Math.min(clarifyThreshold, answerThreshold),
+    clarifyThreshold,
     outOfScopeScore,
+    notes,
     fitted: {
       answerPrecision: answered ? correctAnswered / answered : 0,
       answerRate: answered / scored.length,

@@ -8,9 +8,12 @@ export {
   precisionLowerBound,
   confidenceOf,
   defaultCalibration,
+  HOW_TO_ANSWER_MORE,
+  NEVER,
   fitCalibration,
   type Calibration,
   type CalibrationSample,
   type FitOptions,
 } from './calibration.js'
-export { decide, thresholdsFrom, type DecisionThresholds, type PolicyVerdict, type RankedForDecision } from './policy.js'
+export { decide, thresholdsFrom, type DecisionSituation, type DecisionThresholds, type PolicyVerdict, type RankedForDecision } from './policy.js'
+export { clarifyOptions, MIN_OPTION_CONFIDENCE, DEFAULT_AMBIGUITY_MARGIN, DEFAULT_MAX_OPTIONS, type ClarifyOptions, type OptionCandidate } from './options.js'

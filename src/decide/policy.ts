@@ -5,9 +5,8 @@
  */
 import type { DecisionKind, ReasonCode } from '../schema.js'
 import type { Calibration } from './calibration.js'
+import { clarifyOptions, DEFAULT_AMBIGUITY_MARGIN, DEFAULT_MAX_OPTIONS } from './options.js'
 
-/** Below the answer threshold, a top entry at least this likely is confirmed with a clarify question. */
-const CONFIRM_CONFIDENCE = 0.5
 
 /** Thresholds of the policy; fitted ones come from the calibration, any can be overridden. */
 export interface DecisionThresholds {
@@ -29,8 +28,8 @@ export function thresholdsFrom(calibration: Calibration, overrides: Partial<Deci
     answerThreshold: calibration.answerThreshold,
     clarifyThreshold: calibration.clarifyThreshold,
     outOfScopeScore: calibration.outOfScopeScore,
-    ambiguityMargin: 0.08,
-    maxOptions: 3,
+    ambiguityMargin: DEFAULT_AMBIGUITY_MARGIN,
+    maxOptions: DEFAULT_MAX_OPTIONS,
     ...overrides,
   }
 }
@@ -39,7 +38,11 @@ export function thresholdsFrom(calibration: Calibration, overrides: Partial<Deci
 export interface RankedForDecision {
   score: number
   confidence: number
+  /** Whether the candidate may be offered as a clarify option (false for entries in another language than the question's, when the base has the question's language). */
+  offerable?: boolean
 }
+
+
 
 /** The policy's verdict: what to do, why, and which candidates to offer (indexes into the ranking). */
 export interface PolicyVerdict {
@@ -48,33 +51,29 @@ export interface PolicyVerdict {
   options: number[]
 }
 
-/**
- * Decide what to do with a ranked candidate list (best first, distinct entries). `exactMatch`:
- * the question is the top entry's own phrasing as written (see the engine's verbatim rule): it
- * is answered whatever the calibration, with reason `exact-match`.
- */
-export function decide(ranked: RankedForDecision[], thresholds: DecisionThresholds, exactMatch = false): PolicyVerdict {
+/** What the policy knows about the question and the base besides the ranking. */
+export interface DecisionSituation {
+  /** The question is the top entry's own phrasing as written (the engine's verbatim rule): answered with reason `exact-match`. */
+  exactMatch?: boolean
+  /**
+   * The base has not shown it can answer at its target precision (its calibration could not
+   * fit a threshold, and the caller set none): it never answers on confidence, it offers the
+   * entries closest to the top as options (reason `uncalibrated`).
+   */
+  uncalibrated?: boolean
+}
+
+/** Decide what to do with a ranked candidate list (best first, distinct entries). */
+export function decide(ranked: RankedForDecision[], thresholds: DecisionThresholds, situation: DecisionSituation = {}): PolicyVerdict {
+  const { exactMatch = false, uncalibrated = false } = situation
   const top = ranked[0]
   if (top && exactMatch) return { decision: 'answer', reason: 'exact-match', options: [0] }
   if (!top || top.score < thresholds.outOfScopeScore) return { decision: 'escalate', reason: 'out-of-scope', options: [] }
-  if (top.confidence >= thresholds.answerThreshold) return { decision: 'answer', reason: 'confident', options: [0] }
-  const close: number[] = []
-  ranked.forEach((candidate, i) => {
-    if (close.length < thresholds.maxOptions && top.score - candidate.score <= thresholds.ambiguityMargin) close.push(i)
-  })
-  // Clarify when the close options together are likely to hold the right entry.
-  const optionMass = close.reduce((sum, i) => sum + ranked[i].confidence, 0)
-  if (close.length >= 2 && optionMass >= thresholds.clarifyThreshold) {
-    return { decision: 'clarify', reason: 'ambiguous', options: close }
-  }
-  // A likely but not certain top entry: confirm it once, with the next entries as alternatives,
-  // rather than hand over a question the bot probably understood.
-  if (top.confidence >= Math.max(thresholds.clarifyThreshold, CONFIRM_CONFIDENCE) && ranked.length >= 2) {
-    const options = [0]
-    for (let i = 1; i < ranked.length && options.length < thresholds.maxOptions; i++) {
-      if (options.length < 2 || top.score - ranked[i].score <= 2 * thresholds.ambiguityMargin) options.push(i)
-    }
-    return { decision: 'clarify', reason: 'low-confidence', options }
-  }
+  if (!uncalibrated && top.confidence >= thresholds.answerThreshold) return { decision: 'answer', reason: 'confident', options: [0] }
+  const { options, mass, ambiguous } = clarifyOptions(ranked, thresholds.ambiguityMargin, thresholds.maxOptions, uncalibrated)
+  // A base with no fitted threshold offers its best entries rather than answer on an unproven confidence.
+  if (uncalibrated) return { decision: 'clarify', reason: 'uncalibrated', options }
+  // Ask when the options are likely enough to hold the right entry (the clarify threshold is fitted on exactly this).
+  if (mass >= thresholds.clarifyThreshold) return { decision: 'clarify', reason: ambiguous ? 'ambiguous' : 'low-confidence', options }
   return { decision: 'escalate', reason: 'low-confidence', options: [] }
 }

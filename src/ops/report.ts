@@ -9,6 +9,7 @@ import type { DecisionKind, FaqEntry } from '../schema.js'
 import { clusterQueries, similarPhrasings, type EmbedFunction, type QueryCluster } from './cluster.js'
 import { parseDuration } from './duration.js'
 import type { HitLog } from './hitlog.js'
+import type { Calibration } from '../decide/index.js'
 import { countWindow, detectSurges, type SurgeOptions, type SurgeResult } from './surge.js'
 
 /** Options of {@link buildReport}. */
@@ -37,6 +38,8 @@ export interface ReportOptions {
   embed?: EmbedFunction
   /** Surge rule parameters (the window ends at `now`). */
   surge?: Omit<SurgeOptions, 'now' | 'historyStart'>
+  /** The knowledge base's calibration: a base that never answers, or whose calibration has notes, is flagged at the top. */
+  calibration?: Pick<Calibration, 'answerThreshold' | 'notes'>
   /** Timeline bucket, ms (default: 1 hour for windows up to 3 days, else 1 day). */
   bucketMs?: number
 }
@@ -55,6 +58,7 @@ const ReportOptionsSchema = z.object({
   embed: z.function().optional(),
   surge: z.object({}).passthrough().optional(),
   bucketMs: z.number().positive().optional(),
+  calibration: z.object({ answerThreshold: z.number(), notes: z.array(z.string()) }).passthrough().optional(),
 })
 
 /** Usage of one entry over the window. */
@@ -157,6 +161,10 @@ export async function buildReport(log: HitLog, options: ReportOptions = {}): Pro
   const entries = options.entries ?? []
   const byId = new Map(entries.map((e) => [e.id, e]))
   const warnings: string[] = []
+  if (options.calibration) {
+    if (options.calibration.answerThreshold > 1) warnings.push('this knowledge base never answers: every question is clarified or handed over')
+    warnings.push(...options.calibration.notes)
+  }
   const coverage = log.coverage()
   if (coverage.first === null) warnings.push(`the hit log ${log.path} has no events yet`)
   else if (coverage.first > from + DAY) {

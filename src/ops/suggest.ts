@@ -84,6 +84,8 @@ export function listSuggestions(log: HitLog, options: SuggestOptions = {}): Sugg
 export interface OpsKnowledgeBase {
   entries: FaqEntry[]
   embedder: Embedder
+  /** The base's calibration, for the report's warnings. */
+  calibration?: { answerThreshold: number; notes: string[] }
   save(dir: string): Promise<unknown>
 }
 

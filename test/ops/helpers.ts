@@ -8,7 +8,7 @@ export function tempDir(prefix = 'kotae-ops-'): string {
 }
 
 export function cand(id: string, confidence: number, score = confidence): Candidate {
-  return { id, lang: 'en', question: `question of ${id}`, matched: `question of ${id}`, score, vectorScore: score, lexicalScore: score, confidence }
+  return { id, lang: 'en', question: `question of ${id}`, matched: `question of ${id}`, answerPreview: `answer of ${id}`, score, vectorScore: score, lexicalScore: score, confidence }
 }
 
 /** A synthetic ask result: top candidates given as [id, confidence] pairs. */
