@@ -136,6 +136,15 @@ describe('Korean particles do not break matching', () => {
     expect(tops[0].id).toMatch(/^(shipping-fee|delivery-time)-ko$/)
   })
 
+  it('a word with a particle also counts as its stem, so 환불은 and 환불을 share the word 환불', () => {
+    for (const q of ['환불은 언제 되나요', '환불을 받고 싶어요', '수하물이 안 나왔어요']) {
+      const { words } = analyze(normalizeText(q), 'ko')
+      expect(words, q).toContain(q.startsWith('수하물') ? '수하물' : '환불')
+    }
+    // Two-syllable words are kept whole: 나이 is not 나 + 이.
+    expect(analyze('나이', 'ko').words).toEqual(['나이'])
+  })
+
   it('a full question with 가 / 는 / 를 after the noun finds the same entry', async () => {
     for (const q of ['배송비가 얼마예요', '배송비는 얼마예요', '배송비를 알려주세요']) {
       const result = await mini.ask(q)

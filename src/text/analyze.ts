@@ -84,6 +84,8 @@ function addCjk(run: string, lang: BaseLanguage, words: string[], grams: string[
   const hangul = /[\uac00-\ud7af]/u.test(run)
   if (hangul) {
     words.push(run)
+    const stem = koreanStem(run)
+    if (stem !== run) words.push(stem)
   } else {
     for (const word of segmentWords(run, lang === 'zh' ? 'zh' : 'ja')) words.push(word)
   }
@@ -93,6 +95,22 @@ function addCjk(run: string, lang: BaseLanguage, words: string[], grams: string[
     if (i + 1 < chars.length) grams.push('c2:' + chars[i] + chars[i + 1])
     if (i + 2 < chars.length) grams.push('c3:' + chars[i] + chars[i + 1] + chars[i + 2])
   }
+}
+
+/** Korean particles and common endings, longest first (a word ending in one also counts as its stem). */
+const KOREAN_SUFFIXES = ['에서는', '에게서', '으로는', '이에요', '인가요', '한테서', '까지는', '에서', '에게', '한테', '으로', '부터', '까지', '이랑', '하고', '처럼', '보다', '인데', '은', '는', '이', '가', '을', '를', '에', '로', '의', '도', '만', '랑', '와', '과', '요']
+
+/**
+ * The stem of a Korean word without its particle or ending (배송이 → 배송, 환불은 → 환불), so that
+ * words match whatever particle follows them; words of two syllables or less are kept whole.
+ */
+export function koreanStem(word: string): string {
+  const chars = [...word]
+  if (chars.length <= 2) return word
+  for (const suffix of KOREAN_SUFFIXES) {
+    if (word.endsWith(suffix) && chars.length - [...suffix].length >= 2) return word.slice(0, -suffix.length)
+  }
+  return word
 }
 
 function addLatinGrams(word: string, grams: string[]): void {
