@@ -32,7 +32,7 @@ const HELD_OUT_SHARE = 0.15
 /** Most held-out phrasings self-calibration asks (plus 40% as many simulated out-of-scope questions). */
 const SELF_CALIBRATION_SAMPLES = 600
 /** With this many held-out variants, self-calibration needs no questions made from the entries. */
-const ENOUGH_VARIANT_SAMPLES = 300
+const ENOUGH_VARIANT_SAMPLES = 500
 /** Entries whose question and one answer sentence self-calibration asks. */
 const ENTRY_SAMPLES = 400
 /** Answer sentences shorter than this (in characters) are not asked: too little to go on. */
