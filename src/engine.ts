@@ -177,7 +177,10 @@ export class KnowledgeBase {
     }
     if (typeof query !== 'string') throw new KotaeError('INVALID_INPUT', 'ask: the question must be a string')
     const opts = parsed.data
-    const result = await this.rank(query, opts)
+    // Work per question is bounded: only the first maxQuestionLength characters are searched.
+    const searched = query.length > opts.maxQuestionLength ? truncateCharacters(query, opts.maxQuestionLength) : query
+    const result = await this.rank(searched, opts)
+    if (searched !== query) ((result.query = query), (result.truncated = true))
     result.latencyMs = performance.now() - started
     if (this.logger) {
       try {
@@ -557,6 +560,13 @@ export function buildFieldIndex(entries: FaqEntry[], phrasings: Phrasings): Fiel
       content: [entry.answer, entry.category ?? '', ...entry.tags].flatMap(termsOf),
     }
   })
+}
+
+/** The first `max` characters (code points, so no surrogate pair is split) of a text. */
+function truncateCharacters(text: string, max: number): string {
+  let end = 0
+  for (let count = 0; count < max && end < text.length; count++) end += text.codePointAt(end)! > 0xffff ? 2 : 1
+  return text.slice(0, end)
 }
 
 /** Longest answer preview shown with a candidate. */

@@ -120,6 +120,8 @@ export interface AskResult {
   handoff?: Handoff
   /** Time spent in `ask`, milliseconds. */
   latencyMs: number
+  /** True when the question was longer than `maxQuestionLength` and only its start was searched (`query` is the whole question). */
+  truncated?: boolean
   /** Id of the hit-log event, when a logger is attached (pass it to `feedback`). */
   eventId?: string
 }
@@ -138,6 +140,12 @@ export const AskOptionsSchema = z.object({
   channel: z.string().optional(),
   /** Earlier turns of the conversation, passed on in the handoff. */
   transcript: z.array(z.string()).optional(),
+  /**
+   * Only the first this many characters of the question are searched (default 2,000: a few
+   * paragraphs), so the work per question is bounded whatever is pasted into the chat box; the
+   * result then has `truncated: true`.
+   */
+  maxQuestionLength: z.number().int().min(1).max(1_000_000).default(2000),
 })
 /** Options of one `ask`. */
 export type AskOptions = z.input<typeof AskOptionsSchema>

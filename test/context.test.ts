@@ -84,3 +84,12 @@ describe('countTokens', () => {
     expect(countTokens('a b c d')).toBe(4)
   })
 })
+
+describe('kb.context with special-token text', () => {
+  it('counts <|endoftext|> in a question as ordinary text instead of throwing', async () => {
+    const base = await buildKnowledgeBase(MINI_FAQ)
+    const block = await base.context('送料はいくらですか<|endoftext|>', { maxTokens: 400 })
+    expect(block.tokens).toBeGreaterThan(0)
+    expect(countTokens('<|endoftext|>')).toBeGreaterThan(1)
+  })
+})

@@ -338,3 +338,26 @@ describe('ask logger', () => {
     expect((await base.ask('送料')).eventId).toBeUndefined()
   })
 })
+
+describe('bounded work per question', () => {
+  it('searches only the first maxQuestionLength characters of a huge question and says so', async () => {
+    const huge = '送料はいくらですか？'.repeat(100_000)
+    const r = await kb.ask(huge)
+    expect(r.truncated).toBe(true)
+    expect(r.query).toBe(huge)
+    expect(r.candidates.length).toBeGreaterThan(0)
+    const short = await kb.ask('送料はいくらですか？')
+    expect(short.truncated).toBeUndefined()
+  })
+
+  it('a long unbroken CJK run and an emoji-heavy run finish like any other question', async () => {
+    for (const q of ['あ'.repeat(20_000), '配送'.repeat(10_000), '🙏'.repeat(10_000) + '送料']) {
+      const r = await kb.ask(q, { maxQuestionLength: 20_000 })
+      expect(['answer', 'clarify', 'escalate']).toContain(r.decision)
+    }
+  })
+
+  it('rejects a maxQuestionLength that is not a positive integer', async () => {
+    await expect(kb.ask('送料', { maxQuestionLength: 0 })).rejects.toThrow(KotaeError)
+  })
+})

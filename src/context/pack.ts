@@ -43,7 +43,9 @@ function encoder(name: TiktokenEncoding): Tiktoken {
 
 /** Count tokens of a text with a tiktoken encoding. */
 export function countTokens(text: string, encoding: TiktokenEncoding = 'cl100k_base'): number {
-  return encoder(encoding).encode(text).length
+  // Special-token text such as <|endoftext|> in a customer's question or an answer is counted as
+  // the ordinary text it is (tiktoken would otherwise throw on it).
+  return encoder(encoding).encode(text, [], []).length
 }
 
 /**
