@@ -1,22 +1,37 @@
 /**
  * The hit log: one row per `ask` (time, session, channel, language, redacted query, decision,
  * top entries with scores and confidence, latency) plus the feedback given on it. Embedded store:
- * a versioned SQLite file. Logging must never slow down or break an answer, so `record` only
- * queues the event and returns its id; a timer writes queued events in one transaction per batch,
- * and any store failure (corrupt file, lock held by another process, full disk) is reported
- * through `onError`/'error' and a counter, never thrown into `ask`.
+ * a versioned SQLite file (WAL mode).
+ *
+ * Logging must never break an answer, so `record` only queues the event and returns its id; the
+ * queue is written in one transaction per batch, and any store failure (damaged file, lock held
+ * by another process, full disk, file or folder removed) is reported through `onError`/'error'
+ * and counted, never thrown into `ask`. Every event that is lost is reported with its count and
+ * reason (see {@link DropReason}).
+ *
+ * Durability: queued events are written at least every `flushIntervalMs` (default 1 s) and as
+ * soon as `batchSize` (default 256) are queued. `ask` does not yield to the event loop, so a
+ * tight loop of awaited asks would starve a timer: `record` therefore also writes inline when
+ * the oldest queued event is older than the interval or twice `batchSize` are queued. A process
+ * that crashes loses at most the events of the last flush interval (1 s by default, and never
+ * more than 2 × batchSize events), plus any time the event loop was blocked by other synchronous
+ * work; while the store is failing, up to `maxQueue` events wait in memory for `retryForMs` and
+ * are lost with the process. A normal exit (including an uncaught exception) writes the queue
+ * first. Committed events survive a process crash; with `synchronous = NORMAL` the last
+ * transactions may roll back after a power loss or an operating-system crash.
  */
 import { EventEmitter } from 'node:events'
-import { mkdirSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, statSync, type BigIntStats } from 'node:fs'
 import { dirname, join } from 'node:path'
 import Database from 'better-sqlite3'
 import { z } from 'zod'
 import { KotaeError } from '../errors.js'
 import type { AskResult, DecisionKind, ReasonCode } from '../schema.js'
-import { createRedactor, RedactionOptionsSchema, type RedactionOptions, type Redactor } from './redact.js'
+import { createRedactor, generateSalt, UnsaltedRedactionOptionsSchema, type RedactionOptions, type Redactor } from './redact.js'
 
 /** Context passed by the engine with each `ask`. `at` back-dates an event (imports, benchmarks). */
 export interface AskContext {
+  /** Stored through the same redaction as the query (masked, hashed or verbatim). */
   sessionId?: string
   channel?: string
   transcript?: string[]
@@ -49,44 +64,91 @@ export const FeedbackSchema = z.discriminatedUnion('kind', [
 
 /** Options of {@link openHitLog}. */
 export interface HitLogOptions {
-  /** How queries are stored (default: masked). */
+  /**
+   * How queries, session ids and feedback comments are stored (default: masked). In `hash` mode
+   * without a `salt`, a random salt is generated once per log file and kept in its `meta` table,
+   * so hashes stay comparable across restarts of the same log.
+   */
   redaction?: RedactionOptions
-  /** Write after this many queued events (default 256). */
+  /** Write as soon as this many events are queued (default 256). */
   batchSize?: number
-  /** Write queued events at least this often, ms (default 250). */
+  /**
+   * Write queued events at least this often, ms (default 1,000). This bounds what a crash loses:
+   * the events of the last interval (see the module comment). 0 writes every event at once,
+   * inside `record`.
+   */
   flushIntervalMs?: number
-  /** Most events kept in memory while the store is failing; older ones are dropped and counted (default 20,000). */
+  /** Most events kept in memory while the store is failing; older ones are dropped and reported (default 20,000). */
   maxQueue?: number
+  /** How long queued events are retried while writes fail, ms (default 60,000); then they are dropped and reported. */
+  retryForMs?: number
   /** How long a write may wait for another process's lock, ms (default 20: logging must not stall answers). */
   busyTimeoutMs?: number
   /** After a failed open, retry at most this often, ms (default 5,000). */
   reopenIntervalMs?: number
+  /** Run `PRAGMA quick_check` when an existing file is opened, so a damaged log is found at once (default true; it reads the whole file). */
+  quickCheck?: boolean
   /** Throw a `LOG_STORE` error when the store cannot be opened (for reports); default false: report and retry. */
   strict?: boolean
-  /** Called with every store failure (a `LOG_STORE` KotaeError). Without it, 'error' listeners, else a process warning. */
+  /** Called with every store failure and every loss (a `LOG_STORE` KotaeError, see {@link HitLogErrorDetails}). Without it, 'error' listeners, else a process warning. */
   onError?: (error: KotaeError) => void
-  /** Clock, ms since epoch (tests). */
+  /** Clock for event times, ms since epoch (tests). Flush scheduling uses the monotonic clock. */
   now?: () => number
 }
 
 const HitLogOptionsSchema = z.object({
-  redaction: RedactionOptionsSchema.optional(),
+  // Without the salt rule: in hash mode the log supplies its own salt when none is given.
+  redaction: UnsaltedRedactionOptionsSchema.optional(),
   batchSize: z.number().int().positive().optional(),
   flushIntervalMs: z.number().int().nonnegative().optional(),
   maxQueue: z.number().int().positive().optional(),
+  retryForMs: z.number().int().nonnegative().optional(),
   busyTimeoutMs: z.number().int().nonnegative().optional(),
   reopenIntervalMs: z.number().int().nonnegative().optional(),
+  quickCheck: z.boolean().optional(),
   strict: z.boolean().optional(),
   onError: z.function().optional(),
   now: z.function().optional(),
 })
 
-/** Counters describing the log's health, for monitoring. */
-export interface HitLogStats {
-  recorded: number
-  written: number
+/**
+ * Why events were lost: `queue-full` (the store kept failing and the queue reached `maxQueue`;
+ * the oldest were dropped), `write-failed` (writes kept failing for `retryForMs`, or still failed
+ * when the log was closed), `store-gone` (the file was deleted or replaced while open: the events
+ * this process had written to it are no longer in the log at its path).
+ */
+export type DropReason = 'queue-full' | 'write-failed' | 'store-gone'
+
+/**
+ * `details` of the `LOG_STORE` errors passed to `onError`. `dropped` is the number of events lost
+ * by this report (0 when nothing was lost, e.g. a failed write whose events stay queued);
+ * `reason` is set for losses, and `id-reassigned` when events were stored under new ids.
+ */
+export interface HitLogErrorDetails {
+  path: string
   dropped: number
+  reason?: DropReason | 'id-reassigned'
+  /** Events still queued after this failure. */
+  queued: number
+  /** The SQLite error code, when SQLite failed. */
+  sqliteCode?: string
+}
+
+/** Counters describing the log's health, for monitoring. `recorded = written + dropped + queued`. */
+export interface HitLogStats {
+  /** Events accepted by `record`. */
+  recorded: number
+  /** Events written to the file now at `path` (events in a file that was deleted or replaced count as dropped). */
+  written: number
+  /** Events lost, all reasons (every loss is also reported through `onError`). */
+  dropped: number
+  /** Events lost, by reason. */
+  drops: Record<DropReason, number>
+  /** Events stored under another id than `record` returned, because theirs was taken in the file (the old id still works through this HitLog). */
+  reassigned: number
+  /** Failures reported. */
   errors: number
+  /** Events waiting to be written. */
   queued: number
   lastError?: string
 }
@@ -95,6 +157,7 @@ export interface HitLogStats {
 export interface HitEvent {
   id: string
   time: number
+  /** The session id as stored: redacted like the query (a hash in `hash` mode). */
   sessionId: string | null
   channel: string | null
   language: string
@@ -137,8 +200,20 @@ const DECISIONS: DecisionKind[] = ['answer', 'clarify', 'escalate']
 const REASONS: ReasonCode[] = ['confident', 'ambiguous', 'low-confidence', 'out-of-scope', 'empty-query']
 /** Confidences and scores are stored as integers in units of 1e-4 (compact rows: the log holds millions). */
 const SCALE = 10_000
-/** Event ids are `time_ms * 1024 + n`: time-ordered, unique per process, and a time range is an id range. */
+/**
+ * Event ids are `time_ms * 1024 + n`: time-ordered, and a time range is an id range. Each writer
+ * numbers the events of one millisecond from its own offset (spread apart per log: see
+ * `claimOffset`); past 1,024 events in one millisecond it moves on to the next millisecond, so ids
+ * never repeat within a process and a burst's stored times drift by a millisecond per 1,024 events.
+ */
 const ID_SHIFT = 1024
+/** Milliseconds whose per-writer counters are remembered (older ones are only revisited by back-dated events). */
+const COUNTER_MS = 4096
+/** Old → new ids of events stored under a new id, kept for `getEvent`/`feedback` through this HitLog. */
+const MAX_RENAMED = 100_000
+/** `meta` keys. */
+const META_SALT = 'hash_salt'
+const META_WRITERS = 'writers'
 
 /** Current schema version (PRAGMA user_version). */
 export const HITLOG_SCHEMA_VERSION = 2
@@ -175,11 +250,14 @@ const MIGRATIONS: Record<number, string> = {
 
 interface PendingEvent {
   id: number
+  /** Redacted values to store (null until redacted when `raw` is set). */
   session: string | null
-  channel: string | null
-  lang: string
   query: string | null
   hash: string | null
+  /** What the customer typed, kept only until the log's salt is known (`hash` mode without a salt, before the file is open). */
+  raw: { query: string; session: string | null } | null
+  channel: string | null
+  lang: string
   decision: number
   reason: number
   confidence: number
@@ -187,16 +265,43 @@ interface PendingEvent {
   answer: string | null
   top: { id: string; s: number; c: number }[]
   options: string[]
+  /** Monotonic time it was queued (for the retry window). */
+  queuedAt: number
+  /** The id `record` returned (`id` changes only if it was taken in the file). */
+  issued: number
 }
 
-function storeError(message: string, path: string, cause: unknown): KotaeError {
+const monotonic = () => performance.now()
+/** Event times must keep ids below 2^53 (year 2248). */
+const MAX_TIME = Math.floor(Number.MAX_SAFE_INTEGER / ID_SHIFT)
+const seconds = (ms: number) => (ms >= 1000 && ms % 1000 === 0 ? `${ms / 1000} s` : `${ms} ms`)
+const causeText = (err: unknown) => (err instanceof Error ? err.message : String(err)).replace(/\.$/, '')
+
+function sqliteCode(cause: unknown): string | undefined {
+  const code = (cause as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined
+}
+
+/** A damaged or foreign file: SQLite's CORRUPT and NOTADB codes (with their extended forms). */
+function isDamaged(code: string | undefined): boolean {
+  return !!code && (code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_NOTADB'))
+}
+
+const DAMAGED_ADVICE = 'The file is damaged or is not a hit log: move it away (kotae never deletes it); a new, empty log is then created at this path on the next open.'
+
+/** Turn an exception into a `LOG_STORE` error a person can act on; `context` says what happens to the events. */
+function storeError(message: string, path: string, cause: unknown, context = '', details: Partial<HitLogErrorDetails> = {}): KotaeError {
+  if (cause instanceof KotaeError) return context ? new KotaeError(cause.code, `${cause.message} ${context}`, { ...cause.details, ...details }, { cause: cause.cause }) : cause
   const reason = cause instanceof Error ? cause.message : String(cause)
-  const code = (cause as { code?: string } | null)?.code
+  const code = sqliteCode(cause)
   let advice = ''
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED') advice = ' Another process holds a lock on the file; events stay queued and are retried.'
-  else if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT') advice = ' The file is not a valid hit log: move it aside (it is never deleted automatically) and a new log will be created.'
-  else if (code === 'SQLITE_CANTOPEN' || code === 'SQLITE_READONLY') advice = ' Check that the folder exists and is writable.'
-  return new KotaeError('LOG_STORE', `${message} (${path}): ${reason}.${advice}`, { path, sqliteCode: code }, { cause })
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code?.startsWith('SQLITE_BUSY_') || code?.startsWith('SQLITE_LOCKED_')) advice = ' Another process holds a lock on the file.'
+  else if (isDamaged(code)) advice = ` ${DAMAGED_ADVICE}`
+  else if (code === 'SQLITE_FULL') advice = ' The disk is full.'
+  else if (code?.startsWith('SQLITE_CANTOPEN') || code?.startsWith('SQLITE_READONLY') || /directory does not exist/.test(reason)) advice = ' Check that the folder exists and is writable.'
+  else if (code?.startsWith('SQLITE_IOERR')) advice = ' The disk or file system failed.'
+  const text = `${message} (${path}): ${reason.replace(/\.$/, '')}.${advice}${context ? ` ${context}` : ''}`
+  return new KotaeError('LOG_STORE', text, { path, dropped: 0, sqliteCode: code, ...details }, { cause })
 }
 
 /** Apply pending migrations inside one transaction; refuse files written by a newer kotae. */
@@ -216,6 +321,13 @@ export function migrateHitLog(db: Database.Database, path = db.name): number {
   return HITLOG_SCHEMA_VERSION
 }
 
+/** The 10-bit reversal of n: consecutive writers get offsets 0, 512, 256, 768, 128… (as far apart as possible). */
+function spreadOffset(n: number): number {
+  let r = 0
+  for (let i = 0; i < 10; i++) r |= ((n >> i) & 1) << (9 - i)
+  return r
+}
+
 const openLogs = new Set<HitLog>()
 let exitHookInstalled = false
 function installExitHook(): void {
@@ -230,6 +342,11 @@ function installExitHook(): void {
 /**
  * The SQLite-backed hit log. Implements {@link AskLogger} for the engine, records feedback, and
  * answers the aggregate queries the reports need. Use {@link openHitLog} to create one.
+ *
+ * Writes: see the module comment (a crash loses at most the last `flushIntervalMs`, 1 s by
+ * default). Reads (`coverage`, `timeline`, `entryCounts`, …, used by reports, prune and suggest)
+ * write the queue first and throw a `LOG_STORE` KotaeError when the store is unusable, e.g. a
+ * damaged file (`SQLITE_CORRUPT`/`SQLITE_NOTADB`), with how to recover in the message.
  */
 export class HitLog extends EventEmitter implements AskLogger {
   /** Path of the SQLite file. */
@@ -237,16 +354,40 @@ export class HitLog extends EventEmitter implements AskLogger {
   private db: Database.Database | null = null
   private readonly queue: PendingEvent[] = []
   private readonly opts: Required<Omit<HitLogOptions, 'onError' | 'redaction' | 'strict'>> & { onError?: (e: KotaeError) => void }
-  private readonly redact: Redactor
+  private readonly redaction: RedactionOptions
+  /** Hash mode without a salt: the salt is the log file's own, read (or created) when it is opened. */
+  private readonly saltFromFile: boolean
+  /** Ready once the salt is known (at once, except for {@link saltFromFile}). */
+  private redactor: Redactor | null = null
   private timer: NodeJS.Timeout | null = null
   private immediate: NodeJS.Immediate | null = null
   private lastOpenAttempt = -Infinity
+  /** After a failed write, automatic writes wait until then (monotonic ms). */
+  private retryAt = -Infinity
   private closed = false
-  private lastMs = -1
-  private seq = 0
+  /** Inside `close()`: no more retries, so failure reports must not promise them. */
+  private closing = false
+  private openError: KotaeError | null = null
+  /** The underlying reason of the last store failure, for loss reports. */
+  private lastCause = ''
+  /** Identity of the open file, to notice it being deleted or replaced. */
+  private file: { dev: bigint; ino: bigint } | null = null
+  /** Events this process wrote to the open file. */
+  private writtenToFile = 0
+  /** This writer's offset within each millisecond's 1,024 ids. */
+  private offset = Math.floor(Math.random() * ID_SHIFT)
+  /** Events numbered per millisecond by this writer. */
+  private readonly perMs = new Map<number, number>()
+  /** Ids returned by `record` → the id the event was stored under, when it had to change. */
+  private readonly renamed = new Map<string, string>()
+  /** Redacted session ids (sessions repeat; redaction is the costly part of `record`). Cleared with the redactor. */
+  private readonly sessions = new Map<string, string>()
+  private unreportedOverflow = 0
   private readonly entryKeys = new Map<string, number>()
   private readonly entryIds = new Map<number, string>()
-  private readonly counters: HitLogStats = { recorded: 0, written: 0, dropped: 0, errors: 0, queued: 0 }
+  private readonly counts = { recorded: 0, written: 0, dropped: 0, reassigned: 0, errors: 0 }
+  private readonly drops: Record<DropReason, number> = { 'queue-full': 0, 'write-failed': 0, 'store-gone': 0 }
+  private lastError: string | undefined
 
   constructor(path: string, options: HitLogOptions = {}) {
     super()
@@ -255,45 +396,79 @@ export class HitLog extends EventEmitter implements AskLogger {
       throw new KotaeError('INVALID_INPUT', `invalid hit log options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`)
     }
     this.path = path
-    this.redact = createRedactor(options.redaction)
+    this.redaction = options.redaction ?? {}
+    this.saltFromFile = this.redaction.mode === 'hash' && this.redaction.salt === undefined
+    // Validates the patterns now (INVALID_INPUT) even when the salt comes from the file later.
+    if (this.saltFromFile) createRedactor({ ...this.redaction, mode: 'mask', salt: undefined })
+    else this.redactor = createRedactor(this.redaction)
     this.opts = {
       batchSize: options.batchSize ?? 256,
-      flushIntervalMs: options.flushIntervalMs ?? 250,
+      flushIntervalMs: options.flushIntervalMs ?? 1_000,
       maxQueue: options.maxQueue ?? 20_000,
+      retryForMs: options.retryForMs ?? 60_000,
       busyTimeoutMs: options.busyTimeoutMs ?? 20,
       reopenIntervalMs: options.reopenIntervalMs ?? 5_000,
+      quickCheck: options.quickCheck ?? true,
       now: options.now ?? Date.now,
       onError: options.onError,
     }
-    const ok = this.tryOpen(!options.strict)
+    const ok = this.tryOpen(true, !options.strict)
     if (!ok && options.strict) {
-      const err = this.openError
       this.closed = true
-      throw err
+      throw this.openError!
     }
     openLogs.add(this)
     installExitHook()
   }
 
-  private openError: KotaeError | null = null
+  /** What happens to queued events while the store fails (appended to failure reports). */
+  private keptNote(): string {
+    if (this.closing) return ''
+    const n = this.queue.length
+    return `${n === 0 ? 'New events are' : `The ${n} queued event(s) are`} kept and retried for up to ${seconds(this.opts.retryForMs)} (at most ${this.opts.maxQueue} kept), then dropped and reported.`
+  }
 
-  private tryOpen(reportFailure = true): boolean {
-    this.lastOpenAttempt = this.opts.now()
+  private tryOpen(create: boolean, reportFailure: boolean): boolean {
+    this.lastOpenAttempt = monotonic()
     let db: Database.Database | null = null
     try {
-      mkdirSync(dirname(this.path), { recursive: true })
+      const folder = dirname(this.path)
+      // The folder is created on the first open only: a knowledge-base folder removed while
+      // serving is not brought back with nothing but a log in it.
+      if (create) mkdirSync(folder, { recursive: true })
+      else if (!existsSync(folder)) {
+        throw new KotaeError('LOG_STORE', `cannot open the hit log (${this.path}): its folder ${folder} no longer exists (removed while the log was open?) and is not recreated.`, { path: this.path, dropped: 0, queued: this.queue.length })
+      }
+      const existed = (statSync(this.path, { throwIfNoEntry: false })?.size ?? 0) > 0
       db = new Database(this.path, { timeout: this.opts.busyTimeoutMs })
       db.pragma('journal_mode = WAL')
       db.pragma('synchronous = NORMAL')
+      if (existed && this.opts.quickCheck) {
+        let rows: string[]
+        try {
+          rows = (db.pragma('quick_check(3)') as Record<string, string>[]).map((r) => Object.values(r)[0])
+        } catch (err) {
+          if (!isDamaged(sqliteCode(err))) throw err
+          rows = [causeText(err)]
+        }
+        if (rows.length !== 1 || rows[0] !== 'ok') {
+          throw new KotaeError('LOG_STORE', `the hit log ${this.path} is damaged (PRAGMA quick_check: ${rows.join('; ')}). ${DAMAGED_ADVICE}`, { path: this.path, dropped: 0, queued: this.queue.length, sqliteCode: 'SQLITE_CORRUPT' })
+        }
+      }
       migrateHitLog(db, this.path)
-      this.db = db
-      this.openError = null
+      if (this.saltFromFile) {
+        this.redactor = createRedactor({ ...this.redaction, salt: this.fileSalt(db) })
+        this.sessions.clear()
+      }
+      this.claimOffset(db)
       this.entryKeys.clear()
       this.entryIds.clear()
-      for (const row of db.prepare('SELECT key, id FROM entry_keys').all() as { key: number; id: string }[]) {
-        this.entryKeys.set(row.id, row.key)
-        this.entryIds.set(row.key, row.id)
-      }
+      this.loadEntryKeys(db)
+      const st = statSync(this.path, { bigint: true })
+      this.file = { dev: st.dev, ino: st.ino }
+      this.writtenToFile = 0
+      this.db = db
+      this.openError = null
       return true
     } catch (err) {
       try {
@@ -302,15 +477,48 @@ export class HitLog extends EventEmitter implements AskLogger {
         /* already broken */
       }
       this.db = null
-      this.openError = err instanceof KotaeError ? err : storeError('cannot open the hit log', this.path, err)
+      this.lastCause = causeText(err)
+      this.openError = storeError('cannot open the hit log', this.path, err, reportFailure ? this.keptNote() : '', { queued: this.queue.length })
       if (reportFailure) this.report(this.openError)
       return false
     }
   }
 
+  /** The log's hash salt: read from `meta`, or generated and stored on first use (never empty). */
+  private fileSalt(db: Database.Database): string {
+    const get = () => (db.prepare('SELECT value FROM meta WHERE key = ?').get(META_SALT) as { value: string } | undefined)?.value
+    let salt = get()
+    if (salt === undefined) {
+      // OR IGNORE: another process may store its salt first; everyone then uses that one.
+      db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run(META_SALT, generateSalt())
+      salt = get()
+    }
+    if (!salt) throw new KotaeError('LOG_STORE', `the hit log ${this.path} has an empty hash salt in its meta table; move the file away to start a new log, or pass redaction.salt`, { path: this.path, dropped: 0, queued: this.queue.length })
+    return salt
+  }
+
+  /** Take the next writer number of this file, so writers of one log number events from offsets far apart. */
+  private claimOffset(db: Database.Database): void {
+    try {
+      const row = db
+        .prepare(`INSERT INTO meta (key, value) VALUES (?, '1') ON CONFLICT(key) DO UPDATE SET value = CAST(value AS INTEGER) + 1 RETURNING value`)
+        .get(META_WRITERS) as { value: string | number }
+      this.offset = spreadOffset((Number(row.value) - 1) & (ID_SHIFT - 1))
+    } catch {
+      /* read-only or locked: keep the random offset (a collision is still resolved when writing) */
+    }
+  }
+
+  private loadEntryKeys(db: Database.Database): void {
+    for (const row of db.prepare('SELECT key, id FROM entry_keys').all() as { key: number; id: string }[]) {
+      this.entryKeys.set(row.id, row.key)
+      this.entryIds.set(row.key, row.id)
+    }
+  }
+
   private report(err: KotaeError): void {
-    this.counters.errors++
-    this.counters.lastError = err.message
+    this.counts.errors++
+    this.lastError = err.message
     try {
       if (this.opts.onError) this.opts.onError(err)
       else if (this.listenerCount('error') > 0) this.emit('error', err)
@@ -320,9 +528,14 @@ export class HitLog extends EventEmitter implements AskLogger {
     }
   }
 
-  /** Health counters: recorded, written, dropped, errors, queued, last error message. */
+  private lose(reason: DropReason, n: number): void {
+    this.counts.dropped += n
+    this.drops[reason] += n
+  }
+
+  /** Health counters (see {@link HitLogStats}). */
   stats(): HitLogStats {
-    return { ...this.counters, queued: this.queue.length }
+    return { ...this.counts, drops: { ...this.drops }, queued: this.queue.length, ...(this.lastError === undefined ? {} : { lastError: this.lastError }) }
   }
 
   /** Whether the store is open and usable right now. */
@@ -331,35 +544,45 @@ export class HitLog extends EventEmitter implements AskLogger {
   }
 
   private nextId(ms: number): number {
-    if (ms !== this.lastMs) {
-      this.lastMs = ms
-      // Random start per millisecond, so two processes writing the same file rarely collide.
-      this.seq = Math.floor(Math.random() * 768)
-    } else if (++this.seq >= ID_SHIFT) {
-      return this.nextId(ms + 1)
+    for (;;) {
+      const used = this.perMs.get(ms) ?? 0
+      if (used < ID_SHIFT) {
+        this.perMs.set(ms, used + 1)
+        if (this.perMs.size > COUNTER_MS) this.perMs.delete(this.perMs.keys().next().value!)
+        return ms * ID_SHIFT + ((this.offset + used) & (ID_SHIFT - 1))
+      }
+      ms++
     }
-    return ms * ID_SHIFT + this.seq
   }
 
   /**
-   * Queue one `ask` result and return its event id at once. Never throws: a malformed result or
-   * a closed log is reported through `onError` and `undefined` is returned.
+   * Queue one `ask` result and return its event id at once (unique: bursts in one millisecond
+   * spill into the next ones). Never throws: a malformed result or a closed log is reported
+   * through `onError` and `undefined` is returned. The query and session id are redacted here
+   * (in `hash` mode without a salt, once the log's salt has been read from the file).
    */
   record(result: AskResult, context: AskContext = {}): string | undefined {
     try {
-      if (this.closed) throw new KotaeError('LOG_STORE', `the hit log ${this.path} is closed; events are no longer recorded`)
+      if (this.closed) throw new KotaeError('LOG_STORE', `the hit log ${this.path} is closed; this event was not recorded`, { path: this.path, dropped: 0, queued: 0 })
       const at = context.at instanceof Date ? context.at.getTime() : context.at ?? this.opts.now()
+      if (typeof at !== 'number' || !Number.isFinite(at) || at < 0 || at >= MAX_TIME) {
+        throw new KotaeError('LOG_STORE', `cannot record an event in ${this.path}: its time ${String(context.at ?? at)} is not a valid date; this event was not recorded`, { path: this.path, dropped: 0, queued: this.queue.length })
+      }
       const id = this.nextId(Math.floor(at))
-      const red = this.redact(result.query ?? '')
       const top = (result.candidates ?? []).slice(0, 3).map((c) => ({ id: c.id, s: Math.round(c.score * SCALE), c: Math.round(c.confidence * SCALE) }))
       const decision = DECISIONS.indexOf(result.decision)
+      const query = typeof result.query === 'string' ? result.query : ''
+      const session = context.sessionId === undefined || context.sessionId === null ? null : String(context.sessionId)
+      const red = this.redactor ? this.redactor(query) : null
       const event: PendingEvent = {
         id,
-        session: context.sessionId ?? null,
+        issued: id,
+        session: red && session !== null ? this.redactSession(session) : null,
+        query: red?.text ?? null,
+        hash: red?.hash ?? null,
+        raw: red ? null : { query, session },
         channel: context.channel ?? null,
         lang: result.language ?? 'und',
-        query: red.text,
-        hash: red.hash,
         decision: decision < 0 ? 2 : decision,
         reason: Math.max(0, REASONS.indexOf(result.reason)),
         confidence: Math.round((result.confidence ?? 0) * SCALE),
@@ -367,42 +590,57 @@ export class HitLog extends EventEmitter implements AskLogger {
         answer: result.decision === 'answer' ? result.answer?.id ?? result.candidates?.[0]?.id ?? null : null,
         top,
         options: result.decision === 'clarify' ? (result.options ?? []).slice(0, 3).map((o) => o.id) : [],
+        queuedAt: monotonic(),
       }
       this.queue.push(event)
-      this.counters.recorded++
+      this.counts.recorded++
       if (this.queue.length > this.opts.maxQueue) {
         const n = this.queue.length - this.opts.maxQueue
         this.queue.splice(0, n)
-        this.counters.dropped += n
+        this.lose('queue-full', n)
+        this.unreportedOverflow += n
       }
-      this.schedule()
+      this.afterRecord()
       return String(id)
     } catch (err) {
-      this.report(err instanceof KotaeError ? err : storeError('cannot record an event', this.path, err))
+      this.report(storeError('cannot record an event', this.path, err, '', { queued: this.queue.length }))
       return undefined
     }
   }
 
-  private schedule(): void {
-    if (this.queue.length >= this.opts.batchSize) {
-      // Write after the current `ask` has returned, never inside it.
-      if (!this.immediate) {
-        this.immediate = setImmediate(() => {
-          this.immediate = null
-          this.flush()
-        })
-        this.immediate.unref?.()
-      }
+  /**
+   * Decide when to write. The timer covers callers that yield to the event loop; `ask` itself
+   * does not, so a tight loop of awaited asks never lets the timer or an immediate run: then the
+   * write happens here, inside `record`, once the oldest event is a flush interval old or the
+   * queue holds twice a batch (or is full).
+   */
+  private afterRecord(): void {
+    this.ensureTimer()
+    const now = monotonic()
+    if (now < this.retryAt) return
+    const n = this.queue.length
+    if (n >= Math.min(2 * this.opts.batchSize, this.opts.maxQueue) || now - this.queue[0].queuedAt >= this.opts.flushIntervalMs) {
+      this.flush()
       return
     }
-    if (!this.timer) {
-      this.timer = setTimeout(() => {
-        this.timer = null
+    if (n >= this.opts.batchSize && !this.immediate) {
+      // Write after the current `ask` has returned, when the caller yields.
+      this.immediate = setImmediate(() => {
+        this.immediate = null
         this.flush()
-        if (this.queue.length > 0) this.schedule()
-      }, this.opts.flushIntervalMs)
-      this.timer.unref()
+      })
+      this.immediate.unref?.()
     }
+  }
+
+  private ensureTimer(): void {
+    if (this.timer || this.closed || this.closing || this.queue.length === 0) return
+    this.timer = setTimeout(() => {
+      this.timer = null
+      this.flush()
+      this.ensureTimer()
+    }, this.opts.flushIntervalMs)
+    this.timer.unref()
   }
 
   private entryKey(db: Database.Database, id: string): number {
@@ -427,91 +665,226 @@ export class HitLog extends EventEmitter implements AskLogger {
     return id ?? `#${key}`
   }
 
+  /** Redacted text to store: the masked text, or the hash in `hash` mode. */
+  private redactText(text: string): string {
+    const r = this.redactor!(text)
+    return r.text ?? r.hash ?? ''
+  }
+
+  private redactSession(session: string): string {
+    let out = this.sessions.get(session)
+    if (out === undefined) {
+      if (this.sessions.size >= 10_000) this.sessions.clear()
+      out = this.redactText(session)
+      this.sessions.set(session, out)
+    }
+    return out
+  }
+
+  /** Whether the file at `path` is no longer the one that is open (deleted, moved or replaced). */
+  private fileChanged(): boolean {
+    if (!this.file) return false
+    let st: BigIntStats | undefined
+    try {
+      st = statSync(this.path, { bigint: true, throwIfNoEntry: false })
+    } catch {
+      return false
+    }
+    return !st || st.ino !== this.file.ino || st.dev !== this.file.dev
+  }
+
+  /** The open file was deleted or replaced: what this process wrote to it is gone from the log; start a new one if the folder is still there. */
+  private storeGone(): void {
+    const lost = this.writtenToFile
+    try {
+      this.db?.close()
+    } catch {
+      /* ignore */
+    }
+    this.db = null
+    this.file = null
+    this.writtenToFile = 0
+    this.entryKeys.clear()
+    this.entryIds.clear()
+    if (lost > 0) {
+      this.counts.written -= lost
+      this.lose('store-gone', lost)
+    }
+    const folderThere = existsSync(dirname(this.path))
+    this.lastCause = 'the file was deleted or replaced'
+    const what = lost > 0 ? `the ${lost} event(s) this process had written to it are no longer in the log at this path (deleted with the file, or moved away with it)` : 'nothing this process wrote to it was lost'
+    const next = folderThere ? 'a new log is started at the same path.' : `its folder ${dirname(this.path)} no longer exists and is not recreated. ${this.keptNote()}`
+    this.report(new KotaeError('LOG_STORE', `the hit log file ${this.path} was deleted or replaced while open: ${what}; ${next}`, { path: this.path, dropped: lost, reason: 'store-gone', queued: this.queue.length }))
+    if (folderThere) this.tryOpen(false, true)
+    else this.lastOpenAttempt = monotonic()
+  }
+
+  /** Map a failure while using the open store to a `LOG_STORE` error; a damaged file or I/O failure closes it (reopening runs the quick check again). */
+  private storeFailure(message: string, err: unknown, context = ''): KotaeError {
+    const code = sqliteCode(err)
+    this.lastCause = causeText(err)
+    const e = storeError(message, this.path, err, context, { queued: this.queue.length })
+    if (isDamaged(code) || code?.startsWith('SQLITE_IOERR')) {
+      try {
+        this.db?.close()
+      } catch {
+        /* ignore */
+      }
+      this.db = null
+      this.file = null
+      this.openError = e
+    }
+    return e
+  }
+
   /**
    * Write all queued events now (one transaction). Returns true when the queue is empty
-   * afterwards. Never throws; on failure the events stay queued for the next attempt.
+   * afterwards. Never throws: on failure the events stay queued and are retried (for up to
+   * `retryForMs`), and the failure is reported. Losses are reported here too.
    */
   flush(): boolean {
+    this.reportOverflow()
     if (this.queue.length === 0) return true
+    if (this.closed) return false
+    if (this.db && this.fileChanged()) this.storeGone()
     if (!this.db) {
-      if (this.closed || this.opts.now() - this.lastOpenAttempt < this.opts.reopenIntervalMs) return false
-      if (!this.tryOpen()) return false
+      if (monotonic() - this.lastOpenAttempt < this.opts.reopenIntervalMs) return this.failed()
+      if (!this.tryOpen(false, true)) return this.failed()
     }
     const db = this.db!
     const batch = this.queue.slice()
-    let collisions = 0
+    let reassigned = 0
     try {
       const insert = db.prepare(
         `INSERT INTO events (id, session, channel, lang, query, query_hash, decision, reason, confidence, latency_us, answer,
            e1, s1, c1, e2, s2, c2, e3, s3, c3, o1, o2, o3)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
+      const key = (id: string | null | undefined) => (id ? this.entryKey(db, id) : null)
       db.transaction(() => {
         for (const e of batch) {
+          if (e.raw) {
+            const q = this.redactor!(e.raw.query)
+            e.query = q.text
+            e.hash = q.hash
+            e.session = e.raw.session === null ? null : this.redactSession(e.raw.session)
+            e.raw = null
+          }
           const t = (i: number) => e.top[i]
-          const key = (id: string | null | undefined) => (id ? this.entryKey(db, id) : null)
-          try {
-            insert.run(
-              e.id, e.session, e.channel, e.lang, e.query, e.hash, e.decision, e.reason, e.confidence, e.latencyUs, key(e.answer),
-              key(t(0)?.id), t(0)?.s ?? null, t(0)?.c ?? null,
-              key(t(1)?.id), t(1)?.s ?? null, t(1)?.c ?? null,
-              key(t(2)?.id), t(2)?.s ?? null, t(2)?.c ?? null,
-              key(e.options[0]), key(e.options[1]), key(e.options[2]),
-            )
-          } catch (err) {
-            if ((err as { code?: string }).code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') throw err
-            collisions++
+          const values = [
+            e.session, e.channel, e.lang, e.query, e.hash, e.decision, e.reason, e.confidence, e.latencyUs, key(e.answer),
+            key(t(0)?.id), t(0)?.s ?? null, t(0)?.c ?? null,
+            key(t(1)?.id), t(1)?.s ?? null, t(1)?.c ?? null,
+            key(t(2)?.id), t(2)?.s ?? null, t(2)?.c ?? null,
+            key(e.options[0]), key(e.options[1]), key(e.options[2]),
+          ]
+          for (let attempt = 0; ; attempt++) {
+            try {
+              insert.run(e.id, ...values)
+              break
+            } catch (err) {
+              // The id is taken (another writer, or events imported twice): never drop the event, store it under the next free id.
+              if (sqliteCode(err) !== 'SQLITE_CONSTRAINT_PRIMARYKEY' || attempt > 4 * ID_SHIFT) throw err
+              if (e.id === e.issued) reassigned++
+              e.id = this.nextId(Math.floor(e.id / ID_SHIFT))
+              this.renamed.set(String(e.issued), String(e.id))
+              if (this.renamed.size > MAX_RENAMED) this.renamed.delete(this.renamed.keys().next().value!)
+            }
           }
         }
       })()
       this.queue.splice(0, batch.length)
-      this.counters.written += batch.length - collisions
-      if (collisions > 0) {
-        this.counters.dropped += collisions
-        this.report(new KotaeError('LOG_STORE', `${collisions} event(s) had an id already in ${this.path} (another process writing the same log in the same millisecond) and were not stored`, { path: this.path }))
+      this.counts.written += batch.length
+      this.writtenToFile += batch.length
+      this.retryAt = -Infinity
+      if (reassigned > 0) {
+        this.counts.reassigned += reassigned
+        this.report(
+          new KotaeError(
+            'LOG_STORE',
+            `${reassigned} event id(s) were already taken in ${this.path} (another process writes the same log, or the same events were imported twice): those events were stored under new ids, none was dropped. The ids returned by record still find them through this HitLog (getEvent, feedback); feedback sent with them through another process would not.`,
+            { path: this.path, dropped: 0, reason: 'id-reassigned', queued: this.queue.length },
+          ),
+        )
       }
       return true
     } catch (err) {
       // Forget interned keys learnt in the rolled-back transaction.
       this.entryKeys.clear()
       this.entryIds.clear()
-      const e = storeError(`cannot write ${batch.length} event(s) to the hit log`, this.path, err)
-      const code = (err as { code?: string }).code
-      if (code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT' || code === 'SQLITE_IOERR') {
+      const e = this.storeFailure(`cannot write ${batch.length} queued event(s) to the hit log`, err, this.keptNote())
+      if (this.db) {
         try {
-          db.close()
-        } catch {
-          /* ignore */
-        }
-        this.db = null
-      } else {
-        try {
-          for (const row of db.prepare('SELECT key, id FROM entry_keys').all() as { key: number; id: string }[]) {
-            this.entryKeys.set(row.id, row.key)
-            this.entryIds.set(row.key, row.id)
-          }
+          this.loadEntryKeys(this.db)
         } catch {
           /* reloaded on next success */
         }
       }
       this.report(e)
-      return false
+      return this.failed()
     }
   }
 
-  /** Flush and close the file. Further `record` calls are reported and ignored. */
+  /** After a failed attempt: back off, drop (and report) events that have waited longer than `retryForMs`. */
+  private failed(): false {
+    const now = monotonic()
+    this.retryAt = now + this.opts.flushIntervalMs
+    let n = 0
+    while (n < this.queue.length && now - this.queue[n].queuedAt >= this.opts.retryForMs) n++
+    if (n > 0) {
+      this.queue.splice(0, n)
+      this.lose('write-failed', n)
+      this.report(
+        new KotaeError('LOG_STORE', `${n} event(s) were dropped: they could not be written to ${this.path} for ${seconds(this.opts.retryForMs)} (last error: ${this.lastCause || 'unknown'}).`, {
+          path: this.path,
+          dropped: n,
+          reason: 'write-failed',
+          queued: this.queue.length,
+        }),
+      )
+    }
+    this.reportOverflow()
+    this.ensureTimer()
+    return false
+  }
+
+  private reportOverflow(): void {
+    const n = this.unreportedOverflow
+    if (n === 0) return
+    this.unreportedOverflow = 0
+    this.report(
+      new KotaeError(
+        'LOG_STORE',
+        `${n} event(s) were dropped: the queue of events waiting to be written to ${this.path} is full (maxQueue ${this.opts.maxQueue}) because they cannot be written (last error: ${this.lastCause || 'none yet'}); the oldest are dropped first.`,
+        { path: this.path, dropped: n, reason: 'queue-full', queued: this.queue.length },
+      ),
+    )
+  }
+
+  /** Write what is queued and close the file; events that still cannot be written are reported as lost. Further `record` calls are reported and ignored. */
   close(): void {
     if (this.closed) return
-    if (this.timer) clearTimeout(this.timer)
+    this.closing = true
     if (this.immediate) clearImmediate(this.immediate)
-    this.timer = null
     this.immediate = null
+    if (!this.db) this.lastOpenAttempt = -Infinity // one last attempt
     this.flush()
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
     if (this.queue.length > 0) {
-      this.counters.dropped += this.queue.length
-      this.report(new KotaeError('LOG_STORE', `${this.queue.length} queued event(s) could not be written to ${this.path} before closing`, { path: this.path }))
+      const n = this.queue.length
       this.queue.length = 0
+      this.lose('write-failed', n)
+      this.report(
+        new KotaeError('LOG_STORE', `${n} queued event(s) could not be written to ${this.path} before the log was closed and are lost (last error: ${this.lastCause || 'unknown'}).`, {
+          path: this.path,
+          dropped: n,
+          reason: 'write-failed',
+          queued: 0,
+        }),
+      )
     }
+    this.reportOverflow()
     this.closed = true
     openLogs.delete(this)
     try {
@@ -524,47 +897,61 @@ export class HitLog extends EventEmitter implements AskLogger {
 
   /** The open database, or a `LOG_STORE` error a person can act on (for explicit API calls, which may throw). */
   private requireDb(): Database.Database {
-    if (this.closed) throw new KotaeError('LOG_STORE', `the hit log ${this.path} is closed`)
-    if (!this.db && !this.tryOpen(false)) throw this.openError!
+    if (this.closed) throw new KotaeError('LOG_STORE', `the hit log ${this.path} is closed`, { path: this.path, dropped: 0, queued: 0 })
+    if (this.db && this.fileChanged()) this.storeGone()
+    if (!this.db && !this.tryOpen(false, false)) throw this.openError!
     return this.db!
   }
 
-  /** Read one event by id (flushes first); undefined when unknown. */
-  getEvent(eventId: string): HitEvent | undefined {
-    this.flush()
+  /** Run a query on the store (queue written first); SQLite failures become `LOG_STORE` errors, and a damaged file is closed. */
+  private read<T>(what: string, fn: (db: Database.Database) => T, flush = true): T {
+    if (flush) this.flush()
     const db = this.requireDb()
-    const id = Number(eventId)
-    if (!Number.isSafeInteger(id)) return undefined
-    const r = db.prepare('SELECT * FROM events WHERE id = ?').get(id) as Record<string, number | string | null> | undefined
-    if (!r) return undefined
-    const top: HitEvent['top'] = []
-    for (const i of [1, 2, 3]) {
-      const k = r[`e${i}`] as number | null
-      if (k !== null) top.push({ id: this.entryId(k)!, score: (r[`s${i}`] as number) / SCALE, confidence: (r[`c${i}`] as number) / SCALE })
+    try {
+      return fn(db)
+    } catch (err) {
+      if (err instanceof KotaeError) throw err
+      throw this.storeFailure(`cannot ${what}`, err)
     }
-    return {
-      id: String(r.id),
-      time: Math.floor((r.id as number) / ID_SHIFT),
-      sessionId: r.session as string | null,
-      channel: r.channel as string | null,
-      language: r.lang as string,
-      query: r.query as string | null,
-      queryHash: r.query_hash as string | null,
-      decision: DECISIONS[r.decision as number],
-      reason: REASONS[r.reason as number],
-      confidence: (r.confidence as number) / SCALE,
-      latencyMs: (r.latency_us as number) / 1000,
-      answerId: this.entryId(r.answer as number | null),
-      top,
-      options: [r.o1, r.o2, r.o3].filter((k): k is number => k !== null).map((k) => this.entryId(k)!),
-    }
+  }
+
+  /** Read one event by id (flushes first); undefined when unknown. Ids returned by `record` work even when the event was stored under a new id. */
+  getEvent(eventId: string): HitEvent | undefined {
+    const id = Number(this.renamed.get(eventId) ?? eventId)
+    return this.read('read an event', (db) => {
+      if (!Number.isSafeInteger(id)) return undefined
+      const r = db.prepare('SELECT * FROM events WHERE id = ?').get(id) as Record<string, number | string | null> | undefined
+      if (!r) return undefined
+      const top: HitEvent['top'] = []
+      for (const i of [1, 2, 3]) {
+        const k = r[`e${i}`] as number | null
+        if (k !== null) top.push({ id: this.entryId(k)!, score: (r[`s${i}`] as number) / SCALE, confidence: (r[`c${i}`] as number) / SCALE })
+      }
+      return {
+        id: String(r.id),
+        time: Math.floor((r.id as number) / ID_SHIFT),
+        sessionId: r.session as string | null,
+        channel: r.channel as string | null,
+        language: r.lang as string,
+        query: r.query as string | null,
+        queryHash: r.query_hash as string | null,
+        decision: DECISIONS[r.decision as number],
+        reason: REASONS[r.reason as number],
+        confidence: (r.confidence as number) / SCALE,
+        latencyMs: (r.latency_us as number) / 1000,
+        answerId: this.entryId(r.answer as number | null),
+        top,
+        options: [r.o1, r.o2, r.o3].filter((k): k is number => k !== null).map((k) => this.entryId(k)!),
+      }
+    })
   }
 
   /**
    * Record feedback on an event: `helpful` / `not-helpful` (about the answer given), `picked`
    * (the option the user chose after `clarify`; must be one of the offered options) or
-   * `resolved` (the entry a person used after an escalation). Throws `INVALID_INPUT` for an
-   * unknown event or entry, `LOG_STORE` when the store is unusable.
+   * `resolved` (the entry a person used after an escalation). The comment is stored through the
+   * log's redaction, like queries. Throws `INVALID_INPUT` for an unknown event or entry,
+   * `LOG_STORE` when the store is unusable.
    */
   feedback(eventId: string, feedback: Feedback, at: number = this.opts.now()): { feedbackId: number; eventId: string; kind: Feedback['kind']; entryId: string | null } {
     const parsed = FeedbackSchema.safeParse(feedback)
@@ -585,15 +972,16 @@ export class HitLog extends EventEmitter implements AskLogger {
     } else {
       entryId = event.answerId ?? event.top[0]?.id ?? null
     }
-    const db = this.requireDb()
-    try {
-      const info = db
-        .prepare('INSERT INTO feedback (event_id, ts, kind, entry, comment) VALUES (?, ?, ?, ?, ?)')
-        .run(Number(eventId), at, fb.kind, entryId ? this.entryKey(db, entryId) : null, 'comment' in fb ? fb.comment ?? null : null)
-      return { feedbackId: Number(info.lastInsertRowid), eventId, kind: fb.kind, entryId }
-    } catch (err) {
-      throw storeError('cannot store feedback', this.path, err)
-    }
+    const comment = 'comment' in fb && fb.comment !== undefined ? fb.comment : null
+    const info = this.read(
+      'store feedback',
+      (db) =>
+        db
+          .prepare('INSERT INTO feedback (event_id, ts, kind, entry, comment) VALUES (?, ?, ?, ?, ?)')
+          .run(Number(event.id), at, fb.kind, entryId ? this.entryKey(db, entryId) : null, comment === null ? null : this.redactText(comment)),
+      false,
+    )
+    return { feedbackId: Number(info.lastInsertRowid), eventId, kind: fb.kind, entryId }
   }
 
   private range(from: number, to: number): [number, number] {
@@ -602,75 +990,73 @@ export class HitLog extends EventEmitter implements AskLogger {
 
   /** First and last event time and the number of events (flushes first). */
   coverage(): { first: number | null; last: number | null; events: number } {
-    this.flush()
-    const r = this.requireDb().prepare('SELECT min(id) lo, max(id) hi, count(*) n FROM events').get() as { lo: number | null; hi: number | null; n: number }
+    const r = this.read('read the log coverage', (db) => db.prepare('SELECT min(id) lo, max(id) hi, count(*) n FROM events').get() as { lo: number | null; hi: number | null; n: number })
     return { first: r.lo === null ? null : Math.floor(r.lo / ID_SHIFT), last: r.hi === null ? null : Math.floor(r.hi / ID_SHIFT), events: r.n }
   }
 
   /** Event counts per time bucket and decision in [from, to). Bucket index = floor((t - from) / bucketMs). */
   timeline(from: number, to: number, bucketMs: number): { bucket: number; decision: DecisionKind; count: number }[] {
-    this.flush()
     const [lo, hi] = this.range(from, to)
-    const rows = this.requireDb()
-      .prepare('SELECT CAST(((id >> 10) - ?) / ? AS INTEGER) AS b, decision AS d, count(*) AS n FROM events WHERE id BETWEEN ? AND ? GROUP BY b, d ORDER BY b')
-      .all(Math.floor(from), Math.floor(bucketMs), lo, hi) as { b: number; d: number; n: number }[]
+    const rows = this.read('read the timeline', (db) =>
+      db
+        .prepare('SELECT CAST(((id >> 10) - ?) / ? AS INTEGER) AS b, decision AS d, count(*) AS n FROM events WHERE id BETWEEN ? AND ? GROUP BY b, d ORDER BY b')
+        .all(Math.floor(from), Math.floor(bucketMs), lo, hi) as { b: number; d: number; n: number }[],
+    )
     return rows.map((r) => ({ bucket: r.b, decision: DECISIONS[r.d], count: r.n }))
   }
 
   /** Per-entry counters over [from, to): top candidate, answers, offered, picked, resolved, (not) helpful, last hit. */
   entryCounts(from: number, to: number): Map<string, EntryCounts> {
-    this.flush()
-    const db = this.requireDb()
     const [lo, hi] = this.range(from, to)
-    const out = new Map<string, EntryCounts>()
-    const get = (key: number) => {
-      const id = this.entryId(key)!
-      let c = out.get(id)
-      if (!c) out.set(id, (c = { top: 0, answers: 0, offered: 0, picked: 0, resolved: 0, helpful: 0, notHelpful: 0, lastHit: null }))
-      return c
-    }
-    const hit = (c: EntryCounts, t: number | null) => {
-      if (t !== null && (c.lastHit === null || t > c.lastHit)) c.lastHit = t
-    }
-    for (const r of db.prepare('SELECT e1 k, count(*) n FROM events WHERE id BETWEEN ? AND ? AND e1 IS NOT NULL GROUP BY e1').all(lo, hi) as { k: number; n: number }[]) get(r.k).top = r.n
-    for (const r of db.prepare('SELECT answer k, count(*) n, max(id) >> 10 t FROM events WHERE id BETWEEN ? AND ? AND answer IS NOT NULL GROUP BY answer').all(lo, hi) as { k: number; n: number; t: number }[]) {
-      const c = get(r.k)
-      c.answers = r.n
-      hit(c, r.t)
-    }
-    const offered = db.prepare(
-      `SELECT k, count(*) n FROM (
-         SELECT o1 k FROM events WHERE id BETWEEN @lo AND @hi AND o1 IS NOT NULL
-         UNION ALL SELECT o2 FROM events WHERE id BETWEEN @lo AND @hi AND o2 IS NOT NULL
-         UNION ALL SELECT o3 FROM events WHERE id BETWEEN @lo AND @hi AND o3 IS NOT NULL) GROUP BY k`,
-    )
-    for (const r of offered.all({ lo, hi }) as { k: number; n: number }[]) get(r.k).offered = r.n
-    const fb = db.prepare('SELECT kind, entry k, count(*) n, max(ts) t FROM feedback WHERE ts >= ? AND ts < ? AND entry IS NOT NULL GROUP BY kind, entry')
-    for (const r of fb.all(Math.floor(from), Math.floor(to)) as { kind: Feedback['kind']; k: number; n: number; t: number }[]) {
-      const c = get(r.k)
-      if (r.kind === 'picked') (c.picked = r.n), hit(c, r.t)
-      else if (r.kind === 'resolved') (c.resolved = r.n), hit(c, r.t)
-      else if (r.kind === 'helpful') c.helpful = r.n
-      else if (r.kind === 'not-helpful') c.notHelpful = r.n
-    }
-    return out
+    return this.read('count hits per entry', (db) => {
+      const out = new Map<string, EntryCounts>()
+      const get = (key: number) => {
+        const id = this.entryId(key)!
+        let c = out.get(id)
+        if (!c) out.set(id, (c = { top: 0, answers: 0, offered: 0, picked: 0, resolved: 0, helpful: 0, notHelpful: 0, lastHit: null }))
+        return c
+      }
+      const hit = (c: EntryCounts, t: number | null) => {
+        if (t !== null && (c.lastHit === null || t > c.lastHit)) c.lastHit = t
+      }
+      for (const r of db.prepare('SELECT e1 k, count(*) n FROM events WHERE id BETWEEN ? AND ? AND e1 IS NOT NULL GROUP BY e1').all(lo, hi) as { k: number; n: number }[]) get(r.k).top = r.n
+      for (const r of db.prepare('SELECT answer k, count(*) n, max(id) >> 10 t FROM events WHERE id BETWEEN ? AND ? AND answer IS NOT NULL GROUP BY answer').all(lo, hi) as { k: number; n: number; t: number }[]) {
+        const c = get(r.k)
+        c.answers = r.n
+        hit(c, r.t)
+      }
+      const offered = db.prepare(
+        `SELECT k, count(*) n FROM (
+           SELECT o1 k FROM events WHERE id BETWEEN @lo AND @hi AND o1 IS NOT NULL
+           UNION ALL SELECT o2 FROM events WHERE id BETWEEN @lo AND @hi AND o2 IS NOT NULL
+           UNION ALL SELECT o3 FROM events WHERE id BETWEEN @lo AND @hi AND o3 IS NOT NULL) GROUP BY k`,
+      )
+      for (const r of offered.all({ lo, hi }) as { k: number; n: number }[]) get(r.k).offered = r.n
+      const fb = db.prepare('SELECT kind, entry k, count(*) n, max(ts) t FROM feedback WHERE ts >= ? AND ts < ? AND entry IS NOT NULL GROUP BY kind, entry')
+      for (const r of fb.all(Math.floor(from), Math.floor(to)) as { kind: Feedback['kind']; k: number; n: number; t: number }[]) {
+        const c = get(r.k)
+        if (r.kind === 'picked') (c.picked = r.n), hit(c, r.t)
+        else if (r.kind === 'resolved') (c.resolved = r.n), hit(c, r.t)
+        else if (r.kind === 'helpful') c.helpful = r.n
+        else if (r.kind === 'not-helpful') c.notHelpful = r.n
+      }
+      return out
+    })
   }
 
   /** Number of events per top candidate in [from, to) (the per-entry volume used for surge alerts). */
   topCounts(from: number, to: number): Map<string, number> {
-    this.flush()
     const [lo, hi] = this.range(from, to)
-    const rows = this.requireDb().prepare('SELECT e1 k, count(*) n FROM events WHERE id BETWEEN ? AND ? AND e1 IS NOT NULL GROUP BY e1').all(lo, hi) as { k: number; n: number }[]
+    const rows = this.read('count events per entry', (db) => db.prepare('SELECT e1 k, count(*) n FROM events WHERE id BETWEEN ? AND ? AND e1 IS NOT NULL GROUP BY e1').all(lo, hi) as { k: number; n: number }[])
     return new Map(rows.map((r) => [this.entryId(r.k)!, r.n]))
   }
 
   /** How often each pair of entries came back as the top two with a confidence margin ≤ `maxMargin`, in [from, to). */
   closePairs(from: number, to: number, maxMargin: number): { a: string; b: string; count: number }[] {
-    this.flush()
     const [lo, hi] = this.range(from, to)
-    const rows = this.requireDb()
-      .prepare('SELECT e1, e2, count(*) n FROM events WHERE id BETWEEN ? AND ? AND e2 IS NOT NULL AND c1 - c2 <= ? GROUP BY e1, e2')
-      .all(lo, hi, Math.round(maxMargin * SCALE)) as { e1: number; e2: number; n: number }[]
+    const rows = this.read('read close pairs', (db) =>
+      db.prepare('SELECT e1, e2, count(*) n FROM events WHERE id BETWEEN ? AND ? AND e2 IS NOT NULL AND c1 - c2 <= ? GROUP BY e1, e2').all(lo, hi, Math.round(maxMargin * SCALE)) as { e1: number; e2: number; n: number }[],
+    )
     const pairs = new Map<string, { a: string; b: string; count: number }>()
     for (const r of rows) {
       const [a, b] = [this.entryId(r.e1)!, this.entryId(r.e2)!].sort()
@@ -685,43 +1071,46 @@ export class HitLog extends EventEmitter implements AskLogger {
 
   /** Events in [from, to) that were escalated or whose confidence was below `lowConfidence`. */
   unanswered(from: number, to: number, lowConfidence: number): UnansweredRow[] {
-    this.flush()
     const [lo, hi] = this.range(from, to)
-    const rows = this.requireDb()
-      .prepare('SELECT id, query, query_hash, lang, e1, c1 FROM events WHERE id BETWEEN ? AND ? AND (decision = 2 OR confidence < ?)')
-      .all(lo, hi, Math.round(lowConfidence * SCALE)) as { id: number; query: string | null; query_hash: string | null; lang: string; e1: number | null; c1: number | null }[]
+    const rows = this.read('read unanswered questions', (db) =>
+      db
+        .prepare('SELECT id, query, query_hash, lang, e1, c1 FROM events WHERE id BETWEEN ? AND ? AND (decision = 2 OR confidence < ?)')
+        .all(lo, hi, Math.round(lowConfidence * SCALE)) as { id: number; query: string | null; query_hash: string | null; lang: string; e1: number | null; c1: number | null }[],
+    )
     return rows.map((r) => ({ time: Math.floor(r.id / ID_SHIFT), query: r.query, queryHash: r.query_hash, language: r.lang, topId: this.entryId(r.e1), topConfidence: (r.c1 ?? 0) / SCALE }))
   }
 
   /** Queries users picked or humans resolved, with the entry they went to (raw material for suggestions). */
   resolvedQueries(from = 0, to = Number.MAX_SAFE_INTEGER / ID_SHIFT): { entryId: string; query: string; kind: 'picked' | 'resolved'; time: number }[] {
-    this.flush()
-    const rows = this.requireDb()
-      .prepare(
-        `SELECT f.kind, f.entry, e.query, f.ts FROM feedback f JOIN events e ON e.id = f.event_id
-         WHERE f.kind IN ('picked', 'resolved') AND f.entry IS NOT NULL AND e.query IS NOT NULL AND f.ts >= ? AND f.ts < ?`,
-      )
-      .all(Math.floor(from), Math.floor(to)) as { kind: 'picked' | 'resolved'; entry: number; query: string; ts: number }[]
+    const rows = this.read('read resolved questions', (db) =>
+      db
+        .prepare(
+          `SELECT f.kind, f.entry, e.query, f.ts FROM feedback f JOIN events e ON e.id = f.event_id
+           WHERE f.kind IN ('picked', 'resolved') AND f.entry IS NOT NULL AND e.query IS NOT NULL AND f.ts >= ? AND f.ts < ?`,
+        )
+        .all(Math.floor(from), Math.floor(to)) as { kind: 'picked' | 'resolved'; entry: number; query: string; ts: number }[],
+    )
     return rows.map((r) => ({ entryId: this.entryId(r.entry)!, query: r.query, kind: r.kind, time: r.ts }))
   }
 
   /** Suggestions already accepted or rejected, keyed `entryId\u0000query`. */
   suggestionStatus(): Map<string, 'accepted' | 'rejected'> {
-    const rows = this.requireDb().prepare('SELECT entry_id, query, status FROM suggestion_status').all() as { entry_id: string; query: string; status: 'accepted' | 'rejected' }[]
+    const rows = this.read('read suggestion status', (db) => db.prepare('SELECT entry_id, query, status FROM suggestion_status').all() as { entry_id: string; query: string; status: 'accepted' | 'rejected' }[], false)
     return new Map(rows.map((r) => [`${r.entry_id}\u0000${r.query}`, r.status]))
   }
 
   /** Mark suggestions accepted or rejected so they are not offered again. */
   setSuggestionStatus(items: { entryId: string; query: string }[], status: 'accepted' | 'rejected', at: number = this.opts.now()): void {
-    const db = this.requireDb()
-    try {
-      const stmt = db.prepare('INSERT OR REPLACE INTO suggestion_status (entry_id, query, status, ts) VALUES (?, ?, ?, ?)')
-      db.transaction(() => {
-        for (const it of items) stmt.run(it.entryId, it.query, status, at)
-      })()
-    } catch (err) {
-      throw storeError('cannot update suggestion status', this.path, err)
-    }
+    this.read(
+      'update suggestion status',
+      (db) => {
+        const stmt = db.prepare('INSERT OR REPLACE INTO suggestion_status (entry_id, query, status, ts) VALUES (?, ?, ?, ?)')
+        db.transaction(() => {
+          for (const it of items) stmt.run(it.entryId, it.query, status, at)
+        })()
+      },
+      false,
+    )
   }
 }
 

@@ -86,13 +86,13 @@ describe('HitLog', () => {
     expect(log.healthy).toBe(false)
     expect(errors[0]).toBeInstanceOf(KotaeError)
     expect(errors[0].code).toBe('LOG_STORE')
-    expect(errors[0].message).toMatch(/not a valid hit log: move it aside/)
+    expect(errors[0].message).toMatch(/damaged or is not a hit log: move it away/)
     const id = log.record(result('q', 'answer', [['a', 0.9]]), {})
     expect(id).toBeDefined()
     expect(() => log.flush()).not.toThrow()
     expect(log.stats().errors).toBeGreaterThan(0)
     expect(existsSync(path)).toBe(true)
-    expect(() => openHitLog(path, { strict: true })).toThrow(/LOG_STORE|not a valid hit log/)
+    expect(() => openHitLog(path, { strict: true })).toThrow(/not a hit log: move it away/)
   })
 
   it('survives a lock held by another process and writes once it is released', () => {
