@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { containsMask, createRedactor, redactQuery } from '../../src/ops/index.js'
+import { BUILT_IN_MASKS, containsPii, generateSalt, RedactionOptionsSchema, redactionMasks, UnsaltedRedactionOptionsSchema } from '../../src/ops/redact.js'
 import { KotaeError } from '../../src/errors.js'
 
 describe('redactQuery', () => {
@@ -22,8 +23,106 @@ describe('redactQuery', () => {
     expect(r.masked.length).toBeGreaterThan(0)
   })
 
-  it.each(['I ordered 3 items in 2024', 'can I return within 30 days?', '送料は500円ですか', '배송비 3000원인가요'])('leaves ordinary text alone: %s', (q) => {
+  it.each([
+    // Japanese phone numbers with every separator people type
+    ['注文の件で、090ー1234ー5678に電話ください', '注文の件で、[phone]に電話ください'],
+    ['090　1234　5678です', '[phone]です'],
+    ['03(1234)5678', '[phone]'],
+    ['(03) 1234-5678 まで', '[phone] まで'],
+    ['090〜1234〜5678', '[phone]'],
+    ['090~1234~5678', '[phone]'],
+    ['090‐1234‐5678', '[phone]'],
+    ['090.1234.5678', '[phone]'],
+    ['090/1234/5678', '[phone]'],
+    ['0120-123-456', '[phone]'],
+    ['+81 90-1234-5678', '[phone]'],
+    ['＋８１（９０）１２３４－５６７８', '[phone]'],
+    ['0081-90-1234-5678', '[phone]'],
+    // Korean
+    ['02-123-4567', '[phone]'],
+    ['+82 10 1234 5678', '[phone]'],
+    // Chinese
+    ['138 0013 8000', '[phone]'],
+    ['13800138000', '[phone]'],
+    ['+86 138 0013 8000', '[phone]'],
+    ['(021) 6123 4567', '[phone]'],
+    // International
+    ['+44 20 7946 0958', '[phone]'],
+    ['1-800-555-0199', '[phone]'],
+    ['+33 1 23 45 67 89', '[phone]'],
+  ])('masks the phone number in %s', (input, expected) => {
+    expect(redactQuery(input)).toMatchObject({ text: expected, masked: ['phone'] })
+  })
+
+  it.each([
+    ['ｔａｒｏ＠ｅｘａｍｐｌｅ．ｃｏｍに送って', '[email]に送って'],
+    ['我的邮箱是用户@例子.中国的', '我的邮箱是[email]的'],
+    ['이메일은 홍길동@예시.한국입니다', '이메일은 [email]입니다'],
+    ['メールはtaro@example.comです', 'メールは[email]です'],
+    ['почта иван@пример.рф', 'почта [email]'],
+    ['mail j.smith@xn--bcher-kva.example', 'mail [email]'],
+  ])('masks the e-mail address in %s', (input, expected) => {
+    expect(redactQuery(input)).toMatchObject({ text: expected, masked: ['email'] })
+  })
+
+  it.each([
+    ['4111  1111  1111  1111', '[card]'],
+    ['４１１１ １１１１ １１１１ １１１１', '[card]'],
+    ['4111/1111/1111/1111', '[card]'],
+    ['4111ー1111ー1111ー1111', '[card]'],
+    ['Amex 3782 822463 10005', 'Amex [card]'],
+    ['6212 3456 7890 1234 569 (19 digits)', '[card] (19 digits)'],
+  ])('masks the card number in %s', (input, expected) => {
+    expect(redactQuery(input)).toMatchObject({ text: expected, masked: ['card'] })
+  })
+
+  it('Luhn-checks card numbers: a failing 16-digit number is not a card', () => {
+    // One token: still an order-like number.
+    expect(redactQuery('order 1234567890123456 late')).toMatchObject({ text: 'order [order] late', masked: ['order'] })
+    expect(redactQuery('order 4111-1111-1111-1112 late').text).toBe('order [order] late')
+    // Groups separated by spaces: left as typed (not a card, not a phone).
+    expect(redactQuery('受注番号 1234 5678 9012 3456 が届かない').text).toBe('受注番号 1234 5678 9012 3456 が届かない')
+  })
+
+  it.each([
+    ['CVV 123', 'CVV [cvv]'],
+    ['cvc2: 4567', 'cvc2: [cvv]'],
+    ['セキュリティコードは123です', 'セキュリティコードは[cvv]です'],
+    ['セキュリティコード（裏面の3桁）は789', 'セキュリティコード（裏面の3桁）は[cvv]'],
+    ['보안코드 123 입력', '보안코드 [cvv] 입력'],
+    ['安全码：１２３', '安全码：[cvv]'],
+    ['the security code is 1234', 'the security code is [cvv]'],
+    ['123 is the CVV', '[cvv] is the CVV'],
+  ])('masks the security code in %s', (input, expected) => {
+    expect(redactQuery(input)).toMatchObject({ text: expected, masked: ['cvv'] })
+  })
+
+  it('masks a card and its security code together', () => {
+    expect(redactQuery('card 4111 1111 1111 1111 cvv 123')).toMatchObject({ text: 'card [card] cvv [cvv]', masked: ['card', 'cvv'] })
+  })
+
+  it.each([
+    'I ordered 3 items in 2024',
+    'can I return within 30 days?',
+    '送料は500円ですか',
+    '배송비 3000원인가요',
+    '2026-04-01に届きますか',
+    '受付は2026/04/01〜2026/04/30です',
+    '送料は¥4,000ですか',
+    '営業時間は9:00–18:00です',
+    '〒150-0001 に送れますか',
+    '邮编 100080',
+    'IP 192.168.100.200 につながらない',
+    'decide by 123 tomorrow',
+  ])('leaves ordinary text alone: %s', (q) => {
     expect(redactQuery(q)).toEqual({ text: q, hash: null, masked: [] })
+  })
+
+  it('keeps the rest of the text exactly as typed', () => {
+    // Full-width letters and half-width katakana outside the masked span are not normalised.
+    expect(redactQuery('ＦＡＱを見ました ｶｰﾄﾞは 4111 1111 1111 1111 です').text).toBe('ＦＡＱを見ました ｶｰﾄﾞは [card] です')
+    // Astral characters keep their place.
+    expect(redactQuery('😀 090-1234-5678 😀').text).toBe('😀 [phone] 😀')
   })
 
   it('takes extra patterns, or only custom patterns', () => {
@@ -31,6 +130,11 @@ describe('redactQuery', () => {
     expect(extra('member M-1234 mail a@b.io').text).toBe('member [member] mail [email]')
     const only = createRedactor({ replaceDefaults: true, patterns: [{ name: 'member', pattern: /M-\d{4}/g, mask: '[member]' }] })
     expect(only('member M-1234 mail a@b.io').text).toBe('member [member] mail a@b.io')
+  })
+
+  it('matches custom patterns against the folded text and inserts masks literally', () => {
+    const r = createRedactor({ replaceDefaults: true, patterns: [{ name: 'member', pattern: /M-\d{4}/, mask: '[$&]' }] })
+    expect(r('会員 Ｍ－１２３４ です')).toEqual({ text: '会員 [$&] です', hash: null, masked: ['member'] })
   })
 
   it('stores only a salted hash in hash mode', () => {
@@ -41,13 +145,55 @@ describe('redactQuery', () => {
     expect(redactQuery('Where is my parcel?', { mode: 'hash', salt: 's2' }).hash).not.toBe(a.hash)
   })
 
+  it('hashes the masked query, so a phone number cannot be enumerated back from its hash', () => {
+    const salt = generateSalt()
+    const a = redactQuery('please call 090-1234-5678', { mode: 'hash', salt })
+    const b = redactQuery('please call ０８０－９９９９－００００', { mode: 'hash', salt })
+    expect(a.hash).toBe(b.hash)
+    expect(a.masked).toEqual(['phone'])
+  })
+
+  it('refuses hash mode without a salt', () => {
+    expect(() => createRedactor({ mode: 'hash' })).toThrow(/salt: mode "hash" needs a non-empty secret salt/)
+    expect(() => createRedactor({ mode: 'hash', salt: '  ' })).toThrow(KotaeError)
+    expect(() => createRedactor({ salt: '' })).toThrow(/salt must not be empty/)
+    expect(RedactionOptionsSchema.safeParse({ mode: 'hash' }).success).toBe(false)
+    // The hit log validates with the unsalted schema and supplies a stored salt itself.
+    expect(UnsaltedRedactionOptionsSchema.safeParse({ mode: 'hash' }).success).toBe(true)
+  })
+
+  it('generates distinct, non-empty salts', () => {
+    const a = generateSalt()
+    expect(a).toMatch(/^[A-Za-z0-9_-]{43}$/)
+    expect(generateSalt()).not.toBe(a)
+  })
+
   it('rejects invalid options with an actionable error', () => {
     expect(() => createRedactor({ patterns: [{ name: 'bad', pattern: '(', mask: 'x' }] })).toThrow(/redaction pattern "bad" is not a valid regular expression/)
     expect(() => createRedactor({ mode: 'scramble' as never })).toThrow(KotaeError)
   })
 
+  it('stores verbatim in none mode', () => {
+    expect(redactQuery('090-1234-5678', { mode: 'none' })).toEqual({ text: '090-1234-5678', hash: null, masked: [] })
+  })
+
   it('recognises masks', () => {
     expect(containsMask('order [order] late')).toBe(true)
+    expect(containsMask('code [cvv]')).toBe(true)
     expect(containsMask('order late')).toBe(false)
+    expect(containsMask('member [member]')).toBe(false)
+    expect(containsMask('member [member]', ['[member]'])).toBe(true)
+    expect(BUILT_IN_MASKS).toEqual(['[email]', '[card]', '[phone]', '[cvv]', '[order]'])
+    expect(redactionMasks({ patterns: [{ name: 'm', pattern: 'x', mask: '[m]' }] })).toEqual([...BUILT_IN_MASKS, '[m]'])
+    expect(redactionMasks({ replaceDefaults: true })).toEqual([])
+    // Every mask redaction writes is recognised.
+    for (const q of ['a@b.io', '090-1234-5678', '4111111111111111', 'cvv 123', 'ORD-123456']) expect(containsMask(redactQuery(q).text!)).toBe(true)
+  })
+
+  it('recognises text that still holds something to mask (rows stored before a form was caught)', () => {
+    expect(containsPii('電話は090ー1234ー5678です')).toBe(true)
+    expect(containsPii('ｔａｒｏ＠ｅｘａｍｐｌｅ．ｃｏｍ')).toBe(true)
+    expect(containsPii('where is my parcel')).toBe(false)
+    expect(containsPii('電話は[phone]です')).toBe(false)
   })
 })
