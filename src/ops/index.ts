@@ -19,7 +19,7 @@ export {
   HITLOG_SCHEMA_VERSION,
   DEFAULT_HITLOG_FILE,
 } from './hitlog.js'
-export { type RedactionOptions, type RedactionPattern, type RedactionMode, type RedactedQuery, type Redactor, DEFAULT_REDACTION_PATTERNS, redactQuery, createRedactor, containsMask } from './redact.js'
+export { type RedactionOptions, type RedactionPattern, type RedactionMode, type RedactedQuery, type Redactor, DEFAULT_REDACTION_PATTERNS, redactQuery, createRedactor, containsMask, containsPii, generateSalt, redactionMasks } from './redact.js'
 export { type SurgeOptions, type SurgeResult, detectSurges, surgeTest, baselineWindows, binomialUpperTail, countWindow } from './surge.js'
 export { type ClusterInput, type ClusterOptions, type QueryCluster, type EmbedFunction, clusterQueries, similarPhrasings } from './cluster.js'
 export { type ReportOptions, type OpsReport, type EntryReport, type GroupReport, type SurgeReport, buildReport, prunedEntries, SURGE_RULE } from './report.js'

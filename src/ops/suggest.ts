@@ -10,7 +10,7 @@ import type { Embedder } from '../embed/embedder.js'
 import { KotaeError } from '../errors.js'
 import type { FaqEntry, FaqEntryInput } from '../schema.js'
 import type { HitLog } from './hitlog.js'
-import { containsMask } from './redact.js'
+import { containsMask, containsPii } from './redact.js'
 import { comparableText } from './similarity.js'
 
 /** A query suggested as a new variant of an entry. */
@@ -75,7 +75,7 @@ export function listSuggestions(log: HitLog, options: SuggestOptions = {}): Sugg
     const count = g.picked + g.resolved
     if (count < minCount) continue
     const query = [...g.texts].sort((a, b) => b[1] - a[1])[0][0]
-    out.push({ id, entryId: g.entryId, query, count, picked: g.picked, resolved: g.resolved, lastSeen: new Date(g.last).toISOString(), masked: containsMask(query) })
+    out.push({ id, entryId: g.entryId, query, count, picked: g.picked, resolved: g.resolved, lastSeen: new Date(g.last).toISOString(), masked: containsMask(query) || containsPii(query) })
   }
   return out.sort((a, b) => b.count - a.count || (a.entryId < b.entryId ? -1 : a.entryId > b.entryId ? 1 : 0) || (a.query < b.query ? -1 : 1))
 }
