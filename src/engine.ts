@@ -317,9 +317,9 @@ export class KnowledgeBase {
   }
 
   /** Write the knowledge base to a folder (atomic: a crash never leaves it unreadable). */
-  async save(dir: string): Promise<void> {
+  async save(dir: string, options: import('./kb/store.js').SaveOptions = {}): Promise<void> {
     const { saveKnowledgeBase } = await import('./kb/store.js')
-    await saveKnowledgeBase(this, dir)
+    await saveKnowledgeBase(this, dir, options)
   }
 
   private async simulatedOutOfScope(wanted: number, random = mulberry32(0x6f6f74)): Promise<CalibrationSample[]> {

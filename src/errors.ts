@@ -15,6 +15,8 @@ export const ERROR_CODES = {
   KB_NOT_FOUND: 'No knowledge base at this path.',
   KB_VERSION: 'The knowledge base was written by an incompatible format version.',
   KB_CORRUPT: 'A knowledge-base file is missing or does not match its checksum.',
+  KB_WRITE: 'The knowledge base could not be saved (disk full, permission, missing path, or a folder that is not a knowledge base); the previous base is unchanged.',
+  KB_LOCKED: 'Another process is saving to this knowledge-base folder.',
   CALIBRATION_DATA: 'The calibration data cannot be used.',
   LOG_STORE: 'The hit log store failed.',
 } as const

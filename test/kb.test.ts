@@ -1,11 +1,13 @@
 /**
  * The knowledge base on disk: save → load gives the same answers, the manifest describes the
  * folder, every load failure has the right code and names the file, and a crash mid-save
- * never leaves the folder unreadable.
+ * never leaves the folder unreadable. Locking, faults, foreign folders and manifest tampering:
+ * test/kb/.
  */
 import { createHash } from 'node:crypto'
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { spawnSync } from 'node:child_process'
+import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { BuiltinEmbedder, buildKnowledgeBase, KB_FORMAT_VERSION, KotaeError, loadKnowledgeBase, readManifest, type AskResult, type KnowledgeBase } from '../src/index.js'
@@ -27,6 +29,11 @@ beforeAll(async () => {
 })
 
 afterAll(() => rmSync(root, { recursive: true, force: true }))
+
+/** The pid of a process that has exited (for locks left by a killed writer). */
+function deadPid(): number {
+  return spawnSync(process.execPath, ['-e', '0']).pid!
+}
 
 let copies = 0
 function copyOfSaved(): string {
@@ -186,24 +193,34 @@ describe('atomic save', () => {
     expect(await views(loaded)).toEqual(await views(kb))
   })
 
-  it('the next save over a crashed folder cleans the leftovers and loads the new base', async () => {
+  it('the next save over a crashed save removes its partial generation (named by its stale lock) and loads the new base', async () => {
     const dir = copyOfSaved()
-    mkdirSync(join(dir, 'gen-zzzzzzzz-deadbeef'))
+    const before = (await readManifest(dir)).generation
+    const partial = 'gen-zzzzzzzz-deadbeef'
+    mkdirSync(join(dir, partial))
+    writeFileSync(join(dir, partial, 'entries.jsonl'), '{"id":"half-writ')
+    writeFileSync(join(dir, `.manifest-${partial}.tmp`), '{"format":"kotae-kb","formatVer')
+    // The lock a killed writer leaves: a pid that is no longer running, on this host.
+    writeFileSync(join(dir, '.lock'), JSON.stringify({ tool: 'kotae', pid: deadPid(), hostname: hostname(), startedAt: new Date().toISOString(), token: 'feedface', generation: partial }))
     const smaller = await buildKnowledgeBase(MINI_FAQ.slice(0, 8), { embedder: new BuiltinEmbedder({ dimension: 128 }) })
-    await smaller.save(dir)
+    await smaller.save(dir, { lockTimeoutMs: 0 })
     const manifest = await readManifest(dir)
-    expect(generationOf(dir)).toBe(join(dir, manifest.generation))
+    expect(readdirSync(dir).sort()).toEqual([before, manifest.generation, 'manifest.json'].sort())
     expect((await loadKnowledgeBase(dir)).entries).toHaveLength(8)
   })
 
-  it('saving twice leaves exactly one generation, the one the manifest names', async () => {
-    const dir = join(root, 'twice')
-    await kb.save(dir)
-    const first = (await readManifest(dir)).generation
-    await kb.save(dir)
+  it('saving again keeps the previous generation (readers may still open it) and removes the older ones the manifest history lists', async () => {
+    const dir = join(root, 'thrice')
+    const names: string[] = []
+    for (let i = 0; i < 3; i++) {
+      await kb.save(dir)
+      names.push((await readManifest(dir)).generation)
+    }
     const manifest = await readManifest(dir)
-    expect(manifest.generation).not.toBe(first)
-    expect(generationOf(dir)).toBe(join(dir, manifest.generation))
+    expect(new Set(names).size).toBe(3)
+    expect(manifest.generation).toBe(names[2])
+    expect(manifest.history[0]).toBe(names[1])
+    expect(readdirSync(dir).filter((n) => n.startsWith('gen-')).sort()).toEqual([names[1], names[2]].sort())
     expect(await views(await loadKnowledgeBase(dir))).toEqual(await views(kb))
   })
 })

@@ -1,16 +1,32 @@
 /**
- * The knowledge base on disk. A folder holds `manifest.json` and one generation folder
- * (`gen-<time>/`) with the entries, the HNSW index, the lexical index, the centroids, the
- * embedder state and the calibration. A save writes a whole new generation first, then swaps
- * the manifest atomically (temp file + rename), then removes old generations: a crash at any
- * point leaves either the old or the new base, both complete. `load` verifies the format
- * version, the embedder identity and dimension, and every file's SHA-256.
+ * The knowledge base on disk. A folder holds `manifest.json` and generation folders
+ * (`gen-<time>-<hex>/`) with the entries, the HNSW index, the lexical index, the centroids, the
+ * embedder state and the calibration. The manifest names the current generation; a generation
+ * never changes once a manifest names it.
+ *
+ * A save, under the folder's writer lock (`lock.ts`: one writer at a time, the others wait then
+ * fail with `KB_LOCKED`):
+ * 1. refuses a folder that is not a kotae base (no manifest but other files): it never deletes a
+ *    file it did not create;
+ * 2. writes a whole new generation, each file fsynced and read back (size and SHA-256 of what is
+ *    on disk against what was meant; `vectors.hnsw`, which hnswlib writes without reporting
+ *    errors, is fsynced and its layout walked to its exact expected size), then fsyncs the folder;
+ * 3. writes the new manifest to a temp file (verified the same way) and renames it over
+ *    `manifest.json` (atomic), then fsyncs the folder: this is the commit point;
+ * 4. keeps the previous generation (a reader that read the previous manifest may still be opening
+ *    it) and removes only older generations that the manifest history lists.
+ * A failure before the commit (disk full, permission, a missing path) removes the partial
+ * generation and throws `KB_WRITE` naming the file and the cause; the previous base is untouched.
+ *
+ * A load checks the manifest against a strict schema, then against what the files say (embedder
+ * identity and dimension, counts, HNSW parameters and layout, which parts are present), and every
+ * file's SHA-256. A load that finds its generation gone because a writer replaced the base
+ * meanwhile reads the new manifest and tries again.
  */
-import { createHash, randomBytes } from 'node:crypto'
+import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { z } from 'zod'
 import { KotaeError } from '../errors.js'
 import { FaqEntrySchema } from '../schema.js'
 import { CalibrationSchema } from '../decide/index.js'
@@ -18,22 +34,27 @@ import { DEFAULT_HNSW, EntryClassifier, FieldIndex, LexicalIndex, VectorIndex, t
 import { BuiltinEmbedder } from '../embed/builtin.js'
 import type { Embedder } from '../embed/embedder.js'
 import { KnowledgeBase } from '../engine.js'
+import { describeFsError, faultPoint, sha256, syncDir, syncFile, VerifyError, writeVerified } from './fsio.js'
+import { HnswFileError, inspectHnswFile } from './hnsw-file.js'
+import { acquireWriteLock, type LockOptions, type WriteLock } from './lock.js'
+import {
+  describeIssues,
+  FILES,
+  GENERATION_NAME,
+  HISTORY_LIMIT,
+  isStoreName,
+  KB_FORMAT_VERSION,
+  ManifestEmbedderSchema,
+  ManifestHnswSchema,
+  ManifestSchema,
+  partsProblems,
+  previousManifestOf,
+  tempManifestName,
+  type Manifest,
+  type PreviousManifest,
+} from './manifest.js'
 
-/** Version of the folder layout; bumped on any incompatible change. */
-export const KB_FORMAT_VERSION = 2
-
-const FILES = {
-  entries: 'entries.jsonl',
-  phrasings: 'phrasings.json',
-  hnsw: 'vectors.hnsw',
-  lexical: 'lexical.json',
-  fields: 'fields.json',
-  centroids: 'centroids.f32',
-  embedder: 'embedder.json',
-  calibration: 'calibration.json',
-  classifierFeatures: 'classifier.json',
-  classifierWeights: 'classifier.f32',
-} as const
+export { KB_FORMAT_VERSION, type Manifest } from './manifest.js'
 
 function floatBytes(array: Float32Array): Buffer {
   return Buffer.from(array.buffer, array.byteOffset, array.byteLength)
@@ -43,39 +64,21 @@ function floatsOf(data: Buffer): Float32Array {
   return new Float32Array(data.buffer.slice(data.byteOffset, data.byteOffset + data.byteLength))
 }
 
-const ManifestSchema = z.object({
-  format: z.literal('kotae-kb'),
-  formatVersion: z.number().int(),
-  createdAt: z.string(),
-  generation: z.string().regex(/^gen-[0-9a-z-]+$/),
-  embedder: z.object({ id: z.string(), dimension: z.number().int().positive() }),
-  hnsw: z.object({ M: z.number().int(), efConstruction: z.number().int(), efSearch: z.number().int() }),
-  counts: z.object({ entries: z.number().int(), phrasings: z.number().int() }),
-  files: z.record(z.string(), z.object({ sha256: z.string(), bytes: z.number().int() })),
-})
-/** The manifest of a knowledge-base folder. */
-export type Manifest = z.infer<typeof ManifestSchema>
+/** Options of `kb.save(dir, options)`: how long to wait for another writer of the same folder. */
+export interface SaveOptions extends LockOptions {}
 
-async function writeFileDurable(path: string, data: Buffer | string): Promise<void> {
-  const handle = await open(path, 'w')
-  try {
-    await handle.writeFile(data)
-    await handle.sync()
-  } finally {
-    await handle.close()
-  }
+/** The step of a save in progress, for the error message when it fails. */
+interface Step {
+  what: string
+  path: string
 }
 
-function sha256(data: Buffer): string {
-  return createHash('sha256').update(data).digest('hex')
+function newGenerationName(): string {
+  return `gen-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`
 }
 
-/** Save a knowledge base to `dir` atomically (see the module comment). */
-export async function saveKnowledgeBase(kb: KnowledgeBase, dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true })
-  const generation = `gen-${Date.now().toString(36)}-${randomBytes(4).toString('hex')}`
-  const genDir = join(dir, generation)
-  await mkdir(genDir)
+/** The files of a generation except `vectors.hnsw`, serialised (before anything touches the disk). */
+function serialize(kb: KnowledgeBase): Record<string, Buffer> {
   const { parts } = kb
   const blobs: Record<string, Buffer> = {
     [FILES.entries]: Buffer.from(kb.entries.map((e) => JSON.stringify(e)).join('\n') + '\n'),
@@ -91,33 +94,216 @@ export async function saveKnowledgeBase(kb: KnowledgeBase, dir: string): Promise
     blobs[FILES.classifierFeatures] = Buffer.from(JSON.stringify({ entries, features }))
     blobs[FILES.classifierWeights] = Buffer.concat([floatBytes(weights), floatBytes(bias)])
   }
-  const files: Manifest['files'] = {}
-  for (const [name, data] of Object.entries(blobs)) {
-    await writeFileDurable(join(genDir, name), data)
-    files[name] = { sha256: sha256(data), bytes: data.length }
-  }
-  parts.vectors.write(join(genDir, FILES.hnsw))
-  const hnswData = await readFile(join(genDir, FILES.hnsw))
-  files[FILES.hnsw] = { sha256: sha256(hnswData), bytes: hnswData.length }
+  return blobs
+}
 
-  const manifest: Manifest = {
-    format: 'kotae-kb',
-    formatVersion: KB_FORMAT_VERSION,
-    createdAt: new Date().toISOString(),
-    generation,
-    embedder: { id: kb.embedder.id, dimension: kb.embedder.dimension },
-    hnsw: parts.vectors.parameters,
-    counts: { entries: kb.entries.length, phrasings: parts.phrasings.texts.length },
-    files,
+/** A `KB_WRITE` error for a failed step: which file, what happened, what to do, and the state the folder was left in. */
+async function writeFailure(error: unknown, dir: string, step: Step, state: string): Promise<KotaeError> {
+  const failure = await describeFsError(error, existsSync(dir) ? dir : join(dir, '..'))
+  return new KotaeError('KB_WRITE', `could not save the knowledge base to ${dir}: ${step.what} ${step.path} failed: ${failure.cause}. ${failure.advice[0].toUpperCase()}${failure.advice.slice(1)}. ${state}`, { dir, file: step.path, step: step.what, errno: failure.code }, { cause: error })
+}
+
+function notAKnowledgeBase(dir: string, why: string, names: string[]): KotaeError {
+  const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? `, … (${names.length} in all)` : '')
+  return new KotaeError(
+    'KB_WRITE',
+    `${dir} is not a kotae knowledge base: ${why} (${shown}). kotae saves only into an empty folder, a new one or an existing knowledge base, and never deletes files it did not create: pick an empty or new folder, e.g. ${join(dir, 'kb')}.`,
+    { dir, reason: 'not-a-knowledge-base', files: names.slice(0, 20) },
+  )
+}
+
+/**
+ * What a save finds in `dir`: the manifest it replaces (null for an empty or new folder). Throws
+ * `KB_WRITE` for a folder that is not a kotae base: other files and no kotae manifest.
+ */
+async function inspectFolder(dir: string): Promise<PreviousManifest | null> {
+  const names = await readdir(dir)
+  if (names.includes('manifest.json')) {
+    let raw: unknown
+    try {
+      raw = JSON.parse(await readFile(join(dir, 'manifest.json'), 'utf8'))
+    } catch {
+      raw = undefined
+    }
+    const previous = previousManifestOf(raw)
+    if (previous) return previous
+    // A damaged manifest in a folder holding only what the store makes is still ours to replace.
+    if (names.every(isStoreName)) return { generation: null, history: [] }
+    throw notAKnowledgeBase(dir, 'its manifest.json is not a kotae manifest', names.filter((n) => !isStoreName(n) || n === 'manifest.json'))
   }
-  const temp = join(dir, `.manifest-${randomBytes(4).toString('hex')}.tmp`)
-  await writeFileDurable(temp, JSON.stringify(manifest, null, 2) + '\n')
-  await rename(temp, join(dir, 'manifest.json'))
-  // Older generations, and leftovers of a save that crashed, are no longer named by the manifest.
-  for (const name of await readdir(dir)) {
-    const stale = (name.startsWith('gen-') && name !== generation) || (name.startsWith('.manifest-') && name.endsWith('.tmp'))
-    if (stale) await rm(join(dir, name), { recursive: true, force: true })
+  const foreign = names.filter((n) => !isStoreName(n))
+  if (foreign.length > 0) throw notAKnowledgeBase(dir, 'it has no manifest.json but holds other files', foreign)
+  return null
+}
+
+/** Create `dir` if needed and check it is a folder; throws `KB_WRITE`. */
+async function prepareFolder(dir: string): Promise<void> {
+  const step = { what: 'creating the folder', path: dir }
+  try {
+    await faultPoint('mkdir', dir)
+    await mkdir(dir, { recursive: true })
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw await writeFailure(error, dir, step, 'Nothing was written.')
   }
+  if (!(await stat(dir)).isDirectory()) throw new KotaeError('KB_WRITE', `could not save the knowledge base to ${dir}: it is a file, not a folder. Pick a folder path (kotae creates it).`, { dir, reason: 'not-a-folder' })
+}
+
+/** Run a step that reads the folder, turning a file-system failure (permission...) into `KB_WRITE`. */
+async function readingFolder<T>(dir: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step()
+  } catch (error) {
+    if (error instanceof KotaeError || !isErrno(error)) throw error
+    throw await writeFailure(error, dir, { what: 'reading the folder', path: dir }, 'Nothing was written.')
+  }
+}
+
+async function removeQuietly(path: string): Promise<boolean> {
+  try {
+    await rm(path, { recursive: true, force: true })
+    return true
+  } catch {
+    return false
+  }
+}
+
+/**
+ * Save a knowledge base to `dir` (see the module comment for the protocol). Throws `KB_LOCKED`
+ * when another writer holds the folder longer than `lockTimeoutMs`, `KB_WRITE` when the folder is
+ * not a kotae base or a write fails (the previous base is then unchanged), `INVALID_INPUT` when
+ * the base's parameters are outside what a manifest accepts.
+ */
+export async function saveKnowledgeBase(kb: KnowledgeBase, dir: string, options: SaveOptions = {}): Promise<void> {
+  const { parts } = kb
+  const embedder = ManifestEmbedderSchema.safeParse({ id: kb.embedder.id, dimension: kb.embedder.dimension })
+  const hnsw = ManifestHnswSchema.safeParse(parts.vectors.parameters)
+  for (const [name, parsed] of [['embedder', embedder], ['hnsw', hnsw]] as const) {
+    if (!parsed.success) throw new KotaeError('INVALID_INPUT', `this knowledge base cannot be saved: ${describeIssues(parsed.error.issues.map((i) => ({ ...i, path: [name, ...i.path] })))}; build it with parameters in range`, { field: name })
+  }
+  const blobs = serialize(kb)
+
+  await prepareFolder(dir)
+  await readingFolder(dir, () => inspectFolder(dir)) // refuse a foreign folder before creating the lock file in it
+  const generation = newGenerationName()
+  let lock: WriteLock
+  try {
+    lock = await acquireWriteLock(dir, generation, options)
+  } catch (error) {
+    if (error instanceof KotaeError) throw error
+    throw await writeFailure(error, dir, { what: 'creating the lock file', path: join(dir, '.lock') }, 'Nothing was written.')
+  }
+  try {
+    const previous = await readingFolder(dir, () => inspectFolder(dir))
+    const recovered = lock.recovered?.generation
+    if (recovered && GENERATION_NAME.test(recovered) && recovered !== previous?.generation && !previous?.history.includes(recovered)) {
+      // The writer whose stale lock we took over died before committing: its generation is partial.
+      await removeQuietly(join(dir, recovered))
+      await removeQuietly(join(dir, tempManifestName(recovered)))
+    }
+    await writeGeneration(kb, dir, generation, blobs, previous, lock)
+  } finally {
+    await lock.release()
+  }
+}
+
+async function writeGeneration(kb: KnowledgeBase, dir: string, generation: string, blobs: Record<string, Buffer>, previous: PreviousManifest | null, lock: WriteLock): Promise<void> {
+  const { parts } = kb
+  const genDir = join(dir, generation)
+  const temp = join(dir, tempManifestName(generation))
+  const manifestPath = join(dir, 'manifest.json')
+  const step: Step = { what: 'creating the generation folder', path: genDir }
+  const files: Manifest['files'] = {}
+  try {
+    await faultPoint('mkdir', genDir)
+    await mkdir(genDir)
+    for (const [name, data] of Object.entries(blobs)) {
+      Object.assign(step, { what: 'writing', path: join(genDir, name) })
+      await writeVerified(step.path, data)
+      files[name as keyof Manifest['files']] = { sha256: sha256(data), bytes: data.length }
+    }
+    Object.assign(step, { what: 'writing', path: join(genDir, FILES.hnsw) })
+    files[FILES.hnsw] = await writeVectors(kb, step.path)
+    Object.assign(step, { what: 'syncing the folder', path: genDir })
+    await syncDir(genDir)
+    // The generation folder's own entry must be durable before a manifest names it.
+    Object.assign(step, { what: 'syncing the folder', path: dir })
+    await syncDir(dir)
+
+    const history = previous?.generation ? [previous.generation, ...previous.history.filter((g) => g !== previous.generation && g !== generation && existsSync(join(dir, g)))] : []
+    const manifest: Manifest = {
+      format: 'kotae-kb',
+      formatVersion: KB_FORMAT_VERSION,
+      createdAt: new Date().toISOString(),
+      generation,
+      history: history.slice(0, HISTORY_LIMIT),
+      embedder: { id: kb.embedder.id, dimension: kb.embedder.dimension },
+      hnsw: { ...parts.vectors.parameters },
+      counts: { entries: kb.entries.length, phrasings: parts.phrasings.texts.length },
+      parts: { classifier: parts.classifier !== undefined },
+      files,
+    }
+    const checked = ManifestSchema.safeParse(manifest)
+    if (!checked.success) throw new Error(`internal error: the manifest about to be written is invalid: ${describeIssues(checked.error.issues)}`)
+    Object.assign(step, { what: 'writing', path: temp })
+    await writeVerified(temp, Buffer.from(JSON.stringify(manifest, null, 2) + '\n'))
+    await lock.assertHeld()
+    Object.assign(step, { what: 'renaming the new manifest to', path: manifestPath })
+    await faultPoint('rename', manifestPath)
+    // The commit point. The folder sync comes after the catch: once this rename is done, a failure must not remove the new generation.
+    await rename(temp, manifestPath)
+  } catch (error) {
+    const partial = existsSync(genDir)
+    const removed = (await removeQuietly(genDir)) && (await removeQuietly(temp))
+    await syncDir(dir).catch(() => undefined)
+    if (error instanceof KotaeError || !(isErrno(error) || error instanceof VerifyError)) throw error
+    const kept = previous?.generation ? `The previous knowledge base in ${dir} is unchanged and still loads` : 'Nothing was saved'
+    throw await writeFailure(error, dir, step, removed ? `${kept}${partial ? `; the partial generation ${generation} was removed` : ''}.` : `${kept}; the partial generation ${genDir} could not be removed: delete it by hand.`)
+  }
+
+  // Committed: the new manifest is in place. Make the rename durable, then remove what no reader needs.
+  try {
+    await syncDir(dir)
+  } catch (error) {
+    throw await writeFailure(error, dir, { what: 'syncing the folder', path: dir }, `The new knowledge base is in place and loads, but may not survive a power loss: save again once the cause is fixed.`)
+  }
+  if (previous) {
+    // Keep previous.generation: a reader that read the previous manifest may still be opening it.
+    for (const old of previous.history) if (old !== previous.generation && old !== generation) await removeQuietly(join(dir, old))
+  }
+}
+
+function isErrno(error: unknown): error is NodeJS.ErrnoException {
+  return error instanceof Error && typeof (error as NodeJS.ErrnoException).code === 'string'
+}
+
+/** Write `vectors.hnsw` with hnswlib, fsync it, read it back and check its layout, count, dimension and M. */
+async function writeVectors(kb: KnowledgeBase, path: string): Promise<{ sha256: string; bytes: number }> {
+  const { vectors, phrasings } = kb.parts
+  await faultPoint('write', path)
+  vectors.write(path)
+  await faultPoint('hnsw', path)
+  if (!existsSync(path)) {
+    // hnswlib does not say why it could not create the file: creating it ourselves gives the real errno.
+    const probe = await open(path, 'wx')
+    await probe.close()
+    await rm(path, { force: true })
+    throw new VerifyError(path, 'hnswlib did not create the file')
+  }
+  await syncFile(path)
+  await faultPoint('verify', path)
+  const data = await readFile(path)
+  let info
+  try {
+    info = inspectHnswFile(data)
+  } catch (error) {
+    if (error instanceof HnswFileError) throw new VerifyError(path, `the vector index on disk is incomplete: ${error.reason} (hnswlib does not report write errors)`)
+    throw error
+  }
+  const expected = { count: phrasings.texts.length, dimension: kb.embedder.dimension, M: vectors.parameters.M }
+  if (info.count !== expected.count || info.dimension !== expected.dimension || info.M !== expected.M) {
+    throw new VerifyError(path, `the vector index on disk has ${info.count} points of dimension ${info.dimension} with M ${info.M}, expected ${expected.count} of dimension ${expected.dimension} with M ${expected.M}`)
+  }
+  return { sha256: sha256(data), bytes: data.length }
 }
 
 /** Options of `loadKnowledgeBase`. */
@@ -129,7 +315,14 @@ export interface LoadOptions {
   embedder?: Embedder
 }
 
-/** Read and verify the manifest of a knowledge-base folder. */
+function corrupt(message: string, details: Record<string, unknown> = {}): KotaeError {
+  return new KotaeError('KB_CORRUPT', message, details)
+}
+
+/**
+ * Read and verify the manifest of a knowledge-base folder: JSON, format version, the strict
+ * schema (every field named in the error) and the files its parts imply.
+ */
 export async function readManifest(dir: string): Promise<Manifest> {
   const path = join(dir, 'manifest.json')
   if (!existsSync(dir) || !(await stat(dir)).isDirectory()) throw new KotaeError('KB_NOT_FOUND', `no knowledge base at ${dir}: the folder does not exist (build one with \`kotae build <faq> -o ${dir}\`)`)
@@ -138,25 +331,34 @@ export async function readManifest(dir: string): Promise<Manifest> {
   try {
     raw = JSON.parse(await readFile(path, 'utf8'))
   } catch (error) {
-    throw new KotaeError('KB_CORRUPT', `${path} is not valid JSON: ${(error as Error).message}`)
+    throw corrupt(`${path} is not valid JSON: ${(error as Error).message}`, { file: 'manifest.json' })
   }
   const version = (raw as { formatVersion?: unknown })?.formatVersion
   if (typeof version === 'number' && version !== KB_FORMAT_VERSION) {
     throw new KotaeError('KB_VERSION', `${dir} has format version ${version}; this kotae reads version ${KB_FORMAT_VERSION}. Rebuild it with \`kotae build\`.`)
   }
   const parsed = ManifestSchema.safeParse(raw)
-  if (!parsed.success) throw new KotaeError('KB_CORRUPT', `${path} is not a kotae manifest: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
+  if (!parsed.success) {
+    throw corrupt(`${path} is not a valid kotae manifest: ${describeIssues(parsed.error.issues)}. Rebuild the knowledge base with \`kotae build\`.`, { file: 'manifest.json', fields: parsed.error.issues.map((i) => i.path.join('.')) })
+  }
+  const problems = partsProblems(parsed.data)
+  if (problems.length > 0) throw corrupt(`${path} is not consistent: ${problems.join('; ')}. Rebuild the knowledge base with \`kotae build\`.`, { file: 'manifest.json', fields: ['files', 'parts'] })
   return parsed.data
 }
 
 async function readVerified(dir: string, manifest: Manifest, name: string): Promise<Buffer> {
-  const expected = manifest.files[name]
+  const expected = manifest.files[name as keyof Manifest['files']]
   const path = join(dir, manifest.generation, name)
-  if (!expected) throw new KotaeError('KB_CORRUPT', `${dir}: the manifest does not list ${name}`)
-  if (!existsSync(path)) throw new KotaeError('KB_CORRUPT', `${path} is missing`, { file: name })
-  const data = await readFile(path)
+  if (!expected) throw corrupt(`${dir}: the manifest does not list ${name}`, { file: name, field: 'files' })
+  let data: Buffer
+  try {
+    data = await readFile(path)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw corrupt(`${path} is missing: rebuild the knowledge base`, { file: name })
+    throw error
+  }
   if (data.length !== expected.bytes || sha256(data) !== expected.sha256) {
-    throw new KotaeError('KB_CORRUPT', `${path} does not match its checksum (expected ${expected.bytes} bytes, sha256 ${expected.sha256.slice(0, 12)}…): the file is damaged; rebuild the knowledge base`, { file: name })
+    throw corrupt(`${path} does not match its checksum (expected ${expected.bytes} bytes, sha256 ${expected.sha256.slice(0, 12)}…): the file is damaged; rebuild the knowledge base`, { file: name })
   }
   return data
 }
@@ -165,57 +367,118 @@ function parseJson(data: Buffer, name: string): unknown {
   try {
     return JSON.parse(data.toString('utf8'))
   } catch (error) {
-    throw new KotaeError('KB_CORRUPT', `${name} is not valid JSON: ${(error as Error).message}`)
+    throw corrupt(`${name} is not valid JSON: ${(error as Error).message}`, { file: name })
   }
 }
 
-/** Load a knowledge base saved by `save`, verifying version, embedder and checksums. */
+/** A manifest field that disagrees with what a (checksum-verified) file says. */
+function mismatch(dir: string, field: string, claimed: unknown, file: string, actual: unknown): KotaeError {
+  return corrupt(`${join(dir, 'manifest.json')} field ${field} says ${JSON.stringify(claimed)} but ${file} says ${JSON.stringify(actual)}: the manifest was edited or mixed up with another base's; rebuild the knowledge base`, { file: 'manifest.json', field })
+}
+
+/** How many times a load re-reads a manifest that a writer replaced while it was reading. */
+const LOAD_ATTEMPTS = 5
+
+/**
+ * Load a knowledge base saved by `save`, verifying the manifest, what the files say against it,
+ * and every checksum. A writer replacing the base meanwhile makes the load read the new one.
+ */
 export async function loadKnowledgeBase(dir: string, options: LoadOptions = {}): Promise<KnowledgeBase> {
-  const manifest = await readManifest(dir)
+  for (let attempt = 1; ; attempt++) {
+    const manifest = await readManifest(dir)
+    try {
+      return await loadGeneration(dir, manifest, options)
+    } catch (error) {
+      if (attempt >= LOAD_ATTEMPTS || !(error instanceof KotaeError) || error.code !== 'KB_CORRUPT') throw error
+      const now = await readManifest(dir).catch(() => null)
+      if (now && now.generation === manifest.generation) throw error
+      // A writer committed a new base while we read this one (and removed an old generation): read the new one.
+    }
+  }
+}
+
+async function loadGeneration(dir: string, manifest: Manifest, options: LoadOptions): Promise<KnowledgeBase> {
+  const genDir = join(dir, manifest.generation)
+  let names: string[]
+  try {
+    names = await readdir(genDir)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw corrupt(`${genDir}, the generation folder that manifest.json names (field generation), is missing: rebuild the knowledge base`, { file: manifest.generation, field: 'generation' })
+    throw error
+  }
+  const unlisted = names.filter((n) => manifest.files[n as keyof Manifest['files']] === undefined)
+  if (unlisted.length > 0) {
+    const classifier = unlisted.some((n) => n === FILES.classifierFeatures || n === FILES.classifierWeights)
+    throw corrupt(`${genDir} holds ${unlisted.join(', ')}, which manifest.json does not list in its field files${classifier ? ' (its field parts.classifier is false, but the base was built with a classifier)' : ''}: the manifest was edited; rebuild the knowledge base`, { file: 'manifest.json', field: classifier ? 'parts.classifier' : 'files' })
+  }
+
+  // What the embedder file says must be what the manifest says.
+  const embedderFile = parseJson(await readVerified(dir, manifest, FILES.embedder), FILES.embedder) as { id?: unknown; dimension?: unknown; state?: unknown }
+  if (embedderFile.id !== manifest.embedder.id) throw mismatch(dir, 'embedder.id', manifest.embedder.id, FILES.embedder, embedderFile.id)
+  if (embedderFile.dimension !== manifest.embedder.dimension) throw mismatch(dir, 'embedder.dimension', manifest.embedder.dimension, FILES.embedder, embedderFile.dimension)
+  const builtin = /^builtin-hash-v1:(\d+)$/.exec(manifest.embedder.id)
+  if (builtin && Number(builtin[1]) !== manifest.embedder.dimension) throw mismatch(dir, 'embedder.dimension', manifest.embedder.dimension, 'the embedder id', manifest.embedder.id)
   let embedder = options.embedder
   if (!embedder) {
-    const match = /^builtin-hash-v1:(\d+)$/.exec(manifest.embedder.id)
-    if (!match) {
+    if (!builtin) {
       throw new KotaeError('EMBEDDER_MISMATCH', `${dir} was built with the embedder "${manifest.embedder.id}"; pass that embedder to loadKnowledgeBase (CLI: --embedder)`)
     }
-    embedder = new BuiltinEmbedder({ dimension: Number(match[1]) })
+    embedder = new BuiltinEmbedder({ dimension: Number(builtin[1]) })
   }
   if (embedder.id !== manifest.embedder.id || embedder.dimension !== manifest.embedder.dimension) {
     throw new KotaeError('EMBEDDER_MISMATCH', `${dir} was built with "${manifest.embedder.id}" (dimension ${manifest.embedder.dimension}), not "${embedder.id}" (dimension ${embedder.dimension}); ask it with the same embedder or rebuild it`)
   }
+  const { dimension } = manifest.embedder
+
+  // The vector index: its own header says how many points, of which dimension, built with which M.
+  const hnswData = await readVerified(dir, manifest, FILES.hnsw)
+  let info
+  try {
+    info = inspectHnswFile(hnswData)
+  } catch (error) {
+    if (error instanceof HnswFileError) throw corrupt(`${join(genDir, FILES.hnsw)} is not a complete vector index: ${error.reason}; rebuild the knowledge base`, { file: FILES.hnsw })
+    throw error
+  }
+  const hnswFile = `${FILES.hnsw} (its header)`
+  if (info.dimension !== dimension) throw mismatch(dir, 'embedder.dimension', dimension, hnswFile, info.dimension)
+  if (info.count !== manifest.counts.phrasings) throw mismatch(dir, 'counts.phrasings', manifest.counts.phrasings, hnswFile, info.count)
+  if (info.M !== manifest.hnsw.M) throw mismatch(dir, 'hnsw.M', manifest.hnsw.M, hnswFile, info.M)
+  if (info.efConstruction !== manifest.hnsw.efConstruction) throw mismatch(dir, 'hnsw.efConstruction', manifest.hnsw.efConstruction, hnswFile, info.efConstruction)
 
   const entriesRaw = (await readVerified(dir, manifest, FILES.entries)).toString('utf8').split('\n').filter(Boolean)
+  if (entriesRaw.length !== manifest.counts.entries) throw mismatch(dir, 'counts.entries', manifest.counts.entries, FILES.entries, entriesRaw.length)
   const entries = entriesRaw.map((line, i) => {
     const parsed = FaqEntrySchema.safeParse(parseJson(Buffer.from(line), `${FILES.entries} line ${i + 1}`))
-    if (!parsed.success) throw new KotaeError('KB_CORRUPT', `${FILES.entries} line ${i + 1} is not a valid entry`)
+    if (!parsed.success) throw corrupt(`${FILES.entries} line ${i + 1} is not a valid entry`, { file: FILES.entries })
     return parsed.data
   })
   const phrasingsRaw = parseJson(await readVerified(dir, manifest, FILES.phrasings), FILES.phrasings) as { texts: string[]; entryOf: number[] }
+  if (!Array.isArray(phrasingsRaw.texts) || !Array.isArray(phrasingsRaw.entryOf) || phrasingsRaw.entryOf.length !== phrasingsRaw.texts.length) throw corrupt(`${FILES.phrasings} is not a phrasing table`, { file: FILES.phrasings })
+  if (phrasingsRaw.texts.length !== manifest.counts.phrasings) throw mismatch(dir, 'counts.phrasings', manifest.counts.phrasings, FILES.phrasings, phrasingsRaw.texts.length)
+  if (phrasingsRaw.entryOf.some((e) => !Number.isInteger(e) || e < 0 || e >= entries.length)) throw corrupt(`${FILES.phrasings} names entries that do not exist (the base has ${entries.length})`, { file: FILES.phrasings })
   const lexicalData = parseJson(await readVerified(dir, manifest, FILES.lexical), FILES.lexical) as LexicalIndexData
   const fieldData = parseJson(await readVerified(dir, manifest, FILES.fields), FILES.fields) as FieldIndexData
   const centroidBytes = await readVerified(dir, manifest, FILES.centroids)
+  if (centroidBytes.length !== entries.length * dimension * 4) throw mismatch(dir, 'embedder.dimension', dimension, `${FILES.centroids} (${centroidBytes.length} bytes for ${entries.length} entries)`, centroidBytes.length / 4 / entries.length)
   const centroidSums = floatsOf(centroidBytes)
   let classifier: EntryClassifier | undefined
-  if (manifest.files[FILES.classifierFeatures]) {
+  if (manifest.parts.classifier) {
     const { entries: classes, features } = parseJson(await readVerified(dir, manifest, FILES.classifierFeatures), FILES.classifierFeatures) as { entries: number; features: string[] }
+    if (classes !== entries.length) throw mismatch(dir, 'counts.entries', entries.length, FILES.classifierFeatures, classes)
     const floats = floatsOf(await readVerified(dir, manifest, FILES.classifierWeights))
-    if (floats.length !== features.length * classes + classes) throw new KotaeError('KB_CORRUPT', `${FILES.classifierWeights} has ${floats.length} weights, expected ${features.length * classes + classes}`)
+    if (floats.length !== features.length * classes + classes) throw corrupt(`${FILES.classifierWeights} has ${floats.length} weights, expected ${features.length * classes + classes}`, { file: FILES.classifierWeights })
     classifier = EntryClassifier.fromData({ entries: classes, features, weights: floats.subarray(0, features.length * classes), bias: floats.subarray(features.length * classes) })
   }
-  const embedderFile = parseJson(await readVerified(dir, manifest, FILES.embedder), FILES.embedder) as { state: unknown }
-  if (embedderFile.state !== null) embedder.restore?.(embedderFile.state)
+  if (embedderFile.state !== null && embedderFile.state !== undefined) embedder.restore?.(embedderFile.state)
   const calibration = CalibrationSchema.safeParse(parseJson(await readVerified(dir, manifest, FILES.calibration), FILES.calibration))
-  if (!calibration.success) throw new KotaeError('KB_CORRUPT', `${FILES.calibration} is not a valid calibration`)
-  await readVerified(dir, manifest, FILES.hnsw)
+  if (!calibration.success) throw corrupt(`${FILES.calibration} is not a valid calibration`, { file: FILES.calibration })
   const hnsw = { ...DEFAULT_HNSW, ...manifest.hnsw }
   let vectors: VectorIndex
   try {
-    vectors = VectorIndex.read(join(dir, manifest.generation, FILES.hnsw), manifest.embedder.dimension, manifest.counts.phrasings, hnsw)
+    vectors = VectorIndex.read(join(genDir, FILES.hnsw), dimension, manifest.counts.phrasings, hnsw)
   } catch (error) {
-    throw new KotaeError('KB_CORRUPT', `${FILES.hnsw} cannot be read: ${(error as Error).message}`)
-  }
-  if (phrasingsRaw.texts.length !== manifest.counts.phrasings || entries.length !== manifest.counts.entries) {
-    throw new KotaeError('KB_CORRUPT', `${dir}: counts do not match the manifest`)
+    if (!existsSync(join(genDir, FILES.hnsw))) throw corrupt(`${join(genDir, FILES.hnsw)} is missing: rebuild the knowledge base`, { file: FILES.hnsw })
+    throw corrupt(`${FILES.hnsw} cannot be read: ${(error as Error).message}`, { file: FILES.hnsw })
   }
   return new KnowledgeBase({
     entries,
