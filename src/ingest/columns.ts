@@ -5,6 +5,7 @@
  */
 import { KotaeError } from '../errors.js'
 import type { ImportIssue, Table } from './types.js'
+import { forbiddenKeyMessage, isForbiddenKey } from './limits.js'
 import { isBlank } from './tabular.js'
 
 /** Fields a column can map to. `variants` columns may repeat; `ignore` drops the column on purpose. */
@@ -154,7 +155,9 @@ export interface TableEntries {
 
 /**
  * Turn table rows into raw entry objects using the column plan. Blank rows are skipped; rows
- * with more cells than the header (an unquoted delimiter in the text) are rejected.
+ * with more cells than the header (an unquoted delimiter in the text) are rejected. An unmapped
+ * column headed `__proto__`, `constructor` or `prototype` is an error on the header row and its
+ * cells are not read (see `FORBIDDEN_KEYS` in ./limits.ts).
  */
 export function tableToEntries(table: Table, options: { columns?: Record<string, string>; lang?: string }): TableEntries {
   const plan = planColumns(table.header, table.headerRow, options.columns)
@@ -169,6 +172,21 @@ export function tableToEntries(table: Table, options: { columns?: Record<string,
       message: `no id column: generated ids from row numbers (row-${dataRows[0]!.row}, ...); they change when rows move, so add an id column for stable ids`,
     })
   }
+  // A column that would become a metadata key named __proto__, constructor or prototype is not read
+  // (its cells never become keys) and is an error on the header row: never silently dropped.
+  const refused = new Set<number>()
+  table.header.forEach((h, i) => {
+    const field = plan.fields[i]
+    if ((field === undefined || field === 'metadata') && isForbiddenKey(h)) {
+      refused.add(i)
+      issues.push({
+        row: table.headerRow,
+        field: h,
+        severity: 'error',
+        message: `column ${i + 1}: ${forbiddenKeyMessage(h, 'a column header (unknown columns become metadata keys)')}, or skip the column with columns {"${h}": "ignore"} (CLI: --column ${h}=ignore)`,
+      })
+    }
+  })
   // Metadata keys are the headers; an empty header becomes `column7`, a repeated one `memo (2)`.
   const metadataKeys: string[] = []
   const seenKeys = new Set<string>()
@@ -217,7 +235,7 @@ export function tableToEntries(table: Table, options: { columns?: Record<string,
           entry[field] = cell
           return
         default:
-          if (cell.trim() !== '') metadata[metadataKeys[i]!] = cell
+          if (cell.trim() !== '' && !refused.has(i)) metadata[metadataKeys[i]!] = cell
       }
     })
     if (!plan.hasId) entry.id = `row-${row}`

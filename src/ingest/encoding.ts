@@ -40,20 +40,34 @@ const COMMON: Record<string, (ch: string) => boolean> = {
   Big5: ((set) => (ch: string) => set.has(ch))(new Set(ZH_HANT)),
 }
 
-/** Share (0..1) of the non-ASCII characters of `text` that are common in the candidate's language. */
-function plausibility(text: string, candidate: string): number {
+/** How `text` looks in a candidate's language: non-ASCII characters counted, common ones, and whether any is invalid. */
+interface TextScore {
+  total: number
+  good: number
+  /** A replacement (U+FFFD) or private-use character: the bytes were not in this encoding. */
+  invalid: boolean
+}
+
+/** Count the non-ASCII characters of `text` and those common in the candidate's language. */
+function scoreText(text: string, candidate: string): TextScore {
   const isCommon = COMMON[candidate]
   let total = 0
   let good = 0
   for (const ch of text) {
     const cp = ch.codePointAt(0)!
     if (cp < 0x80) continue
-    if (cp === 0xfffd || (cp >= 0xe000 && cp <= 0xf8ff)) return 0 // invalid or private use: wrong codec
+    if (cp === 0xfffd || (cp >= 0xe000 && cp <= 0xf8ff)) return { total, good, invalid: true } // invalid or private use: wrong codec
     if (CJK_PUNCT.test(ch)) continue
     total++
     if (isCommon?.(ch)) good++
   }
-  return total === 0 ? 0 : good / total
+  return { total, good, invalid: false }
+}
+
+/** Share (0..1) of the non-ASCII characters of `text` that are common in the candidate's language (0 when any is invalid). */
+function plausibility(text: string, candidate: string): number {
+  const s = scoreText(text, candidate)
+  return s.invalid || s.total === 0 ? 0 : s.good / s.total
 }
 
 /** True when the bytes are valid UTF-8. */
@@ -97,6 +111,143 @@ export function detectEncoding(buf: Uint8Array): DetectedEncoding | undefined {
   return best && { encoding: best.encoding, confidence: Math.min(1, best.confidence) }
 }
 
+/** Non-ASCII characters a line needs before its encoding is judged (fewer say too little: 포장 옵션 reads as four common Hanzi in GB18030). */
+const LINE_MIN_CHARS = 6
+/** A line is read right, without asking other encodings, when this share of its characters are common in the language. */
+const LINE_SURE = 0.7
+/** A line is garbled when another encoding reads at least this share of it as common characters... */
+const LINE_OTHER = 0.7
+/** ...and that share is at least this much above the encoding used (wrong encodings still hit common Hanzi by chance, about 0.4 for GB18030). */
+const LINE_MARGIN = 0.3
+
+/** A line of the file that reads as garbage in the encoding used but as real text in another. */
+export interface GarbledLine {
+  /** 1-based line of the file. */
+  line: number
+  /** The encoding the line looks like (display name, e.g. `EUC-KR`). */
+  looksLike: string
+  /** The start of the line decoded in that encoding, for finding it. */
+  sample: string
+}
+
+/** How a line reads in each candidate encoding other than `used`: the best, when it reads well. */
+function bestOtherEncoding(bytes: Buffer, used: string): { name: string; text: string; share: number } | undefined {
+  let best: { name: string; text: string; share: number } | undefined
+  for (const name of Object.keys(CANDIDATES)) {
+    if (name === used) continue
+    if (name === 'UTF-8' && !isUtf8(bytes)) continue
+    const text = iconv.decode(bytes, CANDIDATES[name]!)
+    // UTF-8 says nothing about the language: the line is judged as text of any of them.
+    const scores = name === 'UTF-8' ? Object.keys(COMMON).map((lang) => scoreText(text, lang)) : [scoreText(text, name)]
+    for (const sc of scores) {
+      if (sc.invalid || sc.total < LINE_MIN_CHARS) continue
+      const share = sc.good / sc.total
+      if (share >= LINE_OTHER && (!best || share > best.share)) best = { name, text, share }
+    }
+  }
+  return best
+}
+
+/**
+ * Lines of a file decoded as `used` (a display name of {@link CANDIDATES}) that look garbled in it
+ * while another candidate encoding reads them as real text, and how many lines read right. Lines
+ * are split at the byte 0x0A, which no supported multi-byte encoding uses inside a character; lines
+ * with fewer than {@link LINE_MIN_CHARS} non-ASCII characters are not judged. A line is garbled
+ * when another encoding reads it as clearly more real text ({@link LINE_OTHER}, {@link LINE_MARGIN});
+ * other encodings are tried only for lines not already sure in `used` ({@link LINE_SURE}), so a
+ * clean Japanese or Korean file costs about one pass.
+ */
+export function findGarbledLines(buf: Buffer, text: string, used: string): { garbled: GarbledLine[]; fine: number } {
+  const garbled: GarbledLine[] = []
+  let fine = 0
+  if (!(used in COMMON)) return { garbled, fine }
+  const lines = text.split('\n')
+  const starts = [0]
+  for (let at = buf.indexOf(10); at >= 0; at = buf.indexOf(10, at + 1)) starts.push(at + 1)
+  if (starts.length !== lines.length) return { garbled, fine } // not line for line: do not guess
+  lines.forEach((line, i) => {
+    const sc = scoreText(line, used)
+    if (!sc.invalid && sc.total < LINE_MIN_CHARS) return
+    const share = sc.invalid ? 0 : sc.good / sc.total
+    if (share >= LINE_SURE) {
+      fine++
+      return
+    }
+    const bytes = buf.subarray(starts[i]!, i + 1 < starts.length ? starts[i + 1]! - 1 : buf.length)
+    const other = bestOtherEncoding(bytes, used)
+    if (!other || other.share < share + LINE_MARGIN) {
+      if (share > 0) fine++
+      return
+    }
+    const t = other.text.trim()
+    garbled.push({ line: i + 1, looksLike: other.name, sample: [...t].length > 30 ? `${[...t].slice(0, 30).join('')}...` : t })
+  })
+  return { garbled, fine }
+}
+
+/** The encoding each line of `buf` reads well in (lines that say too little or fit none are left out), by encoding. */
+function lineEncodings(buf: Buffer): Map<string, number[]> {
+  const found = new Map<string, number[]>()
+  let start = 0
+  for (let line = 1; start <= buf.length; line++) {
+    const end = buf.indexOf(10, start)
+    const bytes = buf.subarray(start, end < 0 ? buf.length : end)
+    const best = bestOtherEncoding(bytes, '')
+    if (best) {
+      const lines = found.get(best.name)
+      if (lines) lines.push(line)
+      else found.set(best.name, [line])
+    }
+    if (end < 0) break
+    start = end + 1
+  }
+  return found
+}
+
+/** "the file seems to mix encodings (line 2: Shift_JIS; line 3: EUC-KR): ..." when lines read well in different encodings, else undefined. */
+function mixedEncodingsHint(buf: Buffer): string | undefined {
+  const mixed = lineEncodings(buf)
+  if (mixed.size < 2) return undefined
+  const lines = [...mixed].map(([name, ls]) => `line${ls.length > 1 ? 's' : ''} ${lineList(ls)}: ${name}`).join('; ')
+  return `the file seems to mix encodings (${lines}): save the whole file in one encoding (UTF-8 is safest)`
+}
+
+/** `2, 3, 5 and 2 more` for line numbers. */
+function lineList(lines: number[]): string {
+  const shown = lines.slice(0, 5).join(', ')
+  return lines.length > 5 ? `${shown} and ${lines.length - 5} more` : shown
+}
+
+/**
+ * The warning for a file some of whose lines are garbled in the encoding used (see
+ * {@link findGarbledLines}), or undefined; `mixed` when the file mixes encodings. `explicit` is
+ * the encoding name the user passed, if any. Lines that look like different encodings mean the file
+ * mixes encodings (rows pasted from another file or appended by another editor): no single
+ * `--encoding` can read it, so the advice is to save it again in one encoding. When every judged
+ * line looks like one other encoding, the advice is to pass that one.
+ */
+export function garbledLinesWarning(buf: Buffer, text: string, used: string, explicit?: string): { message: string; mixed: boolean } | undefined {
+  const { garbled, fine } = findGarbledLines(buf, text, used)
+  if (garbled.length === 0) return undefined
+  const byEncoding = new Map<string, GarbledLine[]>()
+  for (const g of garbled) {
+    const lines = byEncoding.get(g.looksLike)
+    if (lines) lines.push(g)
+    else byEncoding.set(g.looksLike, [g])
+  }
+  const how = explicit ? `read as ${explicit} (--encoding)` : `read as ${used} (detected)`
+  const looks = [...byEncoding].map(([name, ls]) => `line${ls.length > 1 ? 's' : ''} ${lineList(ls.map((l) => l.line))} look${ls.length > 1 ? '' : 's'} like ${name} (${ls[0]!.sample})`)
+  if (byEncoding.size === 1 && fine === 0) {
+    const [name] = byEncoding.keys()
+    return { message: `the text ${how} looks garbled: ${looks[0]}; pass --encoding ${name!.toLowerCase()}`, mixed: false }
+  }
+  const right = fine > 0 ? `${fine} line(s) read as real text but ` : ''
+  const message =
+    `the file mixes text encodings: ${how}, ${right}${looks.join('; ')}, so ${garbled.length === 1 ? 'that line is' : 'those lines are'} garbled; ` +
+    'save the whole file in one encoding (UTF-8 is safest) and import it again'
+  return { message, mixed: true }
+}
+
 /** iconv-lite codec for a user-supplied or detected encoding name. */
 function codecFor(name: string): string {
   const known = Object.entries(CANDIDATES).find(([display]) => display.toLowerCase() === name.toLowerCase())
@@ -117,10 +268,22 @@ function lineOf(text: string, index: number): number {
 /**
  * Decode a file's bytes to text. With `explicit`, that encoding is used and any replacement
  * characters (U+FFFD) mean it was the wrong one; otherwise the encoding is detected.
- * `warning` is set when the result may be garbled (low detection confidence, or an explicit
- * encoding whose text looks far less like real CJK text than the detected one). Throws KotaeError('FAQ_UNREADABLE') naming the encoding tried and what to pass instead.
+ * `warnings` says when the result may be garbled: low detection confidence, an explicit encoding
+ * whose text looks far less like real CJK text than the detected one, or lines that read as
+ * garbage in the encoding used but as real text in another (a file mixing encodings, see
+ * {@link garbledLinesWarning}; then it replaces the other warning, being the more precise).
+ * Throws KotaeError('FAQ_UNREADABLE') naming the encoding tried and what to pass instead.
  */
-export function decodeText(buf: Buffer, source: string, explicit?: string): { text: string; encoding: string; warning?: string } {
+export function decodeText(buf: Buffer, source: string, explicit?: string): { text: string; encoding: string; warnings: string[] } {
+  const decoded = decodeWithoutLineCheck(buf, source, explicit)
+  const used = explicit ? Object.keys(CANDIDATES).find((k) => CANDIDATES[k] === codecFor(explicit)) : decoded.encoding
+  const lines = used ? garbledLinesWarning(buf, decoded.text, used, explicit) : undefined
+  const warning = lines?.mixed ? lines.message : (decoded.warning ?? lines?.message)
+  return { text: decoded.text, encoding: decoded.encoding, warnings: warning ? [warning] : [] }
+}
+
+/** {@link decodeText} without the line-by-line check: one `warning` at most. */
+function decodeWithoutLineCheck(buf: Buffer, source: string, explicit?: string): { text: string; encoding: string; warning?: string } {
   if (explicit) {
     const codec = codecFor(explicit)
     if (!iconv.encodingExists(codec)) {
@@ -136,8 +299,10 @@ export function decodeText(buf: Buffer, source: string, explicit?: string): { te
     if (bad >= 0 && !genuine) {
       const detected = detectEncoding(buf)
       const count = [...text].filter((c) => c === '\ufffd').length
-      const hint =
-        detected && detected.encoding.toLowerCase() !== explicit.toLowerCase()
+      const mixed = mixedEncodingsHint(buf)
+      const hint = mixed
+        ? `; ${mixed}`
+        : detected && detected.encoding.toLowerCase() !== explicit.toLowerCase()
           ? `; it looks like ${detected.encoding}: pass --encoding ${detected.encoding.toLowerCase()} (or omit --encoding to detect it)`
           : '; pass another --encoding (utf-8, shift_jis, euc-kr, gb18030, big5) or omit it to detect the encoding'
       throw new KotaeError(
@@ -161,11 +326,10 @@ export function decodeText(buf: Buffer, source: string, explicit?: string): { te
   }
   const detected = detectEncoding(buf)
   if (!detected) {
-    throw new KotaeError(
-      'FAQ_UNREADABLE',
-      `${source}: cannot detect the text encoding (tried ${Object.keys(CANDIDATES).join(', ')}); pass --encoding`,
-      { source },
-    )
+    const mixed = mixedEncodingsHint(buf)
+    throw new KotaeError('FAQ_UNREADABLE', `${source}: cannot detect the text encoding (tried ${Object.keys(CANDIDATES).join(', ')}); ${mixed ?? 'pass --encoding'}`, {
+      source,
+    })
   }
   const text = stripBom(iconv.decode(buf, codecFor(detected.encoding), { stripBOM: true }))
   const warning =

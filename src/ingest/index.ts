@@ -2,13 +2,14 @@
  * The FAQ import stage: read CSV/TSV (any of the CJK encodings Excel writes), XLSX, JSON or
  * JSONL into validated FaqEntry values, with a report of every row that could not be imported.
  */
-import { readFile, stat } from 'node:fs/promises'
+import { open, stat } from 'node:fs/promises'
 import { extname } from 'node:path'
 import { KotaeError } from '../errors.js'
 import type { FaqEntry } from '../schema.js'
 import { tableToEntries } from './columns.js'
 import { decodeText } from './encoding.js'
 import { parseJsonEntries, parseJsonLines, type JsonItems } from './json.js'
+import { formatBytes, resolveImportLimits, type ImportLimits } from './limits.js'
 import { formatImportReport, formatIssue } from './report.js'
 import { chooseDelimiter, parseDelimited } from './tabular.js'
 import { FAQ_FORMATS, type FaqFormat, type ImportResult, type ReadFaqOptions } from './types.js'
@@ -21,6 +22,7 @@ export { formatImportReport, formatIssue } from './report.js'
 export { readLabelledQueries } from './queries.js'
 export { detectEncoding, type DetectedEncoding } from './encoding.js'
 export { HEADER_NAMES, COLUMN_FIELDS, type ColumnField } from './columns.js'
+export { DEFAULT_IMPORT_LIMITS, FORBIDDEN_KEYS, ImportLimitsSchema, type ImportLimits, type ImportLimitsInput } from './limits.js'
 
 const EXTENSIONS: Record<string, FaqFormat> = {
   '.csv': 'csv',
@@ -52,34 +54,80 @@ function formatFor(path: string, explicit?: FaqFormat): FaqFormat {
   )
 }
 
+/** KotaeError('FAQ_UNREADABLE') for data over `limits.maxFileBytes`; `bytes` undefined when only "more than" is known. */
+function tooLarge(source: string, limits: Readonly<ImportLimits>, bytes?: number): KotaeError {
+  const size = bytes === undefined ? `more than ${formatBytes(limits.maxFileBytes)}` : formatBytes(bytes)
+  return new KotaeError(
+    'FAQ_UNREADABLE',
+    `${source}: the file is ${size}, over the import limit of ${formatBytes(limits.maxFileBytes)} (${limits.maxFileBytes.toLocaleString('en-US')} bytes): ` +
+      'split it into several files, or raise limits.maxFileBytes',
+    { source, bytes, limit: limits.maxFileBytes },
+  )
+}
+
+/**
+ * The bytes of a file, refusing it before reading when it is larger than `maxBytes`, and never
+ * reading more than `maxBytes + 1` bytes (a file that grows, or a pipe whose size is unknown).
+ */
+async function readCapped(path: string, limits: Readonly<ImportLimits>): Promise<Buffer> {
+  const max = limits.maxFileBytes
+  const info = await stat(path)
+  if (info.isDirectory()) throw new Error('it is a directory')
+  if (info.size > max) throw tooLarge(path, limits, info.size)
+  const handle = await open(path, 'r')
+  try {
+    const chunks: Buffer[] = []
+    let total = 0
+    let want = Math.min(max + 1, Math.max(info.size + 1, 64 * 1024))
+    for (;;) {
+      const buf = Buffer.allocUnsafe(Math.min(want, max + 1 - total))
+      const { bytesRead } = await handle.read(buf, 0, buf.length, null)
+      if (bytesRead === 0) break
+      chunks.push(buf.subarray(0, bytesRead))
+      total += bytesRead
+      if (total > max) throw tooLarge(path, limits)
+      want = 1 << 20
+    }
+    return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total)
+  } finally {
+    await handle.close()
+  }
+}
+
 /**
  * Read an FAQ file into validated entries. Never throws for bad rows: they are reported in
- * `issues`. Throws KotaeError('FAQ_UNREADABLE') only when the file itself cannot be read or
- * parsed (missing file, unknown format, wrong encoding, broken CSV, unreadable XLSX, unknown sheet),
- * and KotaeError('INVALID_INPUT') for a `columns` option that names an unknown field.
+ * `issues` (including rows over the import limits, see `options.limits`). Throws
+ * KotaeError('FAQ_UNREADABLE') only when the file itself cannot be read or parsed (missing file,
+ * a file larger than `limits.maxFileBytes` — refused before it is read —, unknown format, wrong
+ * encoding, broken CSV, unreadable XLSX, unknown sheet), and KotaeError('INVALID_INPUT') for a
+ * `columns` option that names an unknown field or a `limits` option that is not valid.
  */
 export async function readFaq(path: string, options: ReadFaqOptions = {}): Promise<ImportResult> {
   const format = formatFor(path, options.format)
+  const limits = resolveImportLimits(options.limits)
   let data: Buffer
   try {
-    const info = await stat(path)
-    if (info.isDirectory()) throw new Error('it is a directory')
-    data = await readFile(path)
+    data = await readCapped(path, limits)
   } catch (err) {
+    if (err instanceof KotaeError) throw err
     const code = (err as NodeJS.ErrnoException).code
-    const why = code === 'ENOENT' ? 'no such file' : (err as Error).message
+    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message
     throw new KotaeError('FAQ_UNREADABLE', `${path}: cannot read the FAQ file (${why})`, { source: path }, { cause: err })
   }
-  return parseFaq(data, { ...options, format, source: path })
+  return parseFaq(data, { ...options, limits, format, source: path })
 }
 
 /**
  * Parse FAQ data already in memory (an upload, a test). Same behaviour as {@link readFaq};
- * a string is taken as already-decoded text, a Buffer is decoded (or read as XLSX).
+ * a string is taken as already-decoded text, a Buffer is decoded (or read as XLSX). Data larger
+ * than `limits.maxFileBytes` (a string counted as UTF-8) throws KotaeError('FAQ_UNREADABLE').
  */
 export async function parseFaq(data: Buffer | string, options: ReadFaqOptions & { format: FaqFormat; source?: string }): Promise<ImportResult> {
   const format = formatFor(options.source ?? '(input)', options.format)
   const source = options.source ?? '(input)'
+  const limits = resolveImportLimits(options.limits)
+  const bytes = typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length
+  if (bytes > limits.maxFileBytes) throw tooLarge(source, limits, bytes)
   const result: ImportResult = { entries: [], issues: [], format, rowsRead: 0, source }
   const empty = typeof data === 'string' ? data.trim() === '' : data.length === 0 || (format !== 'xlsx' && data.toString('latin1').replace(/^\xef\xbb\xbf/, '').trim() === '')
   if (empty) {
@@ -92,7 +140,7 @@ export async function parseFaq(data: Buffer | string, options: ReadFaqOptions & 
     // exceljs is large: load it only when a spreadsheet is actually read.
     const { readXlsx } = await import('./xlsx.js')
     const table = await readXlsx(data, source, options.sheet)
-    return finishTable(result, table, options)
+    return finishTable(result, table, options, limits)
   }
 
   let text: string
@@ -101,12 +149,12 @@ export async function parseFaq(data: Buffer | string, options: ReadFaqOptions & 
     const decoded = decodeText(data, source, options.encoding)
     text = decoded.text
     result.encoding = decoded.encoding
-    if (decoded.warning) result.issues.push({ row: 0, severity: 'warning', message: decoded.warning })
+    for (const message of decoded.warnings) result.issues.push({ row: 0, severity: 'warning', message })
   }
 
   if (format === 'csv' || format === 'tsv') {
     const table = parseDelimited(text, chooseDelimiter(text, format), source)
-    return finishTable(result, table, options)
+    return finishTable(result, table, options, limits)
   }
 
   const items: JsonItems = format === 'json' ? parseJsonEntries(text, source) : parseJsonLines(text)
@@ -118,7 +166,7 @@ export async function parseFaq(data: Buffer | string, options: ReadFaqOptions & 
       }
     }
   }
-  const validated = validateEntries(items.inputs, items.rowNumbers)
+  const validated = validateEntries(items.inputs, items.rowNumbers, { limits })
   for (const issue of validated.issues) {
     if (issue.field === 'lang' && issue.message === 'lang is missing') issue.message = 'lang is missing: add "lang" to the entry or pass --lang (for example --lang ja)'
   }
@@ -130,13 +178,13 @@ export async function parseFaq(data: Buffer | string, options: ReadFaqOptions & 
 }
 
 /** Map, validate and report the rows of a CSV/TSV/XLSX table. */
-function finishTable(result: ImportResult, table: Parameters<typeof tableToEntries>[0], options: ReadFaqOptions): ImportResult {
+function finishTable(result: ImportResult, table: Parameters<typeof tableToEntries>[0], options: ReadFaqOptions, limits: Readonly<ImportLimits>): ImportResult {
   if (table.header.length === 0) {
     result.issues.push({ row: 0, severity: 'error', message: 'the file is empty: expected a header row and at least one entry' })
     return result
   }
   const mapped = tableToEntries(table, options)
-  const validated = validateEntries(mapped.inputs, mapped.rowNumbers)
+  const validated = validateEntries(mapped.inputs, mapped.rowNumbers, { limits })
   result.entries = validated.entries
   result.rowsRead = mapped.rowsRead
   result.issues = [...result.issues, ...mapped.issues, ...validated.issues].sort((a, b) => a.row - b.row)

@@ -3,6 +3,7 @@
  * or adjusted row becomes an {@link ImportIssue} with the row number a person sees in the file.
  */
 import type { FaqEntry } from '../schema.js'
+import type { ImportLimitsInput } from './limits.js'
 
 /** The file formats the importer understands. */
 export const FAQ_FORMATS = ['csv', 'tsv', 'xlsx', 'json', 'jsonl'] as const
@@ -48,6 +49,12 @@ export interface ReadFaqOptions {
    * answer, category, tags, updatedAt, variants (one per line or several columns), metadata, ignore.
    */
   columns?: Record<string, string>
+  /**
+   * Import limits to change (the others keep their default; see `DEFAULT_IMPORT_LIMITS`):
+   * characters per text field, variants and tags per entry, metadata depth and size, file size.
+   * An entry over a limit is an error issue on its row; a file over `maxFileBytes` is not read.
+   */
+  limits?: ImportLimitsInput
 }
 
 /** A table read from CSV/TSV/XLSX: header cells and data rows with their visible row numbers. */

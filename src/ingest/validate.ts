@@ -5,6 +5,7 @@
  */
 import { FaqEntrySchema, type FaqEntry } from '../schema.js'
 import { findQuestionConflicts } from './conflicts.js'
+import { entryLimitIssues, forbiddenKeyMessage, isForbiddenKey, resolveImportLimits, type ImportLimits, type ImportLimitsInput } from './limits.js'
 import type { ImportIssue } from './types.js'
 
 const KNOWN_KEYS = new Set(Object.keys(FaqEntrySchema.shape))
@@ -37,12 +38,19 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
  * while their answers differ are *warnings* (see ./conflicts.ts): the entries are still returned.
  * Pass `{ questionConflicts: false }` to skip that check (e.g. when the entries were already
  * checked on import).
+ *
+ * Before the schema, every entry is held to the import limits (`options.limits`, default
+ * `DEFAULT_IMPORT_LIMITS`, see ./limits.ts): text length per field, number of variants and tags, metadata
+ * depth and size. An entry over a limit, or with a `__proto__`, `constructor` or `prototype` key at
+ * its top level or anywhere in its metadata, is rejected with an error naming the row and field;
+ * such keys are never copied into an object (see `FORBIDDEN_KEYS` in ./limits.ts).
  */
 export function validateEntries(
   inputs: unknown[],
   rowNumbers?: number[],
-  options: { questionConflicts?: boolean } = {},
+  options: { questionConflicts?: boolean; limits?: ImportLimitsInput | Readonly<ImportLimits> } = {},
 ): { entries: FaqEntry[]; issues: ImportIssue[] } {
+  const limits = resolveImportLimits(options.limits)
   const entries: FaqEntry[] = []
   const entryRows: number[] = []
   const issues: ImportIssue[] = []
@@ -53,12 +61,24 @@ export function validateEntries(
       issues.push({ row, severity: 'error', message: `expected an entry object, got ${Array.isArray(input) ? 'an array' : input === null ? 'null' : typeof input}` })
       return
     }
-    const candidate: Record<string, unknown> = {}
-    const extra: Record<string, unknown> = {}
-    for (const [k, v] of Object.entries(input)) (KNOWN_KEYS.has(k) ? candidate : extra)[k] = v
-    if (Object.keys(extra).length > 0) {
+    // Read the raw keys first: a forbidden key is reported and never assigned anywhere.
+    const rejected: ImportIssue[] = []
+    const known: [string, unknown][] = []
+    const extra: [string, unknown][] = []
+    for (const [k, v] of Object.entries(input)) {
+      if (isForbiddenKey(k)) rejected.push({ row, field: k, severity: 'error', message: forbiddenKeyMessage(k, 'an entry key') })
+      else (KNOWN_KEYS.has(k) ? known : extra).push([k, v])
+    }
+    const candidate: Record<string, unknown> = Object.fromEntries(known)
+    rejected.push(...entryLimitIssues(candidate, extra, row, limits))
+    if (rejected.length > 0) {
+      issues.push(...rejected)
+      return
+    }
+    if (extra.length > 0) {
       const own = candidate.metadata
-      candidate.metadata = own && typeof own === 'object' && !Array.isArray(own) ? { ...extra, ...own } : own === undefined ? extra : own
+      const extras = Object.fromEntries(extra)
+      candidate.metadata = own && typeof own === 'object' && !Array.isArray(own) ? { ...extras, ...own } : own === undefined ? extras : own
     }
     const parsed = FaqEntrySchema.safeParse(candidate)
     if (!parsed.success) {
