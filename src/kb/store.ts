@@ -34,7 +34,7 @@ import { DEFAULT_HNSW, EntryClassifier, FieldIndex, LexicalIndex, VectorIndex, t
 import { BuiltinEmbedder } from '../embed/builtin.js'
 import type { Embedder } from '../embed/embedder.js'
 import { KnowledgeBase } from '../engine.js'
-import { describeFsError, faultPoint, sha256, syncDir, syncFile, VerifyError, writeVerified } from './fsio.js'
+import { describeFsError, faultPoint, sha256, type FsFailure, syncDir, syncFile, VerifyError, writeVerified } from './fsio.js'
 import { HnswFileError, inspectHnswFile } from './hnsw-file.js'
 import { acquireWriteLock, type LockOptions, type WriteLock } from './lock.js'
 import {
@@ -98,8 +98,8 @@ function serialize(kb: KnowledgeBase): Record<string, Buffer> {
 }
 
 /** A `KB_WRITE` error for a failed step: which file, what happened, what to do, and the state the folder was left in. */
-async function writeFailure(error: unknown, dir: string, step: Step, state: string): Promise<KotaeError> {
-  const failure = await describeFsError(error, existsSync(dir) ? dir : join(dir, '..'))
+async function writeFailure(error: unknown, dir: string, step: Step, state: string, described?: FsFailure): Promise<KotaeError> {
+  const failure = described ?? (await describeFsError(error, existsSync(dir) ? dir : join(dir, '..')))
   return new KotaeError('KB_WRITE', `could not save the knowledge base to ${dir}: ${step.what} ${step.path} failed: ${failure.cause}. ${failure.advice[0].toUpperCase()}${failure.advice.slice(1)}. ${state}`, { dir, file: step.path, step: step.what, errno: failure.code }, { cause: error })
 }
 
@@ -252,12 +252,14 @@ async function writeGeneration(kb: KnowledgeBase, dir: string, generation: strin
     // The commit point. The folder sync comes after the catch: once this rename is done, a failure must not remove the new generation.
     await rename(temp, manifestPath)
   } catch (error) {
+    // Described before the clean-up, so that the free space reported is what the save ran into.
+    const described = isErrno(error) || error instanceof VerifyError ? await describeFsError(error, dir) : undefined
     const partial = existsSync(genDir)
     const removed = (await removeQuietly(genDir)) && (await removeQuietly(temp))
     await syncDir(dir).catch(() => undefined)
     if (error instanceof KotaeError || !(isErrno(error) || error instanceof VerifyError)) throw error
     const kept = previous?.generation ? `The previous knowledge base in ${dir} is unchanged and still loads` : 'Nothing was saved'
-    throw await writeFailure(error, dir, step, removed ? `${kept}${partial ? `; the partial generation ${generation} was removed` : ''}.` : `${kept}; the partial generation ${genDir} could not be removed: delete it by hand.`)
+    throw await writeFailure(error, dir, step, removed ? `${kept}${partial ? `; the partial generation ${generation} was removed` : ''}.` : `${kept}; the partial generation ${genDir} could not be removed: delete it by hand.`, described)
   }
 
   // Committed: the new manifest is in place. Make the rename durable, then remove what no reader needs.
