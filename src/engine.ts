@@ -24,6 +24,7 @@ import {
   type CalibrationSample,
   type DecisionThresholds,
 } from './decide/index.js'
+import type { BuildRecipe } from './kb/recipe.js'
 import { packContext, type ContextBlock, type ContextOptions } from './context/pack.js'
 import { mulberry32 } from './random.js'
 
@@ -41,6 +42,8 @@ const MIN_SENTENCE_CHARS = 8
 const TERMS_CACHE_LIMIT = 100_000
 /** Labelled calibration sets smaller than this are topped up with self-calibration samples. */
 const SMALL_LABELLED_SET = 300
+/** Target answer precision when none is given. */
+const DEFAULT_TARGET_PRECISION = 0.95
 /** How many of the best candidates a calibration sample keeps (for fitting the clarify threshold). */
 const SAMPLE_RANKING = 5
 /** How many candidates `ask` returns and scores. */
@@ -100,6 +103,10 @@ export interface KnowledgeBaseParts {
   /** The entry classifier, when the FAQ has enough phrasings per entry to train one. */
   classifier?: EntryClassifier
   calibration: Calibration
+  /** The samples of the last self-calibration (they top up small labelled sets, so they are saved too). */
+  selfSamples: CalibrationSample[]
+  /** How the base was built and calibrated, replayed by {@link KnowledgeBase.rebuild}. */
+  recipe: BuildRecipe
 }
 
 /** A searchable FAQ: ask it questions, calibrate it, save it. */
@@ -119,14 +126,18 @@ export class KnowledgeBase {
   /** Entries owning each phrasing's question key (see `questionKey`), for verbatim questions. */
   private readonly verbatimOwners: Map<string, Set<number>>
   private logger: AskLogger | null = null
-  /** Samples of the last self-calibration (kept in memory to top up small labelled sets). */
-  private selfSamples: CalibrationSample[] = []
+  /** Samples of the last self-calibration (they top up small labelled sets; saved with the base). */
+  private selfSamples: CalibrationSample[]
+  /** How the base was built and calibrated (saved with the base, replayed by `rebuild`). */
+  recipe: BuildRecipe
 
   constructor(readonly parts: KnowledgeBaseParts) {
     this.entries = parts.entries
     this.embedder = parts.embedder
     this.phrasings = parts.phrasings
     this.calibration = parts.calibration
+    this.selfSamples = parts.selfSamples
+    this.recipe = parts.recipe
     const { dimension } = parts.embedder
     const tables = centroidTables(parts.centroidSums, parts.phrasings.entryOf, parts.entries.length, dimension)
     const firstPhrasing = new Int32Array(parts.entries.length).fill(-1)
@@ -227,6 +238,7 @@ export class KnowledgeBase {
       simulated = extra.length
       samples.push(...extra)
     }
+    this.recipe = { ...this.recipe, labelled: { queries, targetPrecision: options.targetPrecision ?? DEFAULT_TARGET_PRECISION } }
     this.calibration = fitCalibration(samples, {
       targetPrecision: options.targetPrecision,
       source: 'labelled',
@@ -320,6 +332,38 @@ export class KnowledgeBase {
   async save(dir: string, options: import('./kb/store.js').SaveOptions = {}): Promise<void> {
     const { saveKnowledgeBase } = await import('./kb/store.js')
     await saveKnowledgeBase(this, dir, options)
+  }
+
+  /** The self-calibration samples (saved with the base, so a loaded base calibrates exactly like the one that was saved). */
+  get calibrationSamples(): readonly CalibrationSample[] {
+    return this.selfSamples
+  }
+
+  /**
+   * Build a new base from `entries` the way this one was built: the same embedder kind and
+   * options, HNSW and classifier options, target precision, and the same labelled calibration
+   * (queries whose entry no longer exists are dropped from it), keeping the record of accepted
+   * suggestions (plus `accepted`, the ones this rebuild adds). What `suggest --accept` uses.
+   */
+  async rebuild(entries: FaqEntryInput[], options: { onProgress?: ProgressListener; accepted?: BuildRecipe['accepted'] } = {}): Promise<KnowledgeBase> {
+    const { recipe } = this
+    // The built-in embedder learns its IDF table from the phrasings: a rebuild fits a fresh one.
+    const embedder = this.embedder instanceof BuiltinEmbedder ? new BuiltinEmbedder({ dimension: this.embedder.dimension }) : this.embedder
+    const kb = await buildKnowledgeBase(entries, {
+      embedder,
+      hnsw: recipe.hnsw,
+      classifier: recipe.classifier === false ? false : recipe.classifier,
+      selfCalibrate: recipe.selfCalibrate,
+      targetPrecision: recipe.targetPrecision,
+      onProgress: options.onProgress,
+    })
+    if (recipe.labelled) {
+      const kept = recipe.labelled.queries.filter((q) => q.expected === null || kb.entry(q.expected) !== undefined)
+      if (kept.length > 0) await kb.calibrate(kept, { targetPrecision: recipe.labelled.targetPrecision, onProgress: options.onProgress })
+    }
+    const present = new Set(kb.entries.map((e) => e.id))
+    kb.recipe = { ...kb.recipe, accepted: [...recipe.accepted, ...(options.accepted ?? [])].filter((a) => present.has(a.entryId)) }
+    return kb
   }
 
   private async simulatedOutOfScope(wanted: number, random = mulberry32(0x6f6f74)): Promise<CalibrationSample[]> {
@@ -542,6 +586,16 @@ export async function buildKnowledgeBase(input: FaqEntryInput[], options: BuildO
     centroidSums,
     classifier,
     calibration: defaultCalibration(options.targetPrecision),
+    selfSamples: [],
+    recipe: {
+      embedder: embedder.id,
+      hnsw: { ...options.hnsw },
+      classifier: options.classifier === false ? false : { ...options.classifier },
+      selfCalibrate,
+      targetPrecision: options.targetPrecision ?? DEFAULT_TARGET_PRECISION,
+      labelled: null,
+      accepted: [],
+    },
   })
   if (selfCalibrate) await kb.selfCalibrate({ targetPrecision: options.targetPrecision, onProgress: options.onProgress, heldOut })
   return kb

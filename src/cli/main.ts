@@ -12,7 +12,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { KotaeError } from '../errors.js'
 import { buildKnowledgeBase } from '../engine.js'
-import { loadKnowledgeBase, readManifest } from '../kb/store.js'
+import { loadKnowledgeBase, readManifest, readSavedRecipe } from '../kb/store.js'
+import { mergeAccepted } from '../ops/suggest.js'
 import { formatImportReport, formatIssue, loadFaq, loadFaqResult, readFaq, readLabelledQueries, type ReadFaqOptions } from '../ingest/index.js'
 import { createEmbedder, type EmbedderSpec } from '../embed/index.js'
 import { evaluateSet } from '../eval/run.js'
@@ -113,13 +114,19 @@ export function createProgram(): Command {
     // loadFaqResult throws on errors; warnings (conflicting questions, generated ids...) are shown and the build goes on.
     const warnings = imported.issues.filter((i) => i.severity === 'warning')
     if (warnings.length > 0) console.error(`${faq}: ${warnings.length} warning(s):\n${warnings.map((w) => `  ${formatIssue(w)}`).join('\n')}`)
-    const entries = imported.entries
+    // Suggestions accepted into a base already in this folder are part of its content: merge them back.
+    const previous = await readSavedRecipe(opts.out, (error) => console.error(`warning: the base already in ${opts.out} cannot be read (${error.code}), so its accepted suggestions cannot be merged back: ${error.message}`))
+    const merged = mergeAccepted(imported.entries, previous?.accepted ?? [])
+    if (merged.kept.length > 0) console.log(`merged ${merged.kept.length} accepted suggestion(s) from the base in ${opts.out} back into the entries`)
+    if (merged.dropped.length > 0) console.error(`warning: dropped ${merged.dropped.length} accepted suggestion(s) whose entries are no longer in ${faq}: ${[...new Set(merged.dropped.map((a) => a.entryId))].join(', ')}`)
+    const entries = merged.entries
     const embedder = await createEmbedder(embedderSpec(opts))
     const progress = progressBar()
     const started = performance.now()
     // Self-calibrate even with --calib: it holds variants out of the classifier and its samples top up a small labelled set (as `kotae eval` does).
     const kb = await buildKnowledgeBase(entries, { embedder, onProgress: progress.onProgress, targetPrecision: opts.targetPrecision })
     if (opts.calib) await kb.calibrate(await readLabelledQueries(opts.calib), { targetPrecision: opts.targetPrecision, onProgress: progress.onProgress })
+    kb.recipe = { ...kb.recipe, accepted: merged.kept }
     progress.stop()
     await kb.save(opts.out)
     const c = kb.calibration
@@ -224,7 +231,7 @@ export function createProgram(): Command {
     })
 
   // Content-team commands load bases the same way `ask` does, so a transformers base works too.
-  registerOpsCommands(program, { engine: { loadKnowledgeBase: (dir) => loadWithEmbedder(dir, {}), buildKnowledgeBase } })
+  registerOpsCommands(program, { engine: { loadKnowledgeBase: (dir) => loadWithEmbedder(dir, {}) } })
   return program
 }
 

@@ -9,16 +9,18 @@ import { FEATURE_NAMES } from './features.js'
 import { clarifyOptions } from './options.js'
 
 /** One calibration example: the top candidate's features and whether it was right. */
-export interface CalibrationSample {
-  features: number[]
-  correct: boolean
+export const CalibrationSampleSchema = z.strictObject({
+  features: z.array(z.number()),
+  correct: z.boolean(),
   /** The best candidates (the top first) with their features, for fitting the clarify threshold on the options a clarify would show. */
-  ranking?: Array<{ features: number[]; offerable: boolean }>
+  ranking: z.array(z.strictObject({ features: z.array(z.number()), offerable: z.boolean() })).optional(),
   /** Position of the right entry in `ranking` (-1 when it is not there or the question is out of scope). */
-  expectedRank?: number
+  expectedRank: z.number().int().optional(),
   /** True when the question had no right entry (labelled or simulated out-of-scope). */
-  outOfScope: boolean
-}
+  outOfScope: z.boolean(),
+})
+/** One calibration example (see {@link CalibrationSampleSchema}). */
+export type CalibrationSample = z.infer<typeof CalibrationSampleSchema>
 
 /** A fitted calibration, stored in the knowledge base. */
 export const CalibrationSchema = z.object({

@@ -2,6 +2,7 @@
 export { candidateFeatures, FEATURE_NAMES, type QueryContext } from './features.js'
 export {
   CalibrationSchema,
+  CalibrationSampleSchema,
   coherentConfidences,
   confidenceCap,
   ONE_WORD_CONFIDENCE,

@@ -9,7 +9,7 @@
 import { z } from 'zod'
 
 /** Version of the folder layout; bumped on any incompatible change (3: `parts`, `history`, strict schema). */
-export const KB_FORMAT_VERSION = 3
+export const KB_FORMAT_VERSION = 4
 
 /** The files of a generation folder. */
 export const FILES = {
@@ -21,12 +21,14 @@ export const FILES = {
   centroids: 'centroids.f32',
   embedder: 'embedder.json',
   calibration: 'calibration.json',
+  calibrationSamples: 'calibration-samples.json',
+  recipe: 'recipe.json',
   classifierFeatures: 'classifier.json',
   classifierWeights: 'classifier.f32',
 } as const
 
 /** The files every base has. */
-export const CORE_FILES: readonly string[] = [FILES.entries, FILES.phrasings, FILES.hnsw, FILES.lexical, FILES.fields, FILES.centroids, FILES.embedder, FILES.calibration]
+export const CORE_FILES: readonly string[] = [FILES.entries, FILES.phrasings, FILES.hnsw, FILES.lexical, FILES.fields, FILES.centroids, FILES.embedder, FILES.calibration, FILES.calibrationSamples, FILES.recipe]
 /** The files of the optional entry classifier (`parts.classifier`). */
 export const CLASSIFIER_FILES: readonly string[] = [FILES.classifierFeatures, FILES.classifierWeights]
 

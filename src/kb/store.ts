@@ -29,7 +29,9 @@ import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promis
 import { join } from 'node:path'
 import { KotaeError } from '../errors.js'
 import { FaqEntrySchema } from '../schema.js'
-import { CalibrationSchema } from '../decide/index.js'
+import { z } from 'zod'
+import { CalibrationSampleSchema, CalibrationSchema } from '../decide/index.js'
+import { BuildRecipeSchema, type BuildRecipe } from './recipe.js'
 import { DEFAULT_HNSW, EntryClassifier, FieldIndex, LexicalIndex, VectorIndex, type FieldIndexData, type LexicalIndexData } from '../retrieve/index.js'
 import { BuiltinEmbedder } from '../embed/builtin.js'
 import type { Embedder } from '../embed/embedder.js'
@@ -88,6 +90,8 @@ function serialize(kb: KnowledgeBase): Record<string, Buffer> {
     [FILES.centroids]: floatBytes(parts.centroidSums),
     [FILES.embedder]: Buffer.from(JSON.stringify({ id: kb.embedder.id, dimension: kb.embedder.dimension, state: kb.embedder.state?.() ?? null })),
     [FILES.calibration]: Buffer.from(JSON.stringify(kb.calibration, null, 2)),
+    [FILES.calibrationSamples]: Buffer.from(JSON.stringify(kb.calibrationSamples)),
+    [FILES.recipe]: Buffer.from(JSON.stringify(kb.recipe, null, 2)),
   }
   if (parts.classifier) {
     const { entries, features, weights, bias } = parts.classifier.data
@@ -378,6 +382,26 @@ function mismatch(dir: string, field: string, claimed: unknown, file: string, ac
   return corrupt(`${join(dir, 'manifest.json')} field ${field} says ${JSON.stringify(claimed)} but ${file} says ${JSON.stringify(actual)}: the manifest was edited or mixed up with another base's; rebuild the knowledge base`, { file: 'manifest.json', field })
 }
 
+/**
+ * The build recipe of the base in `dir`, or null when the folder holds no base (or one whose
+ * recipe cannot be read: the caller is told why through `onUnreadable`). `kotae build` uses it
+ * to merge accepted suggestions back when it rebuilds a folder from the source FAQ.
+ */
+export async function readSavedRecipe(dir: string, onUnreadable?: (error: KotaeError) => void): Promise<BuildRecipe | null> {
+  try {
+    const manifest = await readManifest(dir)
+    const recipe = BuildRecipeSchema.safeParse(parseJson(await readVerified(dir, manifest, FILES.recipe), FILES.recipe))
+    if (!recipe.success) throw corrupt(`${FILES.recipe} is not a build recipe (${describeIssues(recipe.error.issues)})`, { file: FILES.recipe })
+    return recipe.data
+  } catch (error) {
+    if (error instanceof KotaeError) {
+      if (error.code !== 'KB_NOT_FOUND') onUnreadable?.(error)
+      return null
+    }
+    throw error
+  }
+}
+
 /** How many times a load re-reads a manifest that a writer replaced while it was reading. */
 const LOAD_ATTEMPTS = 5
 
@@ -474,6 +498,11 @@ async function loadGeneration(dir: string, manifest: Manifest, options: LoadOpti
   if (embedderFile.state !== null && embedderFile.state !== undefined) embedder.restore?.(embedderFile.state)
   const calibration = CalibrationSchema.safeParse(parseJson(await readVerified(dir, manifest, FILES.calibration), FILES.calibration))
   if (!calibration.success) throw corrupt(`${FILES.calibration} is not a valid calibration`, { file: FILES.calibration })
+  const samples = z.array(CalibrationSampleSchema).safeParse(parseJson(await readVerified(dir, manifest, FILES.calibrationSamples), FILES.calibrationSamples))
+  if (!samples.success) throw corrupt(`${FILES.calibrationSamples} is not a list of calibration samples (${describeIssues(samples.error.issues)})`, { file: FILES.calibrationSamples })
+  const recipe = BuildRecipeSchema.safeParse(parseJson(await readVerified(dir, manifest, FILES.recipe), FILES.recipe))
+  if (!recipe.success) throw corrupt(`${FILES.recipe} is not a build recipe (${describeIssues(recipe.error.issues)})`, { file: FILES.recipe })
+  if (recipe.data.embedder !== manifest.embedder.id) throw mismatch(dir, 'embedder.id', manifest.embedder.id, FILES.recipe, recipe.data.embedder)
   const hnsw = { ...DEFAULT_HNSW, ...manifest.hnsw }
   let vectors: VectorIndex
   try {
@@ -492,5 +521,7 @@ async function loadGeneration(dir: string, manifest: Manifest, options: LoadOpti
     centroidSums,
     classifier,
     calibration: calibration.data,
+    selfSamples: samples.data,
+    recipe: recipe.data,
   })
 }

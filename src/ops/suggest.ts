@@ -87,18 +87,19 @@ export interface OpsKnowledgeBase {
   /** The base's calibration, for the report's warnings. */
   calibration?: { answerThreshold: number; notes: string[] }
   save(dir: string): Promise<unknown>
+  /** A new base from `entries`, built and calibrated the way this one was (its saved recipe). */
+  rebuild(entries: FaqEntryInput[], options?: { accepted?: Array<{ entryId: string; variant: string }> }): Promise<OpsKnowledgeBase>
 }
 
 /** The engine functions used to rebuild a knowledge base (injectable for tests). */
 export interface KnowledgeBaseFunctions {
   loadKnowledgeBase(dir: string): Promise<OpsKnowledgeBase>
-  buildKnowledgeBase(entries: FaqEntryInput[], options?: { embedder?: Embedder }): Promise<OpsKnowledgeBase>
 }
 
 /** The real engine, loaded on first use. */
 export async function engineFunctions(): Promise<KnowledgeBaseFunctions> {
-  const [engine, store] = await Promise.all([import('../engine.js'), import('../kb/store.js')])
-  return { loadKnowledgeBase: (dir) => store.loadKnowledgeBase(dir), buildKnowledgeBase: engine.buildKnowledgeBase }
+  const store = await import('../kb/store.js')
+  return { loadKnowledgeBase: (dir) => store.loadKnowledgeBase(dir) }
 }
 
 /** Options of {@link acceptSuggestions}. */
@@ -145,9 +146,23 @@ export async function acceptSuggestions(kbDir: string, log: HitLog, options: Acc
   }
   chosen = chosen.filter((s) => entryIds.has(s.entryId))
   if (chosen.length === 0) return { accepted: [], kb }
+  const accepted = chosen.map((s) => ({ entryId: s.entryId, variant: s.query.trim() }))
+  // Rebuilt with the base's own recipe (embedder, options, labelled calibration), never defaults.
+  const rebuilt = await kb.rebuild(withVariants(kb.entries, accepted), { accepted })
+  await rebuilt.save(kbDir)
+  log.setSuggestionStatus(chosen.map((s) => ({ entryId: s.entryId, query: s.query })), 'accepted')
+  return { accepted: chosen, kb: rebuilt }
+}
+
+/**
+ * The entries with the given variants added to their entries (skipping variants an entry
+ * already has, compared as the report compares queries). Variants of entries not in `entries`
+ * are left out: see {@link mergeAccepted} for the count.
+ */
+export function withVariants(entries: FaqEntry[], added: ReadonlyArray<{ entryId: string; variant: string }>): FaqEntry[] {
   const add = new Map<string, string[]>()
-  for (const s of chosen) add.set(s.entryId, [...(add.get(s.entryId) ?? []), s.query])
-  const next: FaqEntryInput[] = kb.entries.map((e) => {
+  for (const a of added) add.set(a.entryId, [...(add.get(a.entryId) ?? []), a.variant])
+  return entries.map((e) => {
     const extra = add.get(e.id)
     if (!extra) return e
     const have = new Set([e.question, ...e.variants].map(comparableText))
@@ -158,10 +173,17 @@ export async function acceptSuggestions(kbDir: string, log: HitLog, options: Acc
     }
     return { ...e, variants }
   })
-  const rebuilt = await engine.buildKnowledgeBase(next, { embedder: kb.embedder })
-  await rebuilt.save(kbDir)
-  log.setSuggestionStatus(chosen.map((s) => ({ entryId: s.entryId, query: s.query })), 'accepted')
-  return { accepted: chosen, kb: rebuilt }
+}
+
+/**
+ * Merge a previous base's accepted suggestions into entries read from the source FAQ (what
+ * `kotae build` does when it rebuilds a folder that already holds a base): returns the entries
+ * with those variants, the accepted records kept, and those dropped because their entry is gone.
+ */
+export function mergeAccepted(entries: FaqEntry[], accepted: ReadonlyArray<{ entryId: string; variant: string }>): { entries: FaqEntry[]; kept: Array<{ entryId: string; variant: string }>; dropped: Array<{ entryId: string; variant: string }> } {
+  const ids = new Set(entries.map((e) => e.id))
+  const kept = accepted.filter((a) => ids.has(a.entryId))
+  return { entries: withVariants(entries, kept), kept, dropped: accepted.filter((a) => !ids.has(a.entryId)) }
 }
 
 /** Reject suggestions so they are not listed again. */
