@@ -7,6 +7,7 @@
 import { KotaeError } from './errors.js'
 import { AskOptionsSchema, baseLanguage, LabelledQuerySchema, type AskOptions, type AskResult, type BaseLanguage, type Candidate, type FaqEntry, type FaqEntryInput, type LabelledQuery } from './schema.js'
 import { validateEntries } from './ingest/validate.js'
+import type { ImportLimitsInput } from './ingest/limits.js'
 import { analyze, contentKey, detectLanguage, fieldTerms, hanStatistics, lexicalTerms, normalizeText, questionKey, sentences, type HanLanguageStats } from './text/index.js'
 import { BuiltinEmbedder } from './embed/builtin.js'
 import type { Embedder } from './embed/embedder.js'
@@ -75,6 +76,8 @@ export interface BuildOptions {
   onProgress?: ProgressListener
   /** Entry-classifier options; `false` never trains one. */
   classifier?: Partial<ClassifierOptions> | false
+  /** Import limits the entries are checked against (default `DEFAULT_IMPORT_LIMITS`): raise them for entries imported with raised limits. */
+  limits?: ImportLimitsInput
 }
 
 /** Options of {@link KnowledgeBase.calibrate}. */
@@ -553,7 +556,8 @@ async function indexVectors(embedder: Embedder, phrasings: Phrasings, entries: n
  */
 export async function buildKnowledgeBase(input: FaqEntryInput[], options: BuildOptions = {}): Promise<KnowledgeBase> {
   if (!Array.isArray(input)) throw new KotaeError('INVALID_INPUT', 'buildKnowledgeBase: expected an array of FAQ entries')
-  const { entries, issues } = validateEntries(input)
+  // The import's conflict warnings were already shown by whoever read the file; the build only needs the errors.
+  const { entries, issues } = validateEntries(input, undefined, { questionConflicts: false, limits: options.limits })
   const errors = issues.filter((issue) => issue.severity === 'error')
   if (errors.length > 0) {
     const shown = errors.slice(0, 10).map((e) => `entry ${e.row}${e.field ? `, field ${e.field}` : ''}: ${e.message}`)

@@ -3,14 +3,15 @@
  * The public API, nothing else. See README.md for the tour.
  */
 export { buildKnowledgeBase, KnowledgeBase, type AskLogger, type BuildOptions, type CalibrateOptions, type ProgressListener } from './engine.js'
-export { loadKnowledgeBase, readManifest, KB_FORMAT_VERSION, type LoadOptions, type Manifest } from './kb/store.js'
-export { readFaq, parseFaq, loadFaq, validateEntries, formatImportReport, readLabelledQueries, type ImportIssue, type ImportResult, type ReadFaqOptions } from './ingest/index.js'
+export { loadKnowledgeBase, readManifest, KB_FORMAT_VERSION, type LoadOptions, type Manifest, type SaveOptions } from './kb/store.js'
+export { BuildRecipeSchema, type BuildRecipe } from './kb/recipe.js'
+export { readFaq, parseFaq, loadFaq, validateEntries, formatImportReport, readLabelledQueries, DEFAULT_IMPORT_LIMITS, ImportLimitsSchema, type ImportIssue, type ImportResult, type ReadFaqOptions, type ImportLimits, type ImportLimitsInput } from './ingest/index.js'
 export { createEmbedder, BuiltinEmbedder, EmbedderSpecSchema, type Embedder, type EmbedKind, type EmbedderSpec, type BuiltinEmbedderOptions, type TransformersEmbedderOptions } from './embed/index.js'
 export { normalizeText, detectLanguage } from './text/index.js'
 export { countTokens, type ContextBlock, type ContextOptions } from './context/pack.js'
 export { evaluateSet, type EvaluateOptions, type EvaluationReport } from './eval/run.js'
 export { computeMetrics, METRIC_NAMES, type Metrics, type MetricName, type ScoredQuery } from './eval/metrics.js'
-export type { Calibration, DecisionThresholds } from './decide/index.js'
+export type { Calibration, CalibrationSample, DecisionThresholds } from './decide/index.js'
 export { KotaeError, ERROR_CODES, type KotaeErrorCode } from './errors.js'
 export {
   openHitLog,
@@ -30,6 +31,8 @@ export {
   type ReportOptions,
   type OpsReport,
   type Suggestion,
+  type DropReason,
+  type HitLogErrorDetails,
 } from './ops/index.js'
 export {
   FaqEntrySchema,

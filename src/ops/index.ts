@@ -8,6 +8,8 @@ export {
   type Feedback,
   type HitLogOptions,
   type HitLogStats,
+  type DropReason,
+  type HitLogErrorDetails,
   type HitEvent,
   type EntryCounts,
   type UnansweredRow,
