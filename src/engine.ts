@@ -8,7 +8,7 @@ import { KotaeError } from './errors.js'
 import { AskOptionsSchema, baseLanguage, LabelledQuerySchema, type AskOptions, type AskResult, type BaseLanguage, type Candidate, type FaqEntry, type FaqEntryInput, type LabelledQuery } from './schema.js'
 import { validateEntries } from './ingest/validate.js'
 import type { ImportLimitsInput } from './ingest/limits.js'
-import { analyze, contentKey, detectLanguage, fieldTerms, hanStatistics, lexicalTerms, normalizeText, questionKey, sentences, type HanLanguageStats } from './text/index.js'
+import { analyze, contentKey, detectLanguage, fieldTerms, hanStatistics, lexicalTerms, normalizeText, questionKey, sentences, type AnalyzedText, type HanLanguageStats } from './text/index.js'
 import { BuiltinEmbedder } from './embed/builtin.js'
 import type { Embedder } from './embed/embedder.js'
 import { addToCentroid, centroidTables, hnswParametersFor, EntryClassifier, FieldIndex, LexicalIndex, Retriever, termCounts, VectorIndex, type ClassifierOptions, type EntryEvidence, type HnswParameters, type RetrieveOptions } from './retrieve/index.js'
@@ -126,6 +126,8 @@ export class KnowledgeBase {
   private readonly languagesPresent: Set<BaseLanguage>
   private readonly hanStats: HanLanguageStats
   private readonly indexById: Map<string, number>
+  /** Answer previews by entry, made the first time an entry is a candidate (sentence segmentation is not free). */
+  private readonly previews: string[] = []
   /** Entries owning each phrasing's question key (see `questionKey`), for verbatim questions. */
   private readonly verbatimOwners: Map<string, Set<number>>
   private logger: AskLogger | null = null
@@ -477,7 +479,7 @@ export class KnowledgeBase {
       lang: entry.lang,
       question: entry.question,
       matched: this.phrasings.texts[evidence.matchedPhrasing],
-      answerPreview: answerPreview(entry.answer, this.languages[evidence.entry]),
+      answerPreview: (this.previews[evidence.entry] ??= answerPreview(entry.answer, this.languages[evidence.entry])),
       score: evidence.score,
       vectorScore: evidence.vectorScore,
       lexicalScore: evidence.lexicalScore,
@@ -570,13 +572,17 @@ export async function buildKnowledgeBase(input: FaqEntryInput[], options: BuildO
   embedder.fit?.(phrasings.texts)
   const { vectors, centroidSums } = await indexVectors(embedder, phrasings, entries.length, { ...hnswParametersFor(phrasings.texts.length), ...options.hnsw }, options.onProgress)
   const languages = entries.map((entry) => baseLanguage(entry.lang))
-  // The lexical index and the classifier both read each phrasing's terms: analyse once for
-  // ordinary bases, and again on demand for huge ones (where holding them all costs gigabytes).
-  const analyseTerms = (p: number) => lexicalTerms(analyze(normalizeText(phrasings.texts[p]), languages[phrasings.entryOf[p]]))
+  // The lexical index, the field index and the classifier all read each phrasing's analysis:
+  // analyse once for ordinary bases, and again on demand for huge ones (where holding them all
+  // costs gigabytes).
+  const small = phrasings.texts.length <= TERMS_CACHE_LIMIT
+  const analysed: AnalyzedText[] = []
+  const analysisOf = (p: number) => (small ? (analysed[p] ??= analyze(normalizeText(phrasings.texts[p]), languages[phrasings.entryOf[p]])) : analyze(normalizeText(phrasings.texts[p]), languages[phrasings.entryOf[p]]))
   const cached: string[][] = []
-  const termsOf = phrasings.texts.length <= TERMS_CACHE_LIMIT ? (p: number) => (cached[p] ??= analyseTerms(p)) : analyseTerms
+  const termsOf = small ? (p: number) => (cached[p] ??= lexicalTerms(analysisOf(p))) : (p: number) => lexicalTerms(analysisOf(p))
   const lexical = LexicalIndex.build(phrasings.texts.length, termsOf)
-  const fields = buildFieldIndex(entries, phrasings)
+  const fields = buildFieldIndex(entries, phrasings, (p) => fieldTerms(analysisOf(p)))
+  analysed.length = 0
   const selfCalibrate = options.selfCalibrate !== false
   const heldOut = selfCalibrate ? selfCalibrationPhrasings(phrasings) : []
   const classifier = options.classifier === false ? undefined : EntryClassifier.train(termsOf, phrasings.entryOf, entries.length, options.classifier, new Set(heldOut))
@@ -605,17 +611,19 @@ export async function buildKnowledgeBase(input: FaqEntryInput[], options: BuildO
   return kb
 }
 
-/** The field index of the entries: their phrasings in one field, answer, category and tags in the other. */
-export function buildFieldIndex(entries: FaqEntry[], phrasings: Phrasings): FieldIndex {
-  const phrasingsOf: string[][] = entries.map(() => [])
-  phrasings.texts.forEach((text, p) => phrasingsOf[phrasings.entryOf[p]].push(text))
+/**
+ * The field index of the entries: their phrasings in one field (terms from `phrasingTerms`,
+ * by phrasing), answer, category and tags in the other.
+ */
+export function buildFieldIndex(entries: FaqEntry[], phrasings: Phrasings, phrasingTerms: (phrasing: number) => string[]): FieldIndex {
+  const phrasingsOf: number[][] = entries.map(() => [])
+  phrasings.entryOf.forEach((entry, p) => phrasingsOf[entry].push(p))
   return FieldIndex.build(entries.length, (e) => {
     const entry = entries[e]
     const lang = baseLanguage(entry.lang)
-    const termsOf = (text: string) => fieldTerms(analyze(normalizeText(text), lang))
     return {
-      phrasings: phrasingsOf[e].flatMap(termsOf),
-      content: [entry.answer, entry.category ?? '', ...entry.tags].flatMap(termsOf),
+      phrasings: phrasingsOf[e].flatMap(phrasingTerms),
+      content: [entry.answer, entry.category ?? '', ...entry.tags].flatMap((text) => fieldTerms(analyze(normalizeText(text), lang))),
     }
   })
 }
