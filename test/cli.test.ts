@@ -3,7 +3,7 @@
  * exit codes, stdout/stderr. Few spawns on small data; independent ones run concurrently.
  */
 import { execFile } from 'node:child_process'
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -145,5 +145,36 @@ describe('kotae check --column', () => {
     const mapped = await kotae('check', csv, '--column', 'お問い合わせ内容=question', '--column', '回答文=answer', '--column', 'No=id')
     expect(mapped.code, mapped.stdout + mapped.stderr).toBe(0)
     expect(mapped.stdout).toMatch(/1 entr/)
+  })
+})
+
+describe('kotae CLI small things a user relies on', () => {
+  it('--version prints the package version', async () => {
+    const run = await kotae('--version')
+    expect(run.code).toBe(0)
+    expect(run.stdout.trim()).toBe(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).version)
+  })
+
+  it('ask --log prints the event id that kotae feedback takes, and feedback accepts it', async () => {
+    const log = join(tmp, 'ask-log.sqlite')
+    const asked = await kotae('ask', kbDir, '送料はいくらですか?', '--log', log)
+    expect(asked.code, asked.stderr).toBe(0)
+    const eventId = asked.stdout.match(/^event (\S+)/m)?.[1]
+    expect(eventId).toBeDefined()
+    const fed = await kotae('feedback', kbDir, eventId!, '--helpful', '--log', log)
+    expect(fed.code, fed.stderr).toBe(0)
+    expect(fed.stdout).toContain(eventId!)
+  })
+
+  it('contradictory feedback flags are an error', async () => {
+    const run = await kotae('feedback', kbDir, 'some-event', '--helpful', '--not-helpful')
+    expect(run.code).not.toBe(0)
+    expect(run.stderr).toContain('exactly one of')
+  })
+
+  it('--column help shows no "(default: {})"', async () => {
+    const run = await kotae('check', '--help')
+    expect(run.stdout).toContain('--column')
+    expect(run.stdout).not.toContain('{}')
   })
 })

@@ -4,7 +4,7 @@
  * commands). Every command has `--help`; errors print their code and an actionable message.
  */
 import { readFile } from 'node:fs/promises'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { dirname, join } from 'node:path'
 import { tmpdir } from 'node:os'
@@ -23,6 +23,11 @@ import { registerOpsCommands } from './ops-commands.js'
 import { openHitLog } from '../ops/hitlog.js'
 
 const packageRoot = join(dirname(fileURLToPath(import.meta.url)), '..', '..')
+
+/** The version in package.json, for `kotae --version`. */
+function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot, 'package.json'), 'utf8')) as { version: string }).version
+}
 
 function number(name: string, min: number, max: number) {
   return (value: string) => {
@@ -61,7 +66,7 @@ function withImportOptions(command: Command): Command {
     .option('--encoding <name>', 'text encoding of CSV/TSV (default: detected; e.g. utf-8, shift_jis, euc-kr, gb18030)')
     .option('--sheet <name>', 'XLSX sheet (default: the first)')
     .option('--lang <tag>', 'language of rows that have no lang column (ja, ko, en, zh, zh-TW...)')
-    .option('--column <header=field...>', 'map a header to a field, e.g. --column 質問文=question --column 備考=ignore', collectColumns, {})
+    .addOption(new Option('--column <header=field...>', 'map a header to a field, e.g. --column 質問文=question --column 備考=ignore (repeatable)').argParser(collectColumns).default({}, 'none'))
 }
 
 function collectColumns(value: string, previous: Record<string, string>): Record<string, string> {
@@ -97,7 +102,7 @@ async function loadWithEmbedder(kbDir: string, opts: Record<string, unknown>) {
 /** The `kotae` program (exported for tests). */
 export function createProgram(): Command {
   const program = new Command()
-  program.name('kotae').description('Answer customers from a multilingual FAQ: answer, clarify or escalate, with calibrated confidence.').showHelpAfterError()
+  program.name('kotae').description('Answer customers from a multilingual FAQ: answer, clarify or escalate, with calibrated confidence.').version(packageVersion(), '-V, --version', 'print the version').showHelpAfterError()
 
   withEmbedderOptions(
     withImportOptions(
@@ -154,7 +159,7 @@ export function createProgram(): Command {
     const result = await kb.ask(question, { lang: opts.lang, category: opts.category, sessionId: opts.session, channel: opts.channel })
     log?.close()
     if (opts.json) console.log(JSON.stringify(result, null, 2))
-    else console.log(`${formatAskResult(result)}\n${formatCandidates(result)}`)
+    else console.log(`${formatAskResult(result)}\n${formatCandidates(result)}${result.eventId ? `\nevent ${result.eventId} (kotae feedback ${kbDir} ${result.eventId} --helpful | --not-helpful | --picked <entryId> | --resolved <entryId>)` : ''}`)
   })
 
   withImportOptions(program.command('check').description('check an FAQ file and report every row that cannot be imported').argument('<faq>', 'FAQ file').option('--json', 'print the report as JSON')).action(
