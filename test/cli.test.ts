@@ -178,3 +178,18 @@ describe('kotae CLI small things a user relies on', () => {
     expect(run.stdout).not.toContain('{}')
   })
 })
+
+describe('kotae build --lock-timeout', () => {
+  it('fails with KB_LOCKED naming the holder when another writer holds the folder longer than the timeout', async () => {
+    const { acquireWriteLock } = await import('../src/kb/lock.js')
+    const lock = await acquireWriteLock(kbDir, 'gen-0000000-00000000')
+    try {
+      const run = await kotae('build', faqPath, '-o', kbDir, '--lock-timeout', '0')
+      expect(run.code).not.toBe(0)
+      expect(run.stderr).toContain('KB_LOCKED')
+      expect(run.stderr).toContain(String(process.pid))
+    } finally {
+      await lock.release()
+    }
+  })
+})

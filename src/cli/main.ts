@@ -112,7 +112,8 @@ export function createProgram(): Command {
         .argument('<faq>', 'FAQ file')
         .requiredOption('-o, --out <dir>', 'knowledge-base folder to write')
         .option('--calib <file>', 'labelled queries (JSONL, FORMAT.md calib shape) to calibrate on; default: self-calibration')
-        .option('--target-precision <p>', 'wanted answer precision', number('target precision', 0.5, 0.999), 0.95),
+        .option('--target-precision <p>', 'wanted answer precision', number('target precision', 0.5, 0.999), 0.95)
+        .option('--lock-timeout <ms>', 'how long to wait for another writer of the same folder before failing with KB_LOCKED', number('lock timeout', 0, 3_600_000), 5000),
     ),
   ).action(async (faq: string, opts) => {
     const imported = await loadFaqResult(faq, importOptions(opts))
@@ -133,7 +134,7 @@ export function createProgram(): Command {
     if (opts.calib) await kb.calibrate(await readLabelledQueries(opts.calib), { targetPrecision: opts.targetPrecision, onProgress: progress.onProgress })
     kb.recipe = { ...kb.recipe, accepted: merged.kept }
     progress.stop()
-    await kb.save(opts.out)
+    await kb.save(opts.out, { lockTimeoutMs: opts.lockTimeout })
     const c = kb.calibration
     console.log(`built ${opts.out}: ${kb.entries.length} entries, ${kb.phrasings.texts.length} phrasings, embedder ${kb.embedder.id}, in ${((performance.now() - started) / 1000).toFixed(1)} s`)
     console.log(`calibration: ${c.source}, answer threshold ${c.answerThreshold > 1 ? 'none (this base never answers)' : c.answerThreshold.toFixed(3)} (precision ${c.fitted.answerPrecision.toFixed(3)} on ${c.samples.inScope + c.samples.outOfScope + c.samples.simulatedOutOfScope} samples)`)
