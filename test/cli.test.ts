@@ -2,31 +2,17 @@
  * The `kotae` command as a user runs it: a real process (`node --import tsx src/cli/main.ts`),
  * exit codes, stdout/stderr. Few spawns on small data; independent ones run concurrently.
  */
-import { execFile } from 'node:child_process'
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { kotae, ROOT, type Run } from './helpers/cli.js'
 import { countTokens, METRIC_NAMES, type AskResult } from '../src/index.js'
 import { MINI_CALIB, MINI_FAQ, MINI_QUERIES, miniFaqJsonl, queriesJsonl } from './fixtures/mini-faq.js'
 
-const ROOT = new URL('..', import.meta.url).pathname
 const MALFORMED = join(ROOT, 'fixtures', 'malformed')
 
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
 
-function kotae(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0
-      resolve({ code, stdout, stderr })
-    })
-  })
-}
 
 let tmp: string
 let faqPath: string

@@ -10,6 +10,8 @@
  * phrasing field holds every query term once at average length, and capped at 1.
  */
 
+import { bm25Idf, COMMON_TERM_MIN, COMMON_TERM_SHARE, idfTable } from './lexical-index.js'
+
 /** BM25F parameters, chosen on the dev sets (bench/accuracy.ts). */
 export const FIELD_BM25 = {
   /** Term-frequency saturation. */
@@ -23,10 +25,6 @@ export const FIELD_BM25 = {
   /** Length normalisation of the content field. */
   contentB: 0.75,
 } as const
-
-/** Terms in more than this share of the entries (and at least COMMON_TERM_MIN of them) are not scored. */
-const COMMON_TERM_SHARE = 0.05
-const COMMON_TERM_MIN = 500
 
 /** The terms of one entry, by field. */
 export interface EntryFieldTerms {
@@ -83,12 +81,8 @@ export class FieldIndex {
     const n = phrasingLengths.length
     this.averagePhrasingLength = mean(phrasingLengths)
     this.averageContentLength = mean(contentLengths)
-    this.idfs = new Float32Array(terms.length)
-    for (let t = 0; t < terms.length; t++) {
-      const df = offsets[t + 1] - offsets[t]
-      this.idfs[t] = Math.log(1 + (n - df + 0.5) / (df + 0.5))
-    }
-    this.unseenIdf = Math.log(1 + (n + 0.5) / 0.5)
+    this.idfs = idfTable(offsets, n)
+    this.unseenIdf = bm25Idf(n, 0)
     this.commonTermPostings = Math.max(COMMON_TERM_MIN, n * COMMON_TERM_SHARE)
     this.scores = new Float32Array(n)
     this.touched = new Int32Array(n)

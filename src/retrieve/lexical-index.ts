@@ -9,9 +9,21 @@
 const K1 = 1.2
 const B = 0.5
 
-/** Terms in more than this share of the phrasings (and at least COMMON_TERM_MIN of them) are not scored. */
-const COMMON_TERM_SHARE = 0.05
-const COMMON_TERM_MIN = 500
+/** Terms in more than this share of the documents (phrasings here, entries in the field index) and at least COMMON_TERM_MIN of them are not scored. */
+export const COMMON_TERM_SHARE = 0.05
+export const COMMON_TERM_MIN = 500
+
+/** BM25 inverse document frequency of a term in `df` of `n` documents (0 for an unseen term gives the maximum). */
+export function bm25Idf(n: number, df: number): number {
+  return Math.log(1 + (n - df + 0.5) / (df + 0.5))
+}
+
+/** The IDF of every term of a CSR postings layout (term t's postings are offsets[t] .. offsets[t + 1] - 1). */
+export function idfTable(offsets: Int32Array, n: number): Float32Array {
+  const idfs = new Float32Array(offsets.length - 1)
+  for (let t = 0; t < idfs.length; t++) idfs[t] = bm25Idf(n, offsets[t + 1] - offsets[t])
+  return idfs
+}
 
 /** Serialised form of the lexical index (written to the knowledge-base folder). */
 export interface LexicalIndexData {
@@ -52,12 +64,8 @@ export class LexicalIndex {
     let total = 0
     for (let p = 0; p < n; p++) total += lengths[p]
     this.averageLength = n ? total / n || 1 : 1
-    this.idfs = new Float32Array(terms.length)
-    for (let t = 0; t < terms.length; t++) {
-      const df = offsets[t + 1] - offsets[t]
-      this.idfs[t] = Math.log(1 + (n - df + 0.5) / (df + 0.5))
-    }
-    this.unseenIdf = Math.log(1 + (n + 0.5) / 0.5)
+    this.idfs = idfTable(offsets, n)
+    this.unseenIdf = bm25Idf(n, 0)
     this.commonTermPostings = Math.max(COMMON_TERM_MIN, n * COMMON_TERM_SHARE)
     this.scores = new Float32Array(n)
     this.touched = new Int32Array(n)

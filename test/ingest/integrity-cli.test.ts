@@ -3,28 +3,15 @@
  * both go through the same import, so both report the same issues, with the exit codes of the
  * existing rules (errors → 1, warnings alone → 0). Independent runs are spawned concurrently.
  */
-import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { kotae, ROOT, type Run } from '../helpers/cli.js'
 
-const ROOT = new URL('../..', import.meta.url).pathname
 const fx = (name: string) => join(ROOT, 'test', 'ingest', 'fixtures', name)
 
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
 
-function kotae(...args: string[]): Promise<Run> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' }, maxBuffer: 16 << 20 }, (error, stdout, stderr) => {
-      resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr })
-    })
-  })
-}
 
 let tmp: string
 let runs: Record<'checkMixed' | 'buildMixed' | 'checkDeep' | 'buildDeep' | 'checkProto' | 'buildProto', Run>

@@ -4,16 +4,15 @@
  * rebuild such as `suggest --accept` replays the original build instead of falling back to
  * defaults), and the accepted suggestions (so `kotae build` from the source FAQ keeps them).
  */
-import { execFile } from 'node:child_process'
 import { writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
+import { kotae } from '../helpers/cli.js'
 import { BuiltinEmbedder, buildKnowledgeBase, loadKnowledgeBase } from '../../src/index.js'
 import { acceptSuggestions, listSuggestions, openHitLog } from '../../src/ops/index.js'
 import { MINI_CALIB, MINI_FAQ } from '../fixtures/mini-faq.js'
 import { removeTemp, tempDir } from './helpers.js'
 
-const ROOT = join(import.meta.dirname, '../..')
 const made: string[] = []
 const temp = () => {
   const dir = tempDir('kotae-recipe-')
@@ -22,13 +21,6 @@ const temp = () => {
 }
 afterEach(() => made.splice(0).forEach(removeTemp))
 
-function kotae(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr })
-    })
-  })
-}
 
 describe('save → load keeps what calibration and rebuilds read', () => {
   it('calibrating a loaded base gives the same calibration as calibrating it before saving', async () => {
