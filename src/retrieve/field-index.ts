@@ -10,7 +10,7 @@
  * phrasing field holds every query term once at average length, and capped at 1.
  */
 
-import { bm25Idf, COMMON_TERM_MIN, COMMON_TERM_SHARE, idfTable } from './lexical-index.js'
+import { bm25Idf, collectBest, COMMON_TERM_MIN, COMMON_TERM_SHARE, idfTable } from './lexical-index.js'
 
 /** BM25F parameters, chosen on the dev sets (bench/accuracy.ts). */
 export const FIELD_BM25 = {
@@ -202,20 +202,7 @@ export class FieldIndex {
         scores[entry] += (idf * tf) / (k1 + tf)
       }
     }
-    const hits: FieldHit[] = []
-    for (let i = 0; i < touchedCount; i++) {
-      const entry = touched[i]
-      const score = scores[entry]
-      scores[entry] = 0
-      if (hits.length === k && score <= hits[k - 1].score) continue
-      if (allow && !allow(entry)) continue
-      let at = hits.length
-      while (at > 0 && hits[at - 1].score < score) at--
-      hits.splice(at, 0, { entry, score })
-      if (hits.length > k) hits.pop()
-    }
-    if (best > 0) for (const hit of hits) hit.score = Math.min(1, hit.score / best)
-    return hits
+    return collectBest(scores, touched, touchedCount, k, best, allow).map(({ id, score }) => ({ entry: id, score }))
   }
 }
 

@@ -25,6 +25,28 @@ export function idfTable(offsets: Int32Array, n: number): Float32Array {
   return idfs
 }
 
+/**
+ * The `k` best of the `count` touched documents (`touched[0..count)`, scores in `scores`, which
+ * are reset to 0 for the next search), passing `allow`, best first, each divided by `best` and
+ * capped at 1. A small sorted array: cheaper than sorting every touched document.
+ */
+export function collectBest(scores: Float32Array, touched: Int32Array, count: number, k: number, best: number, allow?: (id: number) => boolean): Array<{ id: number; score: number }> {
+  const hits: Array<{ id: number; score: number }> = []
+  for (let i = 0; i < count; i++) {
+    const id = touched[i]
+    const score = scores[id]
+    scores[id] = 0
+    if (hits.length === k && score <= hits[k - 1].score) continue
+    if (allow && !allow(id)) continue
+    let at = hits.length
+    while (at > 0 && hits[at - 1].score < score) at--
+    hits.splice(at, 0, { id, score })
+    if (hits.length > k) hits.pop()
+  }
+  if (best > 0) for (const hit of hits) hit.score = Math.min(1, hit.score / best)
+  return hits
+}
+
 /** Serialised form of the lexical index (written to the knowledge-base folder). */
 export interface LexicalIndexData {
   documents: number
@@ -182,20 +204,6 @@ export class LexicalIndex {
         scores[p] += (idf * tf * (K1 + 1)) / (tf + norm)
       }
     }
-    // Keep the k best in a small sorted array: cheaper than sorting every touched phrasing.
-    const hits: LexicalHit[] = []
-    for (let i = 0; i < touchedCount; i++) {
-      const p = touched[i]
-      const score = scores[p]
-      scores[p] = 0
-      if (hits.length === k && score <= hits[k - 1].score) continue
-      if (filter && !filter(p)) continue
-      let at = hits.length
-      while (at > 0 && hits[at - 1].score < score) at--
-      hits.splice(at, 0, { phrasing: p, score })
-      if (hits.length > k) hits.pop()
-    }
-    if (best > 0) for (const hit of hits) hit.score = Math.min(1, hit.score / best)
-    return hits
+    return collectBest(scores, touched, touchedCount, k, best, filter).map(({ id, score }) => ({ phrasing: id, score }))
   }
 }

@@ -11,16 +11,20 @@ import { scriptRuns } from './script.js'
 
 const segmenters = new Map<string, Intl.Segmenter>()
 
+/** The cached `Intl.Segmenter` of a language and granularity (making one costs far more than using it). */
+function segmenterFor(lang: BaseLanguage, granularity: 'word' | 'sentence'): Intl.Segmenter {
+  const key = `${lang}:${granularity}`
+  let segmenter = segmenters.get(key)
+  if (!segmenter) segmenters.set(key, (segmenter = new Intl.Segmenter(lang, { granularity })))
+  return segmenter
+}
+
 /** Text is segmented in pieces of at most this many UTF-16 units: Intl.Segmenter slows down more than linearly on long unbroken CJK runs (20k kana: 0.28 s). */
 const SEGMENT_CHUNK = 256
 
 /** Word segmentation with a cached `Intl.Segmenter` per language (long texts in chunks, see {@link SEGMENT_CHUNK}). */
 export function segmentWords(text: string, lang: BaseLanguage): string[] {
-  let segmenter = segmenters.get(lang)
-  if (!segmenter) {
-    segmenter = new Intl.Segmenter(lang, { granularity: 'word' })
-    segmenters.set(lang, segmenter)
-  }
+  const segmenter = segmenterFor(lang, 'word')
   const words: string[] = []
   for (let start = 0; start < text.length; ) {
     let end = Math.min(text.length, start + SEGMENT_CHUNK)
@@ -158,17 +162,10 @@ export function fieldTerms(analyzed: AnalyzedText): string[] {
   return terms
 }
 
-const sentenceSegmenters = new Map<string, Intl.Segmenter>()
-
 /** Sentences of a text (Intl.Segmenter, so 。！？ and . ! ? all end one), trimmed, empty ones dropped. */
 export function sentences(text: string, lang: BaseLanguage): string[] {
-  let segmenter = sentenceSegmenters.get(lang)
-  if (!segmenter) {
-    segmenter = new Intl.Segmenter(lang, { granularity: 'sentence' })
-    sentenceSegmenters.set(lang, segmenter)
-  }
   const out: string[] = []
-  for (const { segment } of segmenter.segment(text)) {
+  for (const { segment } of segmenterFor(lang, 'sentence').segment(text)) {
     const trimmed = segment.trim()
     if (trimmed) out.push(trimmed)
   }
