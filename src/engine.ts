@@ -126,6 +126,8 @@ export class KnowledgeBase {
   private readonly languagesPresent: Set<BaseLanguage>
   private readonly hanStats: HanLanguageStats
   private readonly indexById: Map<string, number>
+  /** Index of each entry's first phrasing (its question). */
+  private readonly firstPhrasing: Int32Array
   /** Answer previews by entry, made the first time an entry is a candidate (sentence segmentation is not free). */
   private readonly previews: string[] = []
   /** Entries owning each phrasing's question key (see `questionKey`), for verbatim questions. */
@@ -149,6 +151,7 @@ export class KnowledgeBase {
     parts.phrasings.entryOf.forEach((entry, p) => {
       if (firstPhrasing[entry] < 0) firstPhrasing[entry] = p
     })
+    this.firstPhrasing = firstPhrasing
     this.retriever = new Retriever(parts.vectors, parts.lexical, tables, parts.fields, parts.classifier, firstPhrasing)
     this.languages = parts.entries.map((entry) => baseLanguage(entry.lang))
     this.languagesPresent = new Set(this.languages)
@@ -267,9 +270,7 @@ export class KnowledgeBase {
     const chosen = options.heldOut ?? selfCalibrationPhrasings(this.phrasings, options.maxInScope)
     const samples: CalibrationSample[] = []
     for (const [i, p] of chosen.entries()) {
-      const entry = this.phrasings.entryOf[p]
-      const text = this.phrasings.texts[p]
-      const sample = await this.sample(text, entry, { excludePhrasing: p, heldOut: { entry, phrasings: this.fieldTermCounts(text, entry) } }, this.entries[entry].lang)
+      const sample = await this.heldOutPhrasingSample(p)
       if (sample) samples.push(sample)
       if (i % 100 === 0) options.onProgress?.('calibrate', i, chosen.length)
     }
@@ -287,6 +288,13 @@ export class KnowledgeBase {
     return this.calibration
   }
 
+  /** A phrasing asked with itself held out of every index (its words removed from the entry's field terms too). */
+  private heldOutPhrasingSample(p: number): Promise<CalibrationSample | undefined> {
+    const entry = this.phrasings.entryOf[p]
+    const text = this.phrasings.texts[p]
+    return this.sample(text, entry, { excludePhrasing: p, heldOut: { entry, phrasings: this.fieldTermCounts(text, entry) } }, this.entries[entry].lang)
+  }
+
   /** Field-index term counts of a text in an entry's language (what holding it out removes). */
   private fieldTermCounts(text: string, entry: number): Map<string, number> {
     return termCounts(fieldTerms(analyze(normalizeText(text), this.languages[entry])))
@@ -299,18 +307,15 @@ export class KnowledgeBase {
   private async entryMadeSamples(random: () => number): Promise<CalibrationSample[]> {
     const samples: CalibrationSample[] = []
     if (this.entries.length < 2) return samples
-    const firstPhrasing = new Map<number, number>()
-    this.phrasings.entryOf.forEach((entry, p) => firstPhrasing.has(entry) || firstPhrasing.set(entry, p))
     const chosen = sampleWithout([...this.entries.keys()], ENTRY_SAMPLES, random)
     for (const entry of chosen) {
       const { lang } = this.entries[entry]
-      const question = firstPhrasing.get(entry)
-      if (question !== undefined && !this.parts.classifier) {
-        const text = this.phrasings.texts[question]
-        const sample = await this.sample(text, entry, { excludePhrasing: question, heldOut: { entry, phrasings: this.fieldTermCounts(text, entry) } }, lang)
+      const question = this.firstPhrasing[entry]
+      if (question >= 0 && !this.parts.classifier) {
+        const sample = await this.heldOutPhrasingSample(question)
         if (sample) samples.push(sample)
       }
-      if (question !== undefined) {
+      if (question >= 0) {
         const fragment = questionFragment(this.phrasings.texts[question], this.languages[entry], random)
         if (fragment) {
           const sample = await this.sample(fragment, entry, {}, lang)
@@ -357,7 +362,7 @@ export class KnowledgeBase {
     const kb = await buildKnowledgeBase(entries, {
       embedder,
       hnsw: recipe.hnsw,
-      classifier: recipe.classifier === false ? false : recipe.classifier,
+      classifier: recipe.classifier,
       selfCalibrate: recipe.selfCalibrate,
       targetPrecision: recipe.targetPrecision,
       onProgress: options.onProgress,
@@ -386,10 +391,9 @@ export class KnowledgeBase {
   private async sample(query: string, expected: number | null, restrict: RetrieveOptions, lang?: string): Promise<CalibrationSample | undefined> {
     const ranked = await this.rankEvidence(query, restrict, lang ? baseLanguage(lang) : undefined)
     if (!ranked || ranked.evidence.length === 0) return undefined
-    const sameLanguageOnly = this.languagesPresent.has(ranked.lang)
     const ranking = ranked.evidence.slice(0, SAMPLE_RANKING).map((evidence, i) => ({
       features: candidateFeatures(ranked.evidence, i, ranked.context),
-      offerable: !sameLanguageOnly || ranked.context.languageMatches(evidence.entry),
+      offerable: ranked.offerable(evidence.entry),
     }))
     return {
       features: ranking[0].features,
@@ -428,7 +432,10 @@ export class KnowledgeBase {
       evidence.sort((a, b) => b.score - a.score)
     }
     const context = { languageMatches: (entry: number) => this.languages[entry] === lang, termCount: terms.length, wordCount: analyzed.words.length }
-    return { lang, evidence: evidence.slice(0, CANDIDATES), context }
+    // Clarify options are in the question's language when the base has it.
+    const sameLanguageOnly = this.languagesPresent.has(lang)
+    const offerable = (entry: number) => !sameLanguageOnly || this.languages[entry] === lang
+    return { lang, evidence: evidence.slice(0, CANDIDATES), context, offerable }
   }
 
   private async rank(query: string, opts: ReturnType<typeof AskOptionsSchema.parse>): Promise<AskResult> {
@@ -449,9 +456,7 @@ export class KnowledgeBase {
     const exactMatch = this.isVerbatim(query, ranked.lang, ranked.evidence, thresholds.ambiguityMargin, allowEntry)
     if (exactMatch) candidates[0].confidence = Math.max(candidates[0].confidence, VERBATIM_CONFIDENCE)
     coherentConfidences(candidates.map((c) => c.confidence)).forEach((confidence, i) => (candidates[i].confidence = confidence))
-    // Clarify options are in the question's language when the base has it.
-    const sameLanguageOnly = this.languagesPresent.has(ranked.lang)
-    const ranking = candidates.map((c, i) => ({ score: c.score, confidence: c.confidence, offerable: !sameLanguageOnly || ranked.context.languageMatches(ranked.evidence[i].entry) }))
+    const ranking = candidates.map((c, i) => ({ score: c.score, confidence: c.confidence, offerable: ranked.offerable(ranked.evidence[i].entry) }))
     const uncalibrated = this.calibration.answerThreshold > 1 && this.thresholdOverrides.answerThreshold === undefined
     const verdict = decide(ranking, thresholds, { exactMatch, uncalibrated })
     const top = candidates[0]
@@ -576,8 +581,9 @@ export async function buildKnowledgeBase(input: FaqEntryInput[], options: BuildO
   // analyse once for ordinary bases, and again on demand for huge ones (where holding them all
   // costs gigabytes).
   const small = phrasings.texts.length <= TERMS_CACHE_LIMIT
+  const analyse = (p: number) => analyze(normalizeText(phrasings.texts[p]), languages[phrasings.entryOf[p]])
   const analysed: AnalyzedText[] = []
-  const analysisOf = (p: number) => (small ? (analysed[p] ??= analyze(normalizeText(phrasings.texts[p]), languages[phrasings.entryOf[p]])) : analyze(normalizeText(phrasings.texts[p]), languages[phrasings.entryOf[p]]))
+  const analysisOf = small ? (p: number) => (analysed[p] ??= analyse(p)) : analyse
   const cached: string[][] = []
   const termsOf = small ? (p: number) => (cached[p] ??= lexicalTerms(analysisOf(p))) : (p: number) => lexicalTerms(analysisOf(p))
   const lexical = LexicalIndex.build(phrasings.texts.length, termsOf)

@@ -38,7 +38,7 @@ export const CalibrationSchema = z.object({
   ranges: z.array(z.tuple([z.number(), z.number()])),
   /** Answer when the top candidate's confidence is at least this. */
   answerThreshold: z.number(),
-  /** Below the answer threshold, clarify only when the top confidence is at least this. */
+  /** Below the answer threshold, clarify only when the options' summed confidence (option mass) is at least this. */
   clarifyThreshold: z.number(),
   /** Fused scores below this are treated as out of scope (nothing in the FAQ resembles the question). */
   outOfScopeScore: z.number(),
@@ -59,8 +59,8 @@ export const HOW_TO_ANSWER_MORE = 'add alternate phrasings (variants) to the ent
 /**
  * The calibration of a base that has not been fitted: it never answers (threshold above 1) and
  * gives every candidate confidence 0, since nothing has shown what its scores are worth; the
- * ranking still orders the clarify options. The hand-set weights only order nothing: they are
- * kept so the calibration has its usual shape.
+ * fused score still orders the clarify options. Its weights are never used (confidenceOf
+ * returns 0 for it): they only give the calibration its usual shape.
  */
 export function defaultCalibration(targetPrecision = 0.95, note = 'not calibrated yet'): Calibration {
   return {
@@ -202,9 +202,10 @@ function fitClarifyThreshold(samples: CalibrationSample[], calibration: Calibrat
 
 /**
  * Fit the logistic regression (standardised features, L2-regularised gradient descent) and
- * choose the answer threshold: the lowest confidence at which the answers above it are still at
- * least `targetPrecision` correct, counting one extra imagined mistake so that small
- * calibration sets err on the side of escalating.
+ * choose the thresholds: the answer threshold is the lowest confidence at which the answers
+ * above it reach `targetPrecision` by their Wilson lower bound (so small calibration sets err on
+ * the side of escalating); the clarify threshold is fitted on option mass (see
+ * {@link fitClarifyThreshold}).
  */
 export function fitCalibration(samples: CalibrationSample[], options: FitOptions): Calibration {
   const targetPrecision = options.targetPrecision ?? 0.95
