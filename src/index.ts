@@ -12,7 +12,7 @@ export { countTokens, type ContextBlock, type ContextOptions } from './context/p
 export { evaluateSet, type EvaluateOptions, type EvaluationReport } from './eval/run.js'
 export { computeMetrics, METRIC_NAMES, type Metrics, type MetricName, type ScoredQuery } from './eval/metrics.js'
 export type { Calibration, CalibrationSample, DecisionThresholds } from './decide/index.js'
-export { KotaeError, ERROR_CODES, type KotaeErrorCode } from './errors.js'
+export { KotaeError, createError, isKotaeError, ERROR_CATALOGUE, type KotaeErrorCode, type ErrorDetails, type SchemaProblem, type RowProblem } from './errors.js'
 export {
   openHitLog,
   HitLog,

@@ -3,6 +3,29 @@
  * static types never drift. Every stage of the pipeline talks through these plain values.
  */
 import { z } from 'zod'
+import { createError, type SchemaProblem } from './errors.js'
+
+/**
+ * Zod issues as problems a person can act on: the dotted path of each field and what it expects;
+ * an unknown key is named as such. The one formatter of schema failures.
+ */
+export function schemaProblems(issues: ReadonlyArray<z.core.$ZodIssue>, prefix: ReadonlyArray<PropertyKey> = []): SchemaProblem[] {
+  return issues.flatMap((issue) => {
+    const path = [...prefix, ...issue.path]
+    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: [...path, key].map(String).join('.'), message: 'is not a known option (check the spelling)' }))
+    return [{ path: path.map(String).join('.'), message: issue.message }]
+  })
+}
+
+/**
+ * Validate `input` against an options schema and apply its defaults; throws `INVALID_OPTIONS`
+ * naming `where` (the call or command) and every failing field. The one way options enter kotae.
+ */
+export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, where: string): z.output<S> {
+  const parsed = schema.safeParse(input ?? {})
+  if (!parsed.success) throw createError('INVALID_OPTIONS', { where, problems: schemaProblems(parsed.error.issues) })
+  return parsed.data
+}
 
 /** Languages the engine understands natively. BCP-47 tags such as `zh-TW` map onto these. */
 export const BASE_LANGUAGES = ['ja', 'ko', 'en', 'zh'] as const
