@@ -5,7 +5,7 @@
  * decision policy; `save` / `loadKnowledgeBase` move it to and from disk.
  */
 import { KotaeError } from './errors.js'
-import { AskOptionsSchema, baseLanguage, LabelledQuerySchema, type AskOptions, type AskResult, type BaseLanguage, type Candidate, type FaqEntry, type FaqEntryInput, type LabelledQuery } from './schema.js'
+import { AskOptionsSchema, baseLanguage, type AskLogger, LabelledQuerySchema, type AskOptions, type AskResult, type BaseLanguage, type Candidate, type FaqEntry, type FaqEntryInput, type LabelledQuery } from './schema.js'
 import { validateEntries } from './ingest/validate.js'
 import type { ImportLimitsInput } from './ingest/limits.js'
 import { analyze, contentKey, detectLanguage, fieldTerms, hanStatistics, lexicalTerms, normalizeText, questionKey, sentences, type AnalyzedText, type HanLanguageStats } from './text/index.js'
@@ -53,11 +53,6 @@ const CANDIDATES = 10
 const VERBATIM_CONFIDENCE = 0.99
 /** Score taken off entries in another language than the question when the base has the question's language. */
 const LANGUAGE_PENALTY = 0.05
-
-/** Something that records each `ask` (the hit log implements it); it must never throw or block. */
-export interface AskLogger {
-  record(result: AskResult, context: { sessionId?: string; channel?: string; transcript?: string[] }): string | undefined
-}
 
 /** Progress of a long build, for progress bars. */
 export type ProgressListener = (stage: 'index' | 'calibrate', done: number, total: number) => void

@@ -2,7 +2,7 @@
  * kotae (答え): answer customers from a multilingual FAQ with calibrated confidence.
  * The public API, nothing else. See README.md for the tour.
  */
-export { buildKnowledgeBase, KnowledgeBase, type AskLogger, type BuildOptions, type CalibrateOptions, type ProgressListener } from './engine.js'
+export { buildKnowledgeBase, KnowledgeBase, type BuildOptions, type CalibrateOptions, type ProgressListener } from './engine.js'
 export { loadKnowledgeBase, readManifest, KB_FORMAT_VERSION, type LoadOptions, type Manifest, type SaveOptions } from './kb/store.js'
 export { BuildRecipeSchema, type BuildRecipe } from './kb/recipe.js'
 export { readFaq, parseFaq, loadFaq, validateEntries, formatImportReport, readLabelledQueries, DEFAULT_IMPORT_LIMITS, ImportLimitsSchema, type ImportIssue, type ImportResult, type ReadFaqOptions, type ImportLimits, type ImportLimitsInput } from './ingest/index.js'
@@ -42,6 +42,8 @@ export {
   type FaqEntryInput,
   type LabelledQuery,
   type AskOptions,
+  type AskLogger,
+  type AskContext,
   type AskResult,
   type Candidate,
   type Handoff,

@@ -172,3 +172,20 @@ export const AskOptionsSchema = z.object({
 })
 /** Options of one `ask`. */
 export type AskOptions = z.input<typeof AskOptionsSchema>
+
+/** Context recorded with each `ask` (stored through the same redaction as the query). `at` back-dates an event (imports, benchmarks). */
+export interface AskContext {
+  sessionId?: string
+  channel?: string
+  transcript?: string[]
+  /** Event time (ms since epoch or Date); default: now. */
+  at?: number | Date
+}
+
+/**
+ * What the engine needs from a log (the hit log implements it): record one answered question and
+ * get its event id back at once (the write happens later). Must never throw and never wait for the disk.
+ */
+export interface AskLogger {
+  record(result: AskResult, context: AskContext): string | undefined
+}

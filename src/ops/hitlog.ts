@@ -26,26 +26,8 @@ import { dirname, join } from 'node:path'
 import Database from 'better-sqlite3'
 import { z } from 'zod'
 import { KotaeError } from '../errors.js'
-import type { AskResult, DecisionKind, ReasonCode } from '../schema.js'
+import type { AskContext, AskLogger, AskResult, DecisionKind, ReasonCode } from '../schema.js'
 import { createRedactor, generateSalt, UnsaltedRedactionOptionsSchema, type RedactionOptions, type Redactor } from './redact.js'
-
-/** Context passed by the engine with each `ask`. `at` back-dates an event (imports, benchmarks). */
-export interface AskContext {
-  /** Stored through the same redaction as the query (masked, hashed or verbatim). */
-  sessionId?: string
-  channel?: string
-  transcript?: string[]
-  /** Event time (ms since epoch or Date); default: now. */
-  at?: number | Date
-}
-
-/**
- * What the engine needs from a log: record one answered question and get its event id back at
- * once (the write happens later). Must never throw and never wait for the disk.
- */
-export interface AskLogger {
-  record(result: AskResult, context: { sessionId?: string; channel?: string; transcript?: string[] }): string | undefined
-}
 
 /** Feedback on one event: was the answer helpful, which offered option did the user pick, which entry did a human use. */
 export type Feedback =

@@ -3,8 +3,6 @@
  * near-duplicates, unanswered clusters, surge alerts) and the report page.
  */
 export {
-  type AskLogger,
-  type AskContext,
   type Feedback,
   type HitLogOptions,
   type HitLogStats,
