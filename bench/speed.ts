@@ -310,7 +310,7 @@ interface ModelResult {
 
 async function modelBench(): Promise<ModelResult | string> {
   if (!existsSync(join(SHOP, 'faq.jsonl'))) return 'skipped: fixtures/shop-faq/faq.jsonl missing'
-  const embedder = await createTransformersEmbedder({ model: 'kotae/tiny-e5', localModelPath: join(ROOT, 'fixtures/tiny-model') })
+  const embedder = await createTransformersEmbedder({ model: 'kotae/tiny-e5', modelDir: join(ROOT, 'fixtures/tiny-model') })
   const entries = await loadFaq(join(SHOP, 'faq.jsonl'))
   const queries = (await readLabelledQueries(join(SHOP, 'queries.jsonl'))).map((q) => q.query)
   const kb = await buildKnowledgeBase(entries, { embedder })

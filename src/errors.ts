@@ -52,7 +52,7 @@ export interface ErrorDetails {
   /** An entry id that is not in the knowledge base. */
   UNKNOWN_ENTRY: { entryId: string; where: string }
   /** The embedder cannot be loaded or run. */
-  EMBEDDER_UNAVAILABLE: { model: string; reason: string; hint: string }
+  EMBEDDER_UNAVAILABLE: { model: string; reason: string; hint: string; searched?: string[]; missing?: string[]; folder?: string }
   /** The base was built with another embedder than the one given. */
   EMBEDDER_MISMATCH: { dir: string; built: string; given: string; hint: string }
   /** No knowledge base at a path. */

@@ -13,6 +13,9 @@ import { analyze } from '../text/analyze.js'
 import type { BaseLanguage } from '../schema.js'
 import type { EmbedKind, Embedder } from './embedder.js'
 import { fnv1a } from './hash.js'
+import { BuiltinSpecSchema, type RecordedEmbedder } from './spec.js'
+import { parseOptions } from '../schema.js'
+import type { z } from 'zod'
 
 /** Relative weight of each feature family; tuned on the dev sets (see bench/accuracy.ts). */
 const FAMILY_WEIGHT = { word: 1.0, pair: 0.6, latinGram: 0.3, cjk1: 0.3, cjk2: 1.0, cjk3: 0.6 } as const
@@ -44,11 +47,8 @@ export function hashedFeatures(text: string, lang?: BaseLanguage): HashedFeature
   return features
 }
 
-/** Options of the built-in embedder. */
-export interface BuiltinEmbedderOptions {
-  /** Vector length; more dimensions mean fewer hash collisions and more memory. Default 256. */
-  dimension?: number
-}
+/** Options of the built-in embedder (its spec without the kind; see {@link BuiltinSpecSchema}). */
+export type BuiltinEmbedderOptions = Omit<z.input<typeof BuiltinSpecSchema>, 'kind'>
 
 /** State learnt by `fit`: document frequencies of feature hashes. */
 interface BuiltinState {
@@ -61,14 +61,17 @@ interface BuiltinState {
 export class BuiltinEmbedder implements Embedder {
   readonly id: string
   readonly dimension: number
+  readonly spec: RecordedEmbedder
   private documents = 0
   private documentFrequency = new Map<number, number>()
   /** Features of the passages just fitted, so the build's embedding pass does not analyse them twice. */
   private fittedFeatures = new Map<string, HashedFeature[]>()
 
   constructor(options: BuiltinEmbedderOptions = {}) {
-    this.dimension = options.dimension ?? 256
-    this.id = `builtin-hash-v1:${this.dimension}`
+    const { dimension } = parseOptions(BuiltinSpecSchema, { ...options, kind: 'builtin' }, 'BuiltinEmbedder')
+    this.dimension = dimension
+    this.id = `builtin-hash-v1:${dimension}`
+    this.spec = { kind: 'builtin', dimension }
   }
 
   /** Count in how many phrasings each feature occurs, for the IDF weights. */

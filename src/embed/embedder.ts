@@ -4,6 +4,8 @@
  * embedder's `id` in the knowledge base so that a base is never queried with another embedder.
  */
 
+import type { RecordedEmbedder } from './spec.js'
+
 /** Whether a text is a user question or a stored FAQ phrasing (e5 models prefix them differently). */
 export type EmbedKind = 'query' | 'passage'
 
@@ -13,6 +15,12 @@ export interface Embedder {
   readonly id: string
   /** Vector length. */
   readonly dimension: number
+  /**
+   * What a knowledge base records so that it can load this embedder again by itself (the
+   * built-in kinds set it); absent for an embedder the caller wrote, which must then be passed
+   * again to `loadKnowledgeBase`.
+   */
+  readonly spec?: RecordedEmbedder
   /**
    * Optional: learn corpus statistics (e.g. feature weights) from the FAQ's phrasings before
    * they are embedded. Called once per build; the result must be reproducible from `state()`.

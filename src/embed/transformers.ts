@@ -18,33 +18,15 @@ import { isAbsolute, join, resolve } from 'node:path'
 import { performance } from 'node:perf_hooks'
 import { AutoModel, AutoTokenizer, env } from '@huggingface/transformers'
 import type { PreTrainedModel, PreTrainedTokenizer } from '@huggingface/transformers'
-import { KotaeError } from '../errors.js'
+import { createError, type KotaeError } from '../errors.js'
+import { parseOptions } from '../schema.js'
 import type { EmbedKind, Embedder } from './embedder.js'
+import { TransformersSpecSchema, type RecordedEmbedder, type TransformersSpec } from './spec.js'
 
-/** Default model: small, multilingual (ja/ko/zh/en...), 384 dimensions, e5 query/passage prefixes. */
-export const DEFAULT_TRANSFORMERS_MODEL = 'Xenova/multilingual-e5-small'
+export { DEFAULT_TRANSFORMERS_MODEL } from './spec.js'
 
-/** Options of {@link createTransformersEmbedder}; every field is optional. */
-export interface TransformersEmbedderOptions {
-  /** Hugging Face model id (or a path to a model folder). Default `Xenova/multilingual-e5-small`. */
-  model?: string
-  /** Folder containing `<model-id>/` with config.json, tokenizer.json, tokenizer_config.json and onnx/model*.onnx. */
-  localModelPath?: string
-  /** transformers.js file cache (`<cacheDir>/<model-id>/...`); also searched when offline. */
-  cacheDir?: string
-  /** Default true: never contact the hub; load only from `localModelPath` / `cacheDir`. */
-  offline?: boolean
-  /** Default true → dtype `q8` (onnx/model_quantized.onnx); false → `fp32` (onnx/model.onnx). */
-  quantized?: boolean
-  /** Texts per forward pass. Default 16. */
-  batchSize?: number
-  /** Prepended to queries. Default `'query: '` for e5 models (id contains "e5"), `''` otherwise. */
-  queryPrefix?: string
-  /** Prepended to passages. Default `'passage: '` for e5 models, `''` otherwise. */
-  passagePrefix?: string
-  /** How token vectors become one vector: mask-aware mean (default) or the first ([CLS]) token. */
-  pooling?: 'mean' | 'cls'
-}
+/** Options of {@link createTransformersEmbedder}: its spec without the kind (see {@link TransformersSpecSchema}). */
+export type TransformersEmbedderOptions = Omit<TransformersSpec, 'kind'>
 
 /** Where the time of the last `embed` call went (milliseconds), so overhead outside the model can be measured. */
 export interface TransformersEmbedTimings {
@@ -84,6 +66,8 @@ export interface TransformersEmbedderInit {
   session: PreTrainedModel
   /** Where the files were loaded from (folder, or the model id when loaded through the hub). */
   source: string
+  /** The folder holding `<model>/` it was found in (recorded with a base); null when loaded from the hub or a model path. */
+  modelDir: string | null
 }
 
 /**
@@ -110,6 +94,8 @@ export class TransformersEmbedder implements Embedder {
   readonly passagePrefix: string
   /** Folder (or hub id) the model was loaded from, for diagnostics. */
   readonly source: string
+  /** What a knowledge base records to load this model again. */
+  readonly spec: RecordedEmbedder
   /** Timing split of the most recent `embed` call (undefined before the first call). */
   lastTimings: TransformersEmbedTimings | undefined
 
@@ -132,11 +118,12 @@ export class TransformersEmbedder implements Embedder {
     this.source = init.source
     this.dimension = dimension
     this.id = `transformers:${init.model}:${init.dtype}:${init.pooling}`
+    this.spec = { kind: 'transformers', model: init.model, dtype: init.dtype, pooling: init.pooling, queryPrefix: init.queryPrefix, passagePrefix: init.passagePrefix, modelDir: init.modelDir }
   }
 
   /** Embeds texts (with the query or passage prefix); empty texts give all-zero vectors. */
   async embed(texts: string[], kind: EmbedKind): Promise<Float32Array[]> {
-    if (this.disposed) throw new KotaeError('EMBEDDER_UNAVAILABLE', `Embedder ${this.id} has been disposed.`)
+    if (this.disposed) throw createError('EMBEDDER_UNAVAILABLE', { model: this.model, reason: 'this embedder has been disposed', hint: 'create a new one with createEmbedder' })
     const t0 = performance.now()
     const timings: TransformersEmbedTimings = { totalMs: 0, forwardMs: 0, tokenizeMs: 0, poolMs: 0, texts: 0, batches: 0 }
     const prefix = kind === 'query' ? this.queryPrefix : this.passagePrefix
@@ -178,7 +165,7 @@ export class TransformersEmbedder implements Embedder {
     timings.forwardMs += now - t
     timings.batches++
     t = now
-    const hidden = pickHiddenState(output)
+    const hidden = pickHiddenState(output, this.model)
     const vectors = poolAndNormalize(hidden.data, hidden.dims, inputs.attention_mask.data, this.pooling)
     timings.poolMs += performance.now() - t
     return vectors
@@ -190,11 +177,11 @@ interface HiddenState {
   dims: number[]
 }
 
-function pickHiddenState(output: Record<string, { data: unknown; dims: number[] } | undefined>): HiddenState {
+function pickHiddenState(output: Record<string, { data: unknown; dims: number[] } | undefined>, model: string): HiddenState {
   const candidate =
     output.last_hidden_state ?? output.token_embeddings ?? Object.values(output).find((t) => t !== undefined && t.dims?.length === 3)
   if (!candidate || candidate.dims.length !== 3) {
-    throw new KotaeError('EMBEDDER_UNAVAILABLE', `The model returned no [batch, sequence, hidden] output (outputs: ${Object.keys(output).join(', ')}).`)
+    throw createError('EMBEDDER_UNAVAILABLE', { model, reason: `the model returned no [batch, sequence, hidden] output (outputs: ${Object.keys(output).join(', ')})`, hint: 'use a sentence-embedding model (feature extraction), not a classifier or a generator' })
   }
   const data = candidate.data instanceof Float32Array ? candidate.data : Float32Array.from(candidate.data as ArrayLike<number>)
   return { data, dims: candidate.dims }
@@ -248,20 +235,10 @@ let loadQueue: Promise<unknown> = Promise.resolve()
  * how to fix it) when the model cannot be loaded; it never substitutes another embedder.
  */
 export async function createTransformersEmbedder(options: TransformersEmbedderOptions = {}): Promise<TransformersEmbedder> {
-  const model = options.model ?? DEFAULT_TRANSFORMERS_MODEL
-  const offline = options.offline ?? true
-  const dtype: 'q8' | 'fp32' = (options.quantized ?? true) ? 'q8' : 'fp32'
-  const pooling = options.pooling ?? 'mean'
-  const batchSize = options.batchSize ?? 16
-  if (!Number.isInteger(batchSize) || batchSize < 1) {
-    throw new KotaeError('INVALID_INPUT', `batchSize must be a positive integer, got ${String(options.batchSize)}.`, { field: 'batchSize' })
-  }
-  if (pooling !== 'mean' && pooling !== 'cls') {
-    throw new KotaeError('INVALID_INPUT', `pooling must be 'mean' or 'cls', got ${String(pooling)}.`, { field: 'pooling' })
-  }
+  const { model, offline, dtype, pooling, batchSize, ...spec } = parseOptions(TransformersSpecSchema, { ...options, kind: 'transformers' }, 'createTransformersEmbedder')
   const isE5 = /e5/i.test(model)
-  const queryPrefix = options.queryPrefix ?? (isE5 ? 'query: ' : '')
-  const passagePrefix = options.passagePrefix ?? (isE5 ? 'passage: ' : '')
+  const queryPrefix = spec.queryPrefix ?? (isE5 ? 'query: ' : '')
+  const passagePrefix = spec.passagePrefix ?? (isE5 ? 'passage: ' : '')
 
   const run = loadQueue.then(() => load())
   loadQueue = run.catch(() => undefined)
@@ -274,7 +251,7 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
     dimension = probe.length
   } catch (error) {
     await init.session.dispose().catch(() => undefined)
-    throw unavailable(model, `the model loaded from ${init.source} but failed to run: ${messageOf(error)}`, { source: init.source }, error)
+    throw unavailable(model, { reason: `the model loaded from ${init.source} but failed to run: ${messageOf(error)}`, hint: 'check that the folder holds a sentence-embedding model (a [batch, sequence, hidden] output)', folder: init.source }, error)
   }
   const ready = new TransformersEmbedder(init, dimension)
   return ready
@@ -289,32 +266,31 @@ export async function createTransformersEmbedder(options: TransformersEmbedderOp
     try {
       env.allowRemoteModels = !offline
       env.allowLocalModels = true
-      if (options.localModelPath !== undefined) env.localModelPath = withSlash(resolve(options.localModelPath))
-      if (options.cacheDir !== undefined) env.cacheDir = resolve(options.cacheDir)
+      if (spec.modelDir !== undefined) env.localModelPath = withSlash(resolve(spec.modelDir))
+      if (spec.cacheDir !== undefined) env.cacheDir = resolve(spec.cacheDir)
 
       // Offline: find and check the folder ourselves, then load it by absolute path (which also
       // keeps transformers.js's per-model-id memo from mixing up two folders with the same id).
-      const source = offline ? locateOffline(model, dtype, env.localModelPath, env.cacheDir) : model
-      const loadOptions = { local_files_only: offline, ...(options.cacheDir !== undefined ? { cache_dir: env.cacheDir ?? undefined } : {}) }
+      const located = offline ? locateOffline(model, dtype, env.localModelPath, env.cacheDir) : undefined
+      const source = located?.folder ?? model
+      const loadOptions = { local_files_only: offline, ...(spec.cacheDir !== undefined ? { cache_dir: env.cacheDir ?? undefined } : {}) }
       let tokenizer: PreTrainedTokenizer
       let session: PreTrainedModel
       try {
         tokenizer = await AutoTokenizer.from_pretrained(source, loadOptions)
         session = await AutoModel.from_pretrained(source, { ...loadOptions, dtype, device: 'cpu' })
       } catch (error) {
+        if (!offline && isNetworkError(error)) {
+          throw unavailable(model, { reason: `the Hugging Face hub could not be reached to download it (${messageOf(error)}): this machine has no network access to huggingface.co`, hint: `${fixHint(model, dtype)} (without --online / offline: false)` }, error)
+        }
         const where = offline ? `from ${source}` : `from the hub or ${env.localModelPath}`
-        throw unavailable(
-          model,
-          `loading ${where} failed: ${messageOf(error)}. Fix: ${fixHint(model, dtype)}`,
-          { source },
-          error,
-        )
+        throw unavailable(model, { reason: `loading ${where} failed: ${messageOf(error)}`, hint: fixHint(model, dtype), folder: source }, error)
       }
       const configMax = Number((session.config as { max_position_embeddings?: number } | undefined)?.max_position_embeddings)
       const tokMax = Number(tokenizer.model_max_length)
       const limits = [tokMax, configMax].filter((n) => Number.isFinite(n) && n > 0 && n < 1e6)
       const maxLength = limits.length > 0 ? Math.min(...limits) : 512
-      return { model, dtype, pooling, batchSize, queryPrefix, passagePrefix, maxLength, tokenizer, session, source }
+      return { model, dtype, pooling, batchSize, queryPrefix, passagePrefix, maxLength, tokenizer, session, source, modelDir: located?.root ?? null }
     } finally {
       env.allowRemoteModels = saved.allowRemoteModels
       env.allowLocalModels = saved.allowLocalModels
@@ -332,33 +308,26 @@ function onnxFile(dtype: 'q8' | 'fp32'): string {
  * Finds the model folder among `localModelPath/<model>` and `cacheDir/<model>` (or the model
  * itself when it is a path) and checks every file the load needs, naming the first missing one.
  */
-function locateOffline(model: string, dtype: 'q8' | 'fp32', localModelPath: string, cacheDir: string | null): string {
-  const candidates = isAbsolute(model) || model.startsWith('.')
-    ? [resolve(model)]
-    : [join(localModelPath, model), ...(cacheDir ? [join(cacheDir, model)] : [])]
+function locateOffline(model: string, dtype: 'q8' | 'fp32', localModelPath: string, cacheDir: string | null): { folder: string; root: string | null } {
+  const isPath = isAbsolute(model) || model.startsWith('.')
+  const roots = isPath ? [null] : [localModelPath.replace(/\/+$/, ''), ...(cacheDir ? [cacheDir] : [])]
+  const candidates = roots.map((root) => (root === null ? resolve(model) : join(root, model)))
   const needed = [...REQUIRED_FILES, onnxFile(dtype)]
-  const folder = candidates.find((dir) => existsSync(join(dir, 'config.json')))
-  if (folder === undefined) {
+  const index = candidates.findIndex((dir) => existsSync(join(dir, 'config.json')))
+  if (index < 0) {
     const searched = candidates.join(' and ')
-    throw unavailable(
-      model,
-      `model folder not found (offline): searched ${searched}, none contains config.json. Fix: ${fixHint(model, dtype)}`,
-      { searched: candidates, missing: candidates.map((dir) => join(dir, 'config.json')) },
-    )
+    throw unavailable(model, { reason: `model folder not found (offline): searched ${searched}, none contains config.json`, hint: fixHint(model, dtype), searched: candidates, missing: candidates.map((dir) => join(dir, 'config.json')) })
   }
+  const folder = candidates[index]!
   const missing = needed.map((file) => join(folder, file)).filter((path) => !existsSync(path))
   if (missing.length > 0) {
     const other = onnxFile(dtype === 'q8' ? 'fp32' : 'q8')
     const hint = missing.some((p) => p.endsWith(onnxFile(dtype))) && existsSync(join(folder, other))
-      ? ` (${other} exists: pass quantized: ${dtype === 'q8' ? 'false' : 'true'} to use it)`
+      ? ` (${other} exists: pass dtype: '${dtype === 'q8' ? 'fp32' : 'q8'}' to use it${dtype === 'q8' ? ', CLI: --fp32' : ''})`
       : ''
-    throw unavailable(
-      model,
-      `${missing.join(', ')} not found${hint}. Fix: ${fixHint(model, dtype)}`,
-      { searched: candidates, folder, missing },
-    )
+    throw unavailable(model, { reason: `${missing.join(', ')} not found${hint}`, hint: fixHint(model, dtype), searched: candidates, folder, missing })
   }
-  return folder
+  return { folder, root: roots[index] ?? null }
 }
 
 function fixHint(model: string, dtype: 'q8' | 'fp32'): string {
@@ -367,13 +336,23 @@ function fixHint(model: string, dtype: 'q8' | 'fp32'): string {
   }
   return (
     `download the model folder (config.json, tokenizer.json, tokenizer_config.json, ${onnxFile(dtype)}) ` +
-    `from https://huggingface.co/${model} into <dir>/${model}/ and pass localModelPath: '<dir>', ` +
-    `or set offline: false where the Hugging Face hub is reachable.`
+    `from https://huggingface.co/${model} into <dir>/${model}/ and pass modelDir: '<dir>' (CLI: --model-dir <dir>), ` +
+    `or allow the download with offline: false (CLI: --online) where the Hugging Face hub is reachable`
   )
 }
 
-function unavailable(model: string, detail: string, details: Record<string, unknown>, cause?: unknown): KotaeError {
-  return new KotaeError('EMBEDDER_UNAVAILABLE', `Embedding model "${model}" cannot be loaded: ${detail}`, { model, ...details }, cause === undefined ? undefined : { cause })
+function unavailable(model: string, details: { reason: string; hint: string; searched?: string[]; missing?: string[]; folder?: string }, cause?: unknown): KotaeError<'EMBEDDER_UNAVAILABLE'> {
+  return createError('EMBEDDER_UNAVAILABLE', { model, ...details }, cause === undefined ? undefined : { cause })
+}
+
+/** Whether a load failed because the hub could not be reached (DNS, refused, offline sandbox). */
+function isNetworkError(error: unknown): boolean {
+  for (let e: unknown = error, depth = 0; e instanceof Error && depth < 5; e = (e as { cause?: unknown }).cause, depth++) {
+    const code = (e as { code?: unknown }).code
+    if (typeof code === 'string' && /^(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|UND_ERR_CONNECT_TIMEOUT)$/.test(code)) return true
+    if (/fetch failed|getaddrinfo|network/i.test(e.message)) return true
+  }
+  return false
 }
 
 function messageOf(error: unknown): string {

@@ -50,7 +50,7 @@ describe('BuiltinEmbedder', () => {
   it('createEmbedder builds it from a spec and rejects a bad dimension', async () => {
     const embedder = await createEmbedder({ kind: 'builtin', dimension: 64 })
     expect(embedder.id).toBe('builtin-hash-v1:64')
-    await expect(createEmbedder({ kind: 'builtin', dimension: 3 })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
+    await expect(createEmbedder({ kind: 'builtin', dimension: 3 })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' })
   })
 
   it('a paraphrase in the same language is closer than an unrelated question', async () => {

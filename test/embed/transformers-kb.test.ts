@@ -13,7 +13,7 @@ import { buildKnowledgeBase, createEmbedder, KotaeError, loadKnowledgeBase, read
 import { MINI_FAQ } from '../fixtures/mini-faq.js'
 
 const MODEL_DIR = resolve('fixtures/tiny-model')
-const spec = { kind: 'transformers' as const, model: 'kotae/tiny-e5', localModelPath: MODEL_DIR }
+const spec = { kind: 'transformers' as const, model: 'kotae/tiny-e5', modelDir: MODEL_DIR }
 let dir: string
 let kb: KnowledgeBase
 

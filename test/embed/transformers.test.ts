@@ -61,7 +61,7 @@ beforeAll(async () => {
     throw new Error(`network access attempted in an offline test: ${String(input)}`)
   }
   tmp = mkdtempSync(join(tmpdir(), 'kotae-tiny-model-'))
-  embedder = await createTransformersEmbedder({ model: MODEL, localModelPath: MODEL_ROOT })
+  embedder = await createTransformersEmbedder({ model: MODEL, modelDir: MODEL_ROOT })
 })
 
 afterAll(async () => {
@@ -97,7 +97,7 @@ describe('TransformersEmbedder with the tiny offline model', () => {
     const a = await embedder.embed(TEXTS, 'query')
     const b = await embedder.embed(TEXTS, 'query')
     expectSameVectors(a, b, 0)
-    const other = await createTransformersEmbedder({ model: MODEL, localModelPath: MODEL_ROOT })
+    const other = await createTransformersEmbedder({ model: MODEL, modelDir: MODEL_ROOT })
     try {
       expectSameVectors(a, await other.embed(TEXTS, 'query'), 1e-6)
     } finally {
@@ -110,7 +110,7 @@ describe('TransformersEmbedder with the tiny offline model', () => {
     const single: Float32Array[] = []
     for (const text of TEXTS) single.push(...(await embedder.embed([text], 'passage')))
     expectSameVectors(batched, single)
-    const small = await createTransformersEmbedder({ model: MODEL, localModelPath: MODEL_ROOT, batchSize: 2 })
+    const small = await createTransformersEmbedder({ model: MODEL, modelDir: MODEL_ROOT, batchSize: 2 })
     try {
       expectSameVectors(batched, await small.embed(TEXTS, 'passage'))
       expect(small.lastTimings?.batches).toBe(3)
@@ -127,7 +127,7 @@ describe('TransformersEmbedder with the tiny offline model', () => {
     expectSameVectors([alone], [withPadding])
     // The tiny model's padded positions have non-zero outputs, so the equality above only holds
     // if pooling skips them: CLS pooling (position 0 only) must differ from mean pooling.
-    const cls = await createTransformersEmbedder({ model: MODEL, localModelPath: MODEL_ROOT, pooling: 'cls' })
+    const cls = await createTransformersEmbedder({ model: MODEL, modelDir: MODEL_ROOT, pooling: 'cls' })
     try {
       expect(cls.id).toBe('transformers:kotae/tiny-e5:q8:cls')
       const [clsVector] = await cls.embed([short], 'query')
@@ -143,7 +143,7 @@ describe('TransformersEmbedder with the tiny offline model', () => {
     expect(cosine(asQuery, asPassage)).toBeLessThan(0.9999)
     // Prefixes are literally prepended: an embedder without prefixes given the prefixed text
     // produces exactly the same vectors.
-    const bare = await createTransformersEmbedder({ model: MODEL, localModelPath: MODEL_ROOT, queryPrefix: '', passagePrefix: '' })
+    const bare = await createTransformersEmbedder({ model: MODEL, modelDir: MODEL_ROOT, queryPrefix: '', passagePrefix: '' })
     try {
       expectSameVectors([asQuery], await bare.embed(['query: refund'], 'passage'))
       expectSameVectors([asPassage], await bare.embed(['passage: refund'], 'query'))
@@ -155,7 +155,7 @@ describe('TransformersEmbedder with the tiny offline model', () => {
   it('defaults to no prefixes for a model id without "e5"', async () => {
     const bertRoot = join(tmp, 'bert-root')
     cpSync(MODEL_DIR, join(bertRoot, 'kotae/tiny-bert'), { recursive: true })
-    const bert = await createTransformersEmbedder({ model: 'kotae/tiny-bert', localModelPath: bertRoot })
+    const bert = await createTransformersEmbedder({ model: 'kotae/tiny-bert', modelDir: bertRoot })
     try {
       expect(bert.queryPrefix).toBe('')
       expect(bert.passagePrefix).toBe('')
@@ -184,8 +184,8 @@ describe('TransformersEmbedder with the tiny offline model', () => {
     expect(cosine(ko, zh)).toBeLessThan(0.99)
   })
 
-  it('loads the fp32 weights when quantized is false', async () => {
-    const fp32 = await createTransformersEmbedder({ model: MODEL, localModelPath: MODEL_ROOT, quantized: false })
+  it("loads the fp32 weights with dtype 'fp32'", async () => {
+    const fp32 = await createTransformersEmbedder({ model: MODEL, modelDir: MODEL_ROOT, dtype: 'fp32' })
     try {
       expect(fp32.id).toBe('transformers:kotae/tiny-e5:fp32:mean')
       const [a] = await fp32.embed(['How do I reset my password?'], 'query')
@@ -208,7 +208,7 @@ describe('TransformersEmbedder with the tiny offline model', () => {
 
   it('restores the global transformers.js env after loading', async () => {
     const before = { remote: env.allowRemoteModels, local: env.localModelPath, cache: env.cacheDir }
-    const e = await createTransformersEmbedder({ model: MODEL, localModelPath: MODEL_ROOT, cacheDir: join(tmp, 'cache') })
+    const e = await createTransformersEmbedder({ model: MODEL, modelDir: MODEL_ROOT, cacheDir: join(tmp, 'cache') })
     await e.dispose()
     expect({ remote: env.allowRemoteModels, local: env.localModelPath, cache: env.cacheDir }).toEqual(before)
   })
@@ -218,11 +218,11 @@ describe('createTransformersEmbedder failures', () => {
   it('throws EMBEDDER_UNAVAILABLE naming the folder searched when the model folder is missing', async () => {
     const empty = join(tmp, 'empty')
     const error = await expectUnavailable(
-      createTransformersEmbedder({ model: MODEL, localModelPath: empty }),
+      createTransformersEmbedder({ model: MODEL, modelDir: empty }),
       join(empty, MODEL),
       'config.json',
-      'localModelPath',
-      'offline: false',
+      "modelDir: '<dir>' (CLI: --model-dir <dir>)",
+      'offline: false (CLI: --online)',
     )
     expect(error.details.searched).toContain(join(empty, MODEL))
   })
@@ -233,13 +233,13 @@ describe('createTransformersEmbedder failures', () => {
     rmSync(join(partial, MODEL, 'onnx/model_quantized.onnx'))
     const missing = join(partial, MODEL, 'onnx/model_quantized.onnx')
     const error = await expectUnavailable(
-      createTransformersEmbedder({ model: MODEL, localModelPath: partial }),
+      createTransformersEmbedder({ model: MODEL, modelDir: partial }),
       `${missing} not found`,
-      'quantized: false',
+      "dtype: 'fp32' to use it, CLI: --fp32",
     )
     expect(error.details.missing).toEqual([missing])
-    // The fp32 file is still there, so quantized: false loads.
-    const fp32 = await createTransformersEmbedder({ model: MODEL, localModelPath: partial, quantized: false })
+    // The fp32 file is still there, so dtype: 'fp32' loads.
+    const fp32 = await createTransformersEmbedder({ model: MODEL, modelDir: partial, dtype: 'fp32' })
     await fp32.dispose()
   })
 
@@ -248,7 +248,7 @@ describe('createTransformersEmbedder failures', () => {
     cpSync(MODEL_DIR, join(partial, MODEL), { recursive: true })
     rmSync(join(partial, MODEL, 'tokenizer.json'))
     await expectUnavailable(
-      createTransformersEmbedder({ model: MODEL, localModelPath: partial }),
+      createTransformersEmbedder({ model: MODEL, modelDir: partial }),
       `${join(partial, MODEL, 'tokenizer.json')} not found`,
     )
   })
@@ -257,12 +257,12 @@ describe('createTransformersEmbedder failures', () => {
     const corrupt = join(tmp, 'corrupt')
     cpSync(MODEL_DIR, join(corrupt, MODEL), { recursive: true })
     cpSync(join(corrupt, MODEL, 'config.json'), join(corrupt, MODEL, 'onnx/model_quantized.onnx'))
-    await expectUnavailable(createTransformersEmbedder({ model: MODEL, localModelPath: corrupt }), join(corrupt, MODEL))
+    await expectUnavailable(createTransformersEmbedder({ model: MODEL, modelDir: corrupt }), join(corrupt, MODEL))
   })
 
   it('rejects a bad batchSize', async () => {
-    await expect(createTransformersEmbedder({ model: MODEL, localModelPath: MODEL_ROOT, batchSize: 0 })).rejects.toMatchObject({
-      code: 'INVALID_INPUT',
+    await expect(createTransformersEmbedder({ model: MODEL, modelDir: MODEL_ROOT, batchSize: 0 })).rejects.toMatchObject({
+      code: 'INVALID_OPTIONS', details: { problems: [{ path: 'batchSize' }] },
     })
   })
 
