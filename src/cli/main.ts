@@ -53,10 +53,10 @@ function embedderSpec(opts: Record<string, unknown>): EmbedderSpec {
   return {
     kind: 'transformers',
     model: opts.model as string,
-    localModelPath: opts.modelDir as string | undefined,
+    modelDir: opts.modelDir as string | undefined,
     cacheDir: opts.cacheDir as string | undefined,
     offline: !opts.online,
-    quantized: !opts.fp32,
+    dtype: opts.fp32 ? 'fp32' : 'q8',
   }
 }
 
@@ -95,7 +95,7 @@ async function loadWithEmbedder(kbDir: string, opts: Record<string, unknown>) {
     if (opts.embedder === 'transformers') throw new KotaeError('EMBEDDER_MISMATCH', `${kbDir} was built with "${manifest.embedder.id}", not a transformers.js model; drop --embedder or rebuild the base with it`)
     return loadKnowledgeBase(kbDir)
   }
-  const embedder = await createEmbedder({ ...embedderSpec({ ...opts, embedder: 'transformers' }), model: recorded[1], quantized: recorded[2] === 'q8' } as EmbedderSpec)
+  const embedder = await createEmbedder({ ...embedderSpec({ ...opts, embedder: 'transformers' }), model: recorded[1], dtype: recorded[2] as 'q8' | 'fp32' } as EmbedderSpec)
   return loadKnowledgeBase(kbDir, { embedder })
 }
 
