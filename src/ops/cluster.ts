@@ -12,7 +12,7 @@
  */
 import { createHash } from 'node:crypto'
 import type { FaqEntry } from '../schema.js'
-import { cosine, denseCosine, ngramVector, NgramIndex, comparableText, type NgramVector } from './similarity.js'
+import { cosine, denseCosine, ngramVector, NgramIndex, comparableText, type NgramVector } from '../text/similarity.js'
 
 /** Embeds texts for clustering (e.g. the knowledge base's embedder, as queries). */
 export type EmbedFunction = (texts: string[]) => Promise<ArrayLike<number>[]>

@@ -27,7 +27,7 @@ import Database from 'better-sqlite3'
 import { z } from 'zod'
 import { KotaeError } from '../errors.js'
 import type { AskContext, AskLogger, AskResult, DecisionKind, ReasonCode } from '../schema.js'
-import { createRedactor, generateSalt, UnsaltedRedactionOptionsSchema, type RedactionOptions, type Redactor } from './redact.js'
+import { createRedactor, generateSalt, UnsaltedRedactionOptionsSchema, type RedactionOptions, type Redactor } from '../privacy/redact.js'
 
 /** Feedback on one event: was the answer helpful, which offered option did the user pick, which entry did a human use. */
 export type Feedback =

@@ -19,11 +19,10 @@ export {
   HITLOG_SCHEMA_VERSION,
   DEFAULT_HITLOG_FILE,
 } from './hitlog.js'
-export { type RedactionOptions, type RedactionPattern, type RedactionMode, type RedactedQuery, type Redactor, DEFAULT_REDACTION_PATTERNS, redactQuery, createRedactor, containsMask, containsPii, generateSalt, redactionMasks } from './redact.js'
+export { type RedactionOptions, type RedactionPattern, type RedactionMode, type RedactedQuery, type Redactor, DEFAULT_REDACTION_PATTERNS, redactQuery, createRedactor, containsMask, containsPii, generateSalt, redactionMasks } from '../privacy/redact.js'
 export { type SurgeOptions, type SurgeResult, detectSurges, surgeTest, baselineWindows, binomialUpperTail, countWindow } from './surge.js'
 export { type ClusterInput, type ClusterOptions, type QueryCluster, type EmbedFunction, clusterQueries, similarPhrasings } from './cluster.js'
-export { type ReportOptions, type OpsReport, type EntryReport, type GroupReport, type SurgeReport, buildReport, prunedEntries, SURGE_RULE } from './report.js'
-export { renderReportHtml, escapeHtml } from './html.js'
+export { type ReportOptions, type OpsReport, type EntryReport, type GroupReport, type SurgeReport, buildReport, prunedEntries, SURGE_RULE, renderReportHtml, escapeHtml } from './report/index.js'
 export { type Suggestion, type SuggestOptions, type AcceptOptions, type KnowledgeBaseFunctions, type OpsKnowledgeBase, listSuggestions, acceptSuggestions, rejectSuggestions, suggestionId, engineFunctions } from './suggest.js'
 export { parseDuration } from './duration.js'
-export { ngramVector, cosine, comparableText } from './similarity.js'
+export { ngramVector, cosine, comparableText } from '../text/similarity.js'

@@ -10,8 +10,8 @@ import type { Embedder } from '../embed/embedder.js'
 import { KotaeError } from '../errors.js'
 import type { FaqEntry, FaqEntryInput } from '../schema.js'
 import type { HitLog } from './hitlog.js'
-import { containsMask, containsPii } from './redact.js'
-import { comparableText } from './similarity.js'
+import { containsMask, containsPii } from '../privacy/redact.js'
+import { comparableText } from '../text/similarity.js'
 
 /** A query suggested as a new variant of an entry. */
 export interface Suggestion {

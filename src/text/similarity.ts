@@ -12,7 +12,7 @@ export interface NgramVector {
   norm: number
 }
 
-import { normalizeText } from '../text/normalize.js'
+import { normalizeText } from './normalize.js'
 
 const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}ー]/u
 

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
-import { redactQuery } from '../../src/ops/index.js'
+import { redactQuery } from '../../src/privacy/redact.js'
 
 interface PiiRow {
   text: string

@@ -7,8 +7,7 @@
  */
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
-import { containsPii, redactionCost } from '../../src/ops/redact.js'
-import { redactQuery } from '../../src/ops/index.js'
+import { containsPii, redactionCost, redactQuery } from '../../src/privacy/redact.js'
 import { mulberry32 } from '../../src/random.js'
 
 /** Pieces that exercise every scanner: digits (ASCII and full-width), separators, '@', dots, letters of several scripts, keywords. */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { containsMask, createRedactor, redactQuery } from '../../src/ops/index.js'
-import { BUILT_IN_MASKS, containsPii, generateSalt, RedactionOptionsSchema, redactionMasks, UnsaltedRedactionOptionsSchema } from '../../src/ops/redact.js'
+import { BUILT_IN_MASKS, containsMask, containsPii, createRedactor, generateSalt, redactQuery, RedactionOptionsSchema, redactionMasks, UnsaltedRedactionOptionsSchema } from '../../src/privacy/redact.js'
 import { KotaeError } from '../../src/errors.js'
 
 describe('redactQuery', () => {

@@ -4,13 +4,13 @@
  * log (and the FAQ entries, for metadata, stale entries and phrasing duplicates).
  */
 import { z } from 'zod'
-import { KotaeError } from '../errors.js'
-import type { DecisionKind, FaqEntry } from '../schema.js'
-import { clusterQueries, similarPhrasings, type EmbedFunction, type QueryCluster } from './cluster.js'
-import { parseDuration } from './duration.js'
-import type { HitLog } from './hitlog.js'
-import type { Calibration } from '../decide/index.js'
-import { countWindow, detectSurges, type SurgeOptions, type SurgeResult } from './surge.js'
+import { KotaeError } from '../../errors.js'
+import type { DecisionKind, FaqEntry } from '../../schema.js'
+import { clusterQueries, similarPhrasings, type EmbedFunction, type QueryCluster } from '../cluster.js'
+import { parseDuration } from '../duration.js'
+import type { HitLog } from '../hitlog.js'
+import type { Calibration } from '../../decide/index.js'
+import { countWindow, detectSurges, type SurgeOptions, type SurgeResult } from '../surge.js'
 
 /** Options of {@link buildReport}. */
 export interface ReportOptions {

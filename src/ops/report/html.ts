@@ -2,7 +2,7 @@
  * The report page: one self-contained HTML file (inline CSS and SVG, no script, no network) that
  * can be mailed or opened from disk. Charts are generated here as SVG so nothing is fetched.
  */
-import type { OpsReport, SurgeReport } from './report.js'
+import type { OpsReport, SurgeReport } from './build.js'
 
 const COLORS = { answer: '#2e7d32', clarify: '#f9a825', escalate: '#c62828', bar: '#1565c0', muted: '#90a4ae' }
 

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest'
-import { buildReport, prunedEntries, type HitLog } from '../../src/ops/index.js'
-import { ENTRIES, fixtureLog, NOW } from './fixture-log.js'
+import { buildReport, prunedEntries, type HitLog } from '../../../src/ops/index.js'
+import { ENTRIES, fixtureLog, NOW } from '../fixture-log.js'
 
 let log: HitLog
 afterEach(() => log?.close())

@@ -3,9 +3,9 @@ import { join } from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { chromium, type Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildReport, renderReportHtml } from '../../src/ops/index.js'
-import { ENTRIES, fixtureLog, NOW } from './fixture-log.js'
-import { tempDir } from './helpers.js'
+import { buildReport, renderReportHtml } from '../../../src/ops/index.js'
+import { ENTRIES, fixtureLog, NOW } from '../fixture-log.js'
+import { tempDir } from '../helpers.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 let browser: Browser | undefined

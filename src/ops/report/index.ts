@@ -1,0 +1,7 @@
+/**
+ * The content-operations report: {@link buildReport} turns the hit log (and the FAQ) into the
+ * report data, {@link renderReportHtml} into a self-contained page. One folder, because the page
+ * is a view of exactly that data and nothing else reads it.
+ */
+export { type ReportOptions, type OpsReport, type EntryReport, type GroupReport, type SurgeReport, buildReport, prunedEntries, SURGE_RULE } from './build.js'
+export { renderReportHtml, escapeHtml } from './html.js'
