@@ -1,7 +1,8 @@
-/** Human-readable renderings of results for the CLI. */
+/** Human-readable renderings for the CLI: ask results, evaluations, hit-log reports. */
 import type { AskResult } from '../schema.js'
 import { METRIC_NAMES } from '../eval/metrics.js'
 import type { EvaluationReport } from '../eval/run.js'
+import type { OpsReport } from '../ops/index.js'
 
 const pct = (x: number) => `${(x * 100).toFixed(1)}%`
 
@@ -40,5 +41,33 @@ export function formatEvaluation(report: EvaluationReport): string {
     lines.push('by language:')
     for (const [lang, lm] of langs) lines.push(`  ${lang}: top1 ${lm.top1.toFixed(4)}  automation ${lm.automation.toFixed(4)}  answerPrecision ${lm.answerPrecision.toFixed(4)}  wrongAnswerRate ${lm.wrongAnswerRate.toFixed(4)}  (n ${lm.n})`)
   }
+  return lines.join('\n')
+}
+
+/** Left-align `s` in a column of `n` characters. */
+export function pad(s: string | number, n: number): string {
+  const t = String(s)
+  return t.length >= n ? t : t + ' '.repeat(n - t.length)
+}
+
+/** A short plain-text rendering of a hit-log report for the terminal. */
+export function formatReportText(r: OpsReport): string {
+  const lines: string[] = []
+  const t = r.totals
+  lines.push(`Report ${r.window.from.slice(0, 10)} – ${r.window.to.slice(0, 10)} (${r.window.days} days)`)
+  for (const w of r.warnings) lines.push(`  warning: ${w}`)
+  lines.push(`Questions: ${t.events}  answered ${t.answer}  clarified ${t.clarify}  escalated ${t.escalate}  (answer rate ${(t.answerRate * 100).toFixed(1)}%)`)
+  lines.push('', `Surge alerts (${r.surges.alerts.length}):`)
+  for (const s of r.surges.alerts) lines.push(`  ! ${s.kind} ${s.label}: ${s.count} in the last ${Math.round(r.surges.windowMs / 60000)} min vs ${s.expected.toFixed(1)} usual (p=${s.pValue.toExponential(1)})`)
+  if (r.surges.alerts.length === 0) lines.push('  none')
+  lines.push('', 'Top entries (hits = answers + picked + resolved):')
+  for (const e of r.entries.filter((e) => e.hits > 0).slice(0, 10)) lines.push(`  ${pad(e.hits, 7)} ${pad(e.id, 28)} answers ${e.answers}, offered ${e.offered}, picked ${e.picked}, not helpful ${e.notHelpful}`)
+  lines.push('', `Unanswered: ${r.unanswered.total} questions in ${r.unanswered.clusters.length} clusters`)
+  for (const c of r.unanswered.clusters.slice(0, 10)) lines.push(`  ${pad(c.count, 7)} "${c.representatives[0]?.query ?? ''}"${c.nearestEntry ? `  (nearest: ${c.nearestEntry.id})` : ''}`)
+  lines.push('', `Stale entries (< ${r.stale.minHits} hits): ${r.stale.entries.length}`)
+  for (const e of r.stale.entries.slice(0, 10)) lines.push(`  ${pad(e.id, 28)} hits ${e.hits}, updated ${e.updatedAt?.slice(0, 10) ?? '—'}`)
+  lines.push('', `Merge candidates: ${r.nearDuplicates.coRanked.length} co-ranked pairs, ${r.nearDuplicates.similarPhrasings.length} near-identical phrasings`)
+  for (const p of r.nearDuplicates.coRanked.slice(0, 5)) lines.push(`  ${p.a} ~ ${p.b}: ${p.count} close top-two results`)
+  for (const p of r.nearDuplicates.similarPhrasings.slice(0, 5)) lines.push(`  ${p.a} ~ ${p.b}: "${p.phrasingA}" / "${p.phrasingB}"`)
   return lines.join('\n')
 }
