@@ -26,6 +26,8 @@ import {
   type DecisionThresholds,
 } from './decide/index.js'
 import type { BuildRecipe } from './kb/recipe.js'
+import { phrasingsOf, type KnowledgeBaseParts, type Phrasings } from './kb/parts.js'
+import { readKnowledgeBase, writeKnowledgeBase, type LoadOptions, type SaveOptions } from './kb/store.js'
 import { packContext, type ContextBlock, type ContextOptions } from './context/pack.js'
 import { mulberry32 } from './random.js'
 
@@ -80,31 +82,6 @@ export interface CalibrateOptions {
   /** Wanted share of correct answers among answers (default 0.95). */
   targetPrecision?: number
   onProgress?: ProgressListener
-}
-
-/** The phrasings of a knowledge base: every question and variant, with its entry. */
-export interface Phrasings {
-  texts: string[]
-  entryOf: Int32Array
-}
-
-/** The parts a knowledge base is made of (what `save` writes and `load` reads). */
-export interface KnowledgeBaseParts {
-  entries: FaqEntry[]
-  phrasings: Phrasings
-  embedder: Embedder
-  vectors: VectorIndex
-  lexical: LexicalIndex
-  /** BM25F over whole entries (phrasings and content). */
-  fields: FieldIndex
-  centroidSums: Float32Array
-  /** The entry classifier, when the FAQ has enough phrasings per entry to train one. */
-  classifier?: EntryClassifier
-  calibration: Calibration
-  /** The samples of the last self-calibration (they top up small labelled sets, so they are saved too). */
-  selfSamples: CalibrationSample[]
-  /** How the base was built and calibrated, replayed by {@link KnowledgeBase.rebuild}. */
-  recipe: BuildRecipe
 }
 
 /** A searchable FAQ: ask it questions, calibrate it, save it. */
@@ -333,10 +310,9 @@ export class KnowledgeBase {
     return packContext(result, (id) => this.entry(id), options)
   }
 
-  /** Write the knowledge base to a folder (atomic: a crash never leaves it unreadable). */
-  async save(dir: string, options: import('./kb/store.js').SaveOptions = {}): Promise<void> {
-    const { saveKnowledgeBase } = await import('./kb/store.js')
-    await saveKnowledgeBase(this, dir, options)
+  /** Write the knowledge base to a folder (atomic, fsynced and verified: a crash never leaves it unreadable; see `kb/store.ts`). */
+  async save(dir: string, options: SaveOptions = {}): Promise<void> {
+    await writeKnowledgeBase({ ...this.parts, calibration: this.calibration, selfSamples: this.selfSamples, recipe: this.recipe }, dir, options)
   }
 
   /** The self-calibration samples (saved with the base, so a loaded base calibrates exactly like the one that was saved). */
@@ -515,23 +491,6 @@ export function selfCalibrationPhrasings(phrasings: Phrasings, max = Math.min(SE
   return sampleWithout(candidates, max, mulberry32(0x6b6f7461))
 }
 
-/** Every distinct phrasing (question first, then variants) of each entry, normalised duplicates dropped. */
-export function phrasingsOf(entries: FaqEntry[]): Phrasings {
-  const texts: string[] = []
-  const entryOf: number[] = []
-  entries.forEach((entry, index) => {
-    const seen = new Set<string>()
-    for (const text of [entry.question, ...entry.variants]) {
-      const key = normalizeText(text)
-      if (!key || seen.has(key)) continue
-      seen.add(key)
-      texts.push(text)
-      entryOf.push(index)
-    }
-  })
-  return { texts, entryOf: Int32Array.from(entryOf) }
-}
-
 /**
  * Embed the phrasings in batches straight into the HNSW index and the entry centroids, so no
  * full copy of the vectors is ever held (at a million phrasings that copy alone is a gigabyte).
@@ -667,4 +626,13 @@ function sampleWithout<T>(items: T[], count: number, random: () => number): T[] 
     ;[pool[i], pool[j]] = [pool[j], pool[i]]
   }
   return pool.slice(0, n)
+}
+
+/**
+ * Load a knowledge base saved by `kb.save`, verifying the manifest, what the files say against
+ * it and every checksum (see `kb/store.ts`); the embedder the manifest records is created again
+ * unless `options.embedder` is given.
+ */
+export async function loadKnowledgeBase(dir: string, options: LoadOptions = {}): Promise<KnowledgeBase> {
+  return new KnowledgeBase(await readKnowledgeBase(dir, options))
 }

@@ -60,11 +60,11 @@ export interface ErrorDetails {
   /** A base written by an incompatible format version. */
   KB_VERSION: { dir: string; version: number; supported: number }
   /** A base file missing, changed or not what it claims. */
-  KB_CORRUPT: { dir: string; file: string; reason: string }
+  KB_CORRUPT: { dir: string; file: string; reason: string; field?: string }
   /** A save that failed; the previous base is unchanged. */
-  KB_WRITE: { dir: string; reason: string; hint: string; file?: string; errno?: string }
+  KB_WRITE: { dir: string; reason: string; hint: string; file?: string; step?: string; errno?: string; files?: string[] }
   /** Another writer holds the base's lock. */
-  KB_LOCKED: { dir: string; lockFile: string; reason: string; waitedMs?: number }
+  KB_LOCKED: { dir: string; lockFile: string; reason: string; holder: unknown; waitedMs?: number }
   /** A context block cannot fit its token budget. */
   CONTEXT_BUDGET: { maxTokens: number; headerTokens: number }
   /** A redaction pattern that is not a valid regular expression. */
@@ -123,7 +123,7 @@ export const ERROR_CATALOGUE: { [C in KotaeErrorCode]: { summary: string; messag
   EMBEDDER_MISMATCH: { summary: 'The knowledge base was built with another embedder.', message: (d) => `${d.dir} was built with the embedder ${d.built}, not ${d.given}.${sentence(d.hint)}` },
   KB_NOT_FOUND: { summary: 'No knowledge base at this path.', message: (d) => `no knowledge base at ${d.dir}: ${d.reason}` },
   KB_VERSION: { summary: 'The knowledge base was written by an incompatible format version.', message: (d) => `${d.dir} has format version ${d.version}; this kotae reads version ${d.supported}. Rebuild it with \`kotae build\`` },
-  KB_CORRUPT: { summary: 'A knowledge-base file is missing or does not match its checksum.', message: (d) => `${d.dir}: ${d.file} ${d.reason}` },
+  KB_CORRUPT: { summary: 'A knowledge-base file is missing, damaged, or disagrees with the manifest; rebuild the base.', message: (d) => `${d.dir}: ${d.file} ${d.reason}; rebuild the knowledge base with \`kotae build\`` },
   KB_WRITE: { summary: 'The knowledge base could not be saved (disk full, permission, not a kotae folder); the previous base is unchanged.', message: (d) => `could not save the knowledge base to ${d.dir}: ${d.reason}.${sentence(d.hint)}` },
   KB_LOCKED: { summary: 'Another process is saving to this knowledge-base folder.', message: (d) => `${d.dir}: ${d.reason}` },
   CONTEXT_BUDGET: { summary: 'A context block cannot fit its token budget.', message: (d) => `context: maxTokens ${d.maxTokens} is smaller than the header alone (${d.headerTokens} tokens)` },

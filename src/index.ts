@@ -2,8 +2,8 @@
  * kotae (答え): answer customers from a multilingual FAQ with calibrated confidence.
  * The public API, nothing else. See README.md for the tour.
  */
-export { buildKnowledgeBase, KnowledgeBase, type BuildOptions, type CalibrateOptions, type ProgressListener } from './engine.js'
-export { loadKnowledgeBase, readManifest, KB_FORMAT_VERSION, type LoadOptions, type Manifest, type SaveOptions } from './kb/store.js'
+export { buildKnowledgeBase, loadKnowledgeBase, KnowledgeBase, type BuildOptions, type CalibrateOptions, type ProgressListener } from './engine.js'
+export { readManifest, KB_FORMAT_VERSION, LoadOptionsSchema, SaveOptionsSchema, type LoadOptions, type Manifest, type SaveOptions } from './kb/store.js'
 export { BuildRecipeSchema, type BuildRecipe } from './kb/recipe.js'
 export { readFaq, parseFaq, loadFaq, validateEntries, formatImportReport, readLabelledQueries, DEFAULT_IMPORT_LIMITS, ImportLimitsSchema, type ImportIssue, type ImportResult, type ReadFaqOptions, type ImportLimits, type ImportLimitsInput } from './ingest/index.js'
 export { createEmbedder, BuiltinEmbedder, EmbedderSpecSchema, type Embedder, type EmbedKind, type EmbedderSpec, type BuiltinEmbedderOptions, type TransformersEmbedderOptions } from './embed/index.js'

@@ -90,7 +90,7 @@ describe('manifest', () => {
     const manifest = await readManifest(saved)
     expect(manifest.format).toBe('kotae-kb')
     expect(manifest.formatVersion).toBe(KB_FORMAT_VERSION)
-    expect(manifest.embedder).toEqual({ id: 'builtin-hash-v1:128', dimension: 128 })
+    expect(manifest.embedder).toEqual({ id: 'builtin-hash-v1:128', dimension: 128, spec: { kind: 'builtin', dimension: 128 } })
     expect(manifest.counts).toEqual({ entries: 32, phrasings: 128 })
     expect(Number.isNaN(Date.parse(manifest.createdAt))).toBe(false)
     const genDir = generationOf(saved)

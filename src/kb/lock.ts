@@ -24,7 +24,8 @@ import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { open, readFile, rename, stat, unlink, utimes } from 'node:fs/promises'
 import { z } from 'zod'
-import { KotaeError } from '../errors.js'
+import { createError } from '../errors.js'
+import { parseOptions } from '../schema.js'
 import { faultPoint } from './fsio.js'
 
 /** The lock file of a knowledge-base folder. */
@@ -32,22 +33,22 @@ export const LOCK_FILE = '.lock'
 /** The file a stale lock is taken over through (see the module comment). */
 export const TAKEOVER_FILE = '.lock.takeover'
 
-/** Default wait for another writer to finish before failing with `KB_LOCKED`. */
-export const DEFAULT_LOCK_TIMEOUT_MS = 5_000
-/** Default age (since its last refresh) after which a lock is stale whoever holds it. */
-export const DEFAULT_STALE_LOCK_MS = 10 * 60_000
 /** How often a holder refreshes its lock's mtime. */
 const HEARTBEAT_MS = 5_000
 /** A lock file that is empty or unreadable this long after its last change is a crashed creation. */
 const UNREADABLE_GRACE_MS = 5_000
 
-/** Options of {@link acquireWriteLock}. */
-export interface LockOptions {
-  /** How long to wait for another writer, in ms (default {@link DEFAULT_LOCK_TIMEOUT_MS}; 0: do not wait). */
-  lockTimeoutMs?: number
-  /** Age after which a lock not refreshed is stale (default {@link DEFAULT_STALE_LOCK_MS}). */
-  staleLockMs?: number
-}
+/** Options of {@link acquireWriteLock} (and of a save): how long to wait for another writer, and when a lock is stale. */
+export const LockOptionsSchema = z.strictObject({
+  /** How long to wait for another writer, in ms (0: do not wait). */
+  lockTimeoutMs: z.number().int().min(0).max(24 * 3_600_000).default(5_000),
+  /** Age (since its last refresh) after which a lock is stale whoever holds it, in ms. */
+  staleLockMs: z.number().int().min(1_000).max(7 * 24 * 3_600_000).default(10 * 60_000),
+})
+/** Options of {@link acquireWriteLock} as a caller writes them. */
+export type LockOptions = z.input<typeof LockOptionsSchema>
+/** The default lock options. */
+export const DEFAULT_LOCK_OPTIONS = LockOptionsSchema.parse({})
 
 const HolderSchema = z.object({
   tool: z.literal('kotae'),
@@ -188,8 +189,7 @@ async function takeOver(dir: string, stale: Observed, content: string, staleMs: 
  * thrown as they are, for the caller to describe.
  */
 export async function acquireWriteLock(dir: string, generation: string, options: LockOptions = {}): Promise<WriteLock> {
-  const timeoutMs = options.lockTimeoutMs ?? DEFAULT_LOCK_TIMEOUT_MS
-  const staleMs = options.staleLockMs ?? DEFAULT_STALE_LOCK_MS
+  const { lockTimeoutMs: timeoutMs, staleLockMs: staleMs } = parseOptions(LockOptionsSchema, options, 'lock')
   const lockPath = join(dir, LOCK_FILE)
   const holder: LockHolder = { tool: 'kotae', pid: process.pid, hostname: hostname(), startedAt: new Date().toISOString(), token: randomBytes(8).toString('hex'), generation }
   const content = JSON.stringify(holder) + '\n'
@@ -205,13 +205,16 @@ export async function acquireWriteLock(dir: string, generation: string, options:
       if (!current) continue // released between our attempt and our look: try again at once
       const waited = Date.now() - started
       const locked = () =>
-        new KotaeError(
-          'KB_LOCKED',
-          `${dir} is being saved by another kotae writer: ${describeHolder(current.holder, current.mtimeMs)} (lock file ${lockPath}). ` +
-            `Waited ${(waited / 1000).toFixed(1)} s. Let that build finish and save again, or wait longer (save option lockTimeoutMs); ` +
-            `if that process is gone (for instance it ran on another machine that crashed), delete ${lockPath}.`,
-          { lockFile: lockPath, holder: current.holder, waitedMs: waited },
-        )
+        createError('KB_LOCKED', {
+          dir,
+          lockFile: lockPath,
+          reason:
+            `it is being saved by another kotae writer: ${describeHolder(current.holder, current.mtimeMs)} (lock file ${lockPath}). ` +
+            `Waited ${(waited / 1000).toFixed(1)} s. Let that build finish and save again, or wait longer (save option lockTimeoutMs, CLI --lock-timeout); ` +
+            `if that process is gone (for instance it ran on another machine that crashed), delete ${lockPath}`,
+          holder: current.holder,
+          waitedMs: waited,
+        })
       if (staleness(current, staleMs) !== null) {
         if (await takeOver(dir, current, content, staleMs)) {
           recovered = current.holder
@@ -242,11 +245,12 @@ export async function acquireWriteLock(dir: string, generation: string, options:
     async assertHeld() {
       const now = await observe(lockPath)
       if (now?.holder?.token === holder.token) return
-      throw new KotaeError(
-        'KB_LOCKED',
-        `the lock on ${dir} was taken over while this save was running (${now ? `now held by ${describeHolder(now.holder, now.mtimeMs)}` : 'the lock file was removed'}); nothing was changed by this save: save again`,
-        { lockFile: lockPath, holder: now?.holder ?? null },
-      )
+      throw createError('KB_LOCKED', {
+        dir,
+        lockFile: lockPath,
+        reason: `the lock was taken over while this save was running (${now ? `now held by ${describeHolder(now.holder, now.mtimeMs)}` : 'the lock file was removed'}); nothing was changed by this save: save again`,
+        holder: now?.holder ?? null,
+      })
     },
     async release() {
       if (released) return

@@ -7,9 +7,10 @@
  * by `store.ts`.
  */
 import { z } from 'zod'
+import { RecordedEmbedderSchema } from '../embed/spec.js'
 
-/** Version of the folder layout; bumped on any incompatible change (3: `parts`, `history`, strict schema). */
-export const KB_FORMAT_VERSION = 4
+/** Version of the folder layout; bumped on any incompatible change (3: `parts`, `history`, strict schema; 5: `embedder.spec`). */
+export const KB_FORMAT_VERSION = 5
 
 /** The files of a generation folder. */
 export const FILES = {
@@ -65,7 +66,12 @@ const FileRecordSchema = z.strictObject({
 const generationName = z.string().regex(GENERATION_NAME, 'must be a generation folder name (gen-<time>-<hex>)')
 
 /** The embedder part of a manifest (also validated before a save writes anything). */
-export const ManifestEmbedderSchema = z.strictObject({ id: z.string().min(1).max(300), dimension: z.number().int().min(1).max(65_536) })
+export const ManifestEmbedderSchema = z.strictObject({
+  id: z.string().min(1).max(300),
+  dimension: z.number().int().min(1).max(65_536),
+  /** How to create the embedder again (kind, model, weights, pooling, prefixes, model folder). */
+  spec: RecordedEmbedderSchema,
+})
 /** The HNSW parameters of a manifest (also validated before a save writes anything). */
 export const ManifestHnswSchema = z.strictObject({ M: boundedInt('M'), efConstruction: boundedInt('efConstruction'), efSearch: boundedInt('efSearch') })
 

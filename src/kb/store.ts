@@ -27,18 +27,18 @@ import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, open, readdir, readFile, rename, rm, stat } from 'node:fs/promises'
 import { join } from 'node:path'
-import { KotaeError } from '../errors.js'
-import { FaqEntrySchema } from '../schema.js'
+import { createError, KotaeError } from '../errors.js'
+import { FaqEntrySchema, parseOptions, schemaProblems } from '../schema.js'
 import { z } from 'zod'
 import { CalibrationSampleSchema, CalibrationSchema } from '../decide/index.js'
 import { BuildRecipeSchema, type BuildRecipe } from './recipe.js'
 import { DEFAULT_HNSW, EntryClassifier, FieldIndex, LexicalIndex, VectorIndex, type FieldIndexData, type LexicalIndexData } from '../retrieve/index.js'
-import { BuiltinEmbedder } from '../embed/builtin.js'
 import type { Embedder } from '../embed/embedder.js'
-import { KnowledgeBase } from '../engine.js'
+import { ModelLocationSchema, recreateEmbedder } from '../embed/index.js'
+import type { KnowledgeBaseParts } from './parts.js'
 import { describeFsError, faultPoint, sha256, type FsFailure, syncDir, syncFile, VerifyError, writeVerified } from './fsio.js'
 import { HnswFileError, inspectHnswFile } from './hnsw-file.js'
-import { acquireWriteLock, type LockOptions, type WriteLock } from './lock.js'
+import { acquireWriteLock, LockOptionsSchema, type WriteLock } from './lock.js'
 import {
   describeIssues,
   FILES,
@@ -67,7 +67,9 @@ function floatsOf(data: Buffer): Float32Array {
 }
 
 /** Options of `kb.save(dir, options)`: how long to wait for another writer of the same folder. */
-export interface SaveOptions extends LockOptions {}
+export const SaveOptionsSchema = LockOptionsSchema
+/** Options of `kb.save(dir, options)` (see {@link SaveOptionsSchema}). */
+export type SaveOptions = z.input<typeof SaveOptionsSchema>
 
 /** The step of a save in progress, for the error message when it fails. */
 interface Step {
@@ -80,18 +82,17 @@ function newGenerationName(): string {
 }
 
 /** The files of a generation except `vectors.hnsw`, serialised (before anything touches the disk). */
-function serialize(kb: KnowledgeBase): Record<string, Buffer> {
-  const { parts } = kb
+function serialize(parts: KnowledgeBaseParts): Record<string, Buffer> {
   const blobs: Record<string, Buffer> = {
-    [FILES.entries]: Buffer.from(kb.entries.map((e) => JSON.stringify(e)).join('\n') + '\n'),
+    [FILES.entries]: Buffer.from(parts.entries.map((e) => JSON.stringify(e)).join('\n') + '\n'),
     [FILES.phrasings]: Buffer.from(JSON.stringify({ texts: parts.phrasings.texts, entryOf: [...parts.phrasings.entryOf] })),
     [FILES.lexical]: Buffer.from(JSON.stringify(parts.lexical.toData())),
     [FILES.fields]: Buffer.from(JSON.stringify(parts.fields.toData())),
     [FILES.centroids]: floatBytes(parts.centroidSums),
-    [FILES.embedder]: Buffer.from(JSON.stringify({ id: kb.embedder.id, dimension: kb.embedder.dimension, state: kb.embedder.state?.() ?? null })),
-    [FILES.calibration]: Buffer.from(JSON.stringify(kb.calibration, null, 2)),
-    [FILES.calibrationSamples]: Buffer.from(JSON.stringify(kb.calibrationSamples)),
-    [FILES.recipe]: Buffer.from(JSON.stringify(kb.recipe, null, 2)),
+    [FILES.embedder]: Buffer.from(JSON.stringify({ id: parts.embedder.id, dimension: parts.embedder.dimension, state: parts.embedder.state?.() ?? null })),
+    [FILES.calibration]: Buffer.from(JSON.stringify(parts.calibration, null, 2)),
+    [FILES.calibrationSamples]: Buffer.from(JSON.stringify(parts.selfSamples)),
+    [FILES.recipe]: Buffer.from(JSON.stringify(parts.recipe, null, 2)),
   }
   if (parts.classifier) {
     const { entries, features, weights, bias } = parts.classifier.data
@@ -104,16 +105,17 @@ function serialize(kb: KnowledgeBase): Record<string, Buffer> {
 /** A `KB_WRITE` error for a failed step: which file, what happened, what to do, and the state the folder was left in. */
 async function writeFailure(error: unknown, dir: string, step: Step, state: string, described?: FsFailure): Promise<KotaeError> {
   const failure = described ?? (await describeFsError(error, existsSync(dir) ? dir : join(dir, '..')))
-  return new KotaeError('KB_WRITE', `could not save the knowledge base to ${dir}: ${step.what} ${step.path} failed: ${failure.cause}. ${failure.advice[0].toUpperCase()}${failure.advice.slice(1)}. ${state}`, { dir, file: step.path, step: step.what, errno: failure.code }, { cause: error })
+  return createError('KB_WRITE', { dir, reason: `${step.what} ${step.path} failed: ${failure.cause}`, hint: `${failure.advice}. ${state}`, file: step.path, step: step.what, errno: failure.code }, { cause: error })
 }
 
 function notAKnowledgeBase(dir: string, why: string, names: string[]): KotaeError {
   const shown = names.slice(0, 5).join(', ') + (names.length > 5 ? `, … (${names.length} in all)` : '')
-  return new KotaeError(
-    'KB_WRITE',
-    `${dir} is not a kotae knowledge base: ${why} (${shown}). kotae saves only into an empty folder, a new one or an existing knowledge base, and never deletes files it did not create: pick an empty or new folder, e.g. ${join(dir, 'kb')}.`,
-    { dir, reason: 'not-a-knowledge-base', files: names.slice(0, 20) },
-  )
+  return createError('KB_WRITE', {
+    dir,
+    reason: `it is not a kotae knowledge base: ${why} (${shown})`,
+    hint: `kotae saves only into an empty folder, a new one or an existing knowledge base, and never deletes files it did not create: pick an empty or new folder, e.g. ${join(dir, 'kb')}`,
+    files: names.slice(0, 20),
+  })
 }
 
 /**
@@ -149,7 +151,7 @@ async function prepareFolder(dir: string): Promise<void> {
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw await writeFailure(error, dir, step, 'Nothing was written.')
   }
-  if (!(await stat(dir)).isDirectory()) throw new KotaeError('KB_WRITE', `could not save the knowledge base to ${dir}: it is a file, not a folder. Pick a folder path (kotae creates it).`, { dir, reason: 'not-a-folder' })
+  if (!(await stat(dir)).isDirectory()) throw createError('KB_WRITE', { dir, reason: 'it is a file, not a folder', hint: 'pick a folder path (kotae creates it)' })
 }
 
 /** Run a step that reads the folder, turning a file-system failure (permission...) into `KB_WRITE`. */
@@ -177,21 +179,21 @@ async function removeQuietly(path: string): Promise<boolean> {
  * not a kotae base or a write fails (the previous base is then unchanged), `INVALID_INPUT` when
  * the base's parameters are outside what a manifest accepts.
  */
-export async function saveKnowledgeBase(kb: KnowledgeBase, dir: string, options: SaveOptions = {}): Promise<void> {
-  const { parts } = kb
-  const embedder = ManifestEmbedderSchema.safeParse({ id: kb.embedder.id, dimension: kb.embedder.dimension })
+export async function writeKnowledgeBase(parts: KnowledgeBaseParts, dir: string, options: SaveOptions = {}): Promise<void> {
+  const lockOptions = parseOptions(SaveOptionsSchema, options, 'save')
+  const embedder = ManifestEmbedderSchema.safeParse(manifestEmbedder(parts.embedder))
   const hnsw = ManifestHnswSchema.safeParse(parts.vectors.parameters)
   for (const [name, parsed] of [['embedder', embedder], ['hnsw', hnsw]] as const) {
-    if (!parsed.success) throw new KotaeError('INVALID_INPUT', `this knowledge base cannot be saved: ${describeIssues(parsed.error.issues.map((i) => ({ ...i, path: [name, ...i.path] })))}; build it with parameters in range`, { field: name })
+    if (!parsed.success) throw createError('INVALID_OPTIONS', { where: `save ${dir} (build the base with parameters in range)`, problems: schemaProblems(parsed.error.issues, [name]) })
   }
-  const blobs = serialize(kb)
+  const blobs = serialize(parts)
 
   await prepareFolder(dir)
   await readingFolder(dir, () => inspectFolder(dir)) // refuse a foreign folder before creating the lock file in it
   const generation = newGenerationName()
   let lock: WriteLock
   try {
-    lock = await acquireWriteLock(dir, generation, options)
+    lock = await acquireWriteLock(dir, generation, lockOptions)
   } catch (error) {
     if (error instanceof KotaeError) throw error
     throw await writeFailure(error, dir, { what: 'creating the lock file', path: join(dir, '.lock') }, 'Nothing was written.')
@@ -204,14 +206,13 @@ export async function saveKnowledgeBase(kb: KnowledgeBase, dir: string, options:
       await removeQuietly(join(dir, recovered))
       await removeQuietly(join(dir, tempManifestName(recovered)))
     }
-    await writeGeneration(kb, dir, generation, blobs, previous, lock)
+    await writeGeneration(parts, dir, generation, blobs, previous, lock)
   } finally {
     await lock.release()
   }
 }
 
-async function writeGeneration(kb: KnowledgeBase, dir: string, generation: string, blobs: Record<string, Buffer>, previous: PreviousManifest | null, lock: WriteLock): Promise<void> {
-  const { parts } = kb
+async function writeGeneration(parts: KnowledgeBaseParts, dir: string, generation: string, blobs: Record<string, Buffer>, previous: PreviousManifest | null, lock: WriteLock): Promise<void> {
   const genDir = join(dir, generation)
   const temp = join(dir, tempManifestName(generation))
   const manifestPath = join(dir, 'manifest.json')
@@ -226,7 +227,7 @@ async function writeGeneration(kb: KnowledgeBase, dir: string, generation: strin
       files[name as keyof Manifest['files']] = { sha256: sha256(data), bytes: data.length }
     }
     Object.assign(step, { what: 'writing', path: join(genDir, FILES.hnsw) })
-    files[FILES.hnsw] = await writeVectors(kb, step.path)
+    files[FILES.hnsw] = await writeVectors(parts, step.path)
     Object.assign(step, { what: 'syncing the folder', path: genDir })
     await syncDir(genDir)
     // The generation folder's own entry must be durable before a manifest names it.
@@ -240,9 +241,9 @@ async function writeGeneration(kb: KnowledgeBase, dir: string, generation: strin
       createdAt: new Date().toISOString(),
       generation,
       history: history.slice(0, HISTORY_LIMIT),
-      embedder: { id: kb.embedder.id, dimension: kb.embedder.dimension },
+      embedder: manifestEmbedder(parts.embedder),
       hnsw: { ...parts.vectors.parameters },
-      counts: { entries: kb.entries.length, phrasings: parts.phrasings.texts.length },
+      counts: { entries: parts.entries.length, phrasings: parts.phrasings.texts.length },
       parts: { classifier: parts.classifier !== undefined },
       files,
     }
@@ -283,8 +284,8 @@ function isErrno(error: unknown): error is NodeJS.ErrnoException {
 }
 
 /** Write `vectors.hnsw` with hnswlib, fsync it, read it back and check its layout, count, dimension and M. */
-async function writeVectors(kb: KnowledgeBase, path: string): Promise<{ sha256: string; bytes: number }> {
-  const { vectors, phrasings } = kb.parts
+async function writeVectors(parts: KnowledgeBaseParts, path: string): Promise<{ sha256: string; bytes: number }> {
+  const { vectors, phrasings } = parts
   await faultPoint('write', path)
   vectors.write(path)
   await faultPoint('hnsw', path)
@@ -305,7 +306,7 @@ async function writeVectors(kb: KnowledgeBase, path: string): Promise<{ sha256: 
     if (error instanceof HnswFileError) throw new VerifyError(path, `the vector index on disk is incomplete: ${error.reason} (hnswlib does not report write errors)`)
     throw error
   }
-  const expected = { count: phrasings.texts.length, dimension: kb.embedder.dimension, M: vectors.parameters.M }
+  const expected = { count: phrasings.texts.length, dimension: parts.embedder.dimension, M: vectors.parameters.M }
   if (info.count !== expected.count || info.dimension !== expected.dimension || info.M !== expected.M) {
     throw new VerifyError(path, `the vector index on disk has ${info.count} points of dimension ${info.dimension} with M ${info.M}, expected ${expected.count} of dimension ${expected.dimension} with M ${expected.M}`)
   }
@@ -313,16 +314,28 @@ async function writeVectors(kb: KnowledgeBase, path: string): Promise<{ sha256: 
 }
 
 /** Options of `loadKnowledgeBase`. */
-export interface LoadOptions {
+export const LoadOptionsSchema = z.strictObject({
   /**
-   * The embedder to ask with. Default: the built-in embedder when the base was built with it;
-   * a base built with another embedder needs it passed here (its id must match).
+   * The embedder to ask with (its id must be the one the base was built with). Default: the
+   * embedder the manifest records, created again (the built-in one, or the same transformers.js
+   * model, looked for where it was found at build time unless `model` says where). Needed only
+   * for a base built with the caller's own embedder.
    */
-  embedder?: Embedder
+  embedder: z.custom<Embedder>((value) => typeof value === 'object' && value !== null && typeof (value as Embedder).embed === 'function', { message: 'expected an Embedder (an object with id, dimension and embed)' }).optional(),
+  /** Where to look for the recorded transformers.js model (a base moved to another machine), and whether to go online. */
+  model: ModelLocationSchema.optional(),
+})
+/** Options of `loadKnowledgeBase` (see {@link LoadOptionsSchema}). */
+export type LoadOptions = z.input<typeof LoadOptionsSchema>
+
+/** What a manifest records about an embedder: its identity, dimension and how to create it again. */
+function manifestEmbedder(embedder: Embedder): Manifest['embedder'] {
+  return { id: embedder.id, dimension: embedder.dimension, spec: embedder.spec ?? { kind: 'custom' } }
 }
 
-function corrupt(message: string, details: Record<string, unknown> = {}): KotaeError {
-  return new KotaeError('KB_CORRUPT', message, details)
+/** A `KB_CORRUPT` error: which file of the base in `dir` is wrong and how (and which manifest field, when one disagrees). */
+function corrupt(dir: string, file: string, reason: string, field?: string): KotaeError<'KB_CORRUPT'> {
+  return createError('KB_CORRUPT', field === undefined ? { dir, file, reason } : { dir, file, reason, field })
 }
 
 /**
@@ -331,55 +344,55 @@ function corrupt(message: string, details: Record<string, unknown> = {}): KotaeE
  */
 export async function readManifest(dir: string): Promise<Manifest> {
   const path = join(dir, 'manifest.json')
-  if (!existsSync(dir) || !(await stat(dir)).isDirectory()) throw new KotaeError('KB_NOT_FOUND', `no knowledge base at ${dir}: the folder does not exist (build one with \`kotae build <faq> -o ${dir}\`)`)
-  if (!existsSync(path)) throw new KotaeError('KB_NOT_FOUND', `no knowledge base at ${dir}: manifest.json is missing`)
+  if (!existsSync(dir) || !(await stat(dir)).isDirectory()) throw createError('KB_NOT_FOUND', { dir, reason: `the folder does not exist (build one with \`kotae build <faq> -o ${dir}\`)` })
+  if (!existsSync(path)) throw createError('KB_NOT_FOUND', { dir, reason: 'manifest.json is missing' })
   let raw: unknown
   try {
     raw = JSON.parse(await readFile(path, 'utf8'))
   } catch (error) {
-    throw corrupt(`${path} is not valid JSON: ${(error as Error).message}`, { file: 'manifest.json' })
+    throw corrupt(dir, 'manifest.json', `is not valid JSON: ${(error as Error).message}`)
   }
   const version = (raw as { formatVersion?: unknown })?.formatVersion
   if (typeof version === 'number' && version !== KB_FORMAT_VERSION) {
-    throw new KotaeError('KB_VERSION', `${dir} has format version ${version}; this kotae reads version ${KB_FORMAT_VERSION}. Rebuild it with \`kotae build\`.`)
+    throw createError('KB_VERSION', { dir, version, supported: KB_FORMAT_VERSION })
   }
   const parsed = ManifestSchema.safeParse(raw)
   if (!parsed.success) {
-    throw corrupt(`${path} is not a valid kotae manifest: ${describeIssues(parsed.error.issues)}. Rebuild the knowledge base with \`kotae build\`.`, { file: 'manifest.json', fields: parsed.error.issues.map((i) => i.path.join('.')) })
+    throw corrupt(dir, 'manifest.json', `is not a valid kotae manifest: ${describeIssues(parsed.error.issues)}`, parsed.error.issues.map((i) => i.path.join('.')).join(', '))
   }
   const problems = partsProblems(parsed.data)
-  if (problems.length > 0) throw corrupt(`${path} is not consistent: ${problems.join('; ')}. Rebuild the knowledge base with \`kotae build\`.`, { file: 'manifest.json', fields: ['files', 'parts'] })
+  if (problems.length > 0) throw corrupt(dir, 'manifest.json', `is not consistent: ${problems.join('; ')}`, 'files, parts')
   return parsed.data
 }
 
 async function readVerified(dir: string, manifest: Manifest, name: string): Promise<Buffer> {
   const expected = manifest.files[name as keyof Manifest['files']]
   const path = join(dir, manifest.generation, name)
-  if (!expected) throw corrupt(`${dir}: the manifest does not list ${name}`, { file: name, field: 'files' })
+  if (!expected) throw corrupt(dir, name, 'is not listed in the manifest', 'files')
   let data: Buffer
   try {
     data = await readFile(path)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw corrupt(`${path} is missing: rebuild the knowledge base`, { file: name })
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw corrupt(dir, name, `is missing (${path})`)
     throw error
   }
   if (data.length !== expected.bytes || sha256(data) !== expected.sha256) {
-    throw corrupt(`${path} does not match its checksum (expected ${expected.bytes} bytes, sha256 ${expected.sha256.slice(0, 12)}…): the file is damaged; rebuild the knowledge base`, { file: name })
+    throw corrupt(dir, name, `does not match its checksum (expected ${expected.bytes} bytes, sha256 ${expected.sha256.slice(0, 12)}…, in ${path}): the file is damaged`)
   }
   return data
 }
 
-function parseJson(data: Buffer, name: string): unknown {
+function parseJson(dir: string, data: Buffer, name: string): unknown {
   try {
     return JSON.parse(data.toString('utf8'))
   } catch (error) {
-    throw corrupt(`${name} is not valid JSON: ${(error as Error).message}`, { file: name })
+    throw corrupt(dir, name, `is not valid JSON: ${(error as Error).message}`)
   }
 }
 
 /** A manifest field that disagrees with what a (checksum-verified) file says. */
 function mismatch(dir: string, field: string, claimed: unknown, file: string, actual: unknown): KotaeError {
-  return corrupt(`${join(dir, 'manifest.json')} field ${field} says ${JSON.stringify(claimed)} but ${file} says ${JSON.stringify(actual)}: the manifest was edited or mixed up with another base's; rebuild the knowledge base`, { file: 'manifest.json', field })
+  return corrupt(dir, 'manifest.json', `field ${field} says ${JSON.stringify(claimed)} but ${file} says ${JSON.stringify(actual)}: the manifest was edited or mixed up with another base's`, field)
 }
 
 /**
@@ -390,8 +403,8 @@ function mismatch(dir: string, field: string, claimed: unknown, file: string, ac
 export async function readSavedRecipe(dir: string, onUnreadable?: (error: KotaeError) => void): Promise<BuildRecipe | null> {
   try {
     const manifest = await readManifest(dir)
-    const recipe = BuildRecipeSchema.safeParse(parseJson(await readVerified(dir, manifest, FILES.recipe), FILES.recipe))
-    if (!recipe.success) throw corrupt(`${FILES.recipe} is not a build recipe (${describeIssues(recipe.error.issues)})`, { file: FILES.recipe })
+    const recipe = BuildRecipeSchema.safeParse(parseJson(dir, await readVerified(dir, manifest, FILES.recipe), FILES.recipe))
+    if (!recipe.success) throw corrupt(dir, FILES.recipe, `is not a build recipe (${describeIssues(recipe.error.issues)})`)
     return recipe.data
   } catch (error) {
     if (error instanceof KotaeError) {
@@ -409,11 +422,12 @@ const LOAD_ATTEMPTS = 5
  * Load a knowledge base saved by `save`, verifying the manifest, what the files say against it,
  * and every checksum. A writer replacing the base meanwhile makes the load read the new one.
  */
-export async function loadKnowledgeBase(dir: string, options: LoadOptions = {}): Promise<KnowledgeBase> {
+export async function readKnowledgeBase(dir: string, options: LoadOptions = {}): Promise<KnowledgeBaseParts> {
+  const opts = parseOptions(LoadOptionsSchema, options, 'loadKnowledgeBase')
   for (let attempt = 1; ; attempt++) {
     const manifest = await readManifest(dir)
     try {
-      return await loadGeneration(dir, manifest, options)
+      return await loadGeneration(dir, manifest, opts)
     } catch (error) {
       if (attempt >= LOAD_ATTEMPTS || !(error instanceof KotaeError) || error.code !== 'KB_CORRUPT') throw error
       const now = await readManifest(dir).catch(() => null)
@@ -423,36 +437,30 @@ export async function loadKnowledgeBase(dir: string, options: LoadOptions = {}):
   }
 }
 
-async function loadGeneration(dir: string, manifest: Manifest, options: LoadOptions): Promise<KnowledgeBase> {
+async function loadGeneration(dir: string, manifest: Manifest, options: z.output<typeof LoadOptionsSchema>): Promise<KnowledgeBaseParts> {
   const genDir = join(dir, manifest.generation)
   let names: string[]
   try {
     names = await readdir(genDir)
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw corrupt(`${genDir}, the generation folder that manifest.json names (field generation), is missing: rebuild the knowledge base`, { file: manifest.generation, field: 'generation' })
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw corrupt(dir, manifest.generation, `, the generation folder that manifest.json names (field generation), is missing`, 'generation')
     throw error
   }
   const unlisted = names.filter((n) => manifest.files[n as keyof Manifest['files']] === undefined)
   if (unlisted.length > 0) {
     const classifier = unlisted.some((n) => n === FILES.classifierFeatures || n === FILES.classifierWeights)
-    throw corrupt(`${genDir} holds ${unlisted.join(', ')}, which manifest.json does not list in its field files${classifier ? ' (its field parts.classifier is false, but the base was built with a classifier)' : ''}: the manifest was edited; rebuild the knowledge base`, { file: 'manifest.json', field: classifier ? 'parts.classifier' : 'files' })
+    throw corrupt(dir, 'manifest.json', `does not list ${unlisted.join(', ')} of ${genDir} in its field files${classifier ? ' (its field parts.classifier is false, but the base was built with a classifier)' : ''}: the manifest was edited`, classifier ? 'parts.classifier' : 'files')
   }
 
   // What the embedder file says must be what the manifest says.
-  const embedderFile = parseJson(await readVerified(dir, manifest, FILES.embedder), FILES.embedder) as { id?: unknown; dimension?: unknown; state?: unknown }
+  const embedderFile = parseJson(dir, await readVerified(dir, manifest, FILES.embedder), FILES.embedder) as { id?: unknown; dimension?: unknown; state?: unknown }
   if (embedderFile.id !== manifest.embedder.id) throw mismatch(dir, 'embedder.id', manifest.embedder.id, FILES.embedder, embedderFile.id)
   if (embedderFile.dimension !== manifest.embedder.dimension) throw mismatch(dir, 'embedder.dimension', manifest.embedder.dimension, FILES.embedder, embedderFile.dimension)
-  const builtin = /^builtin-hash-v1:(\d+)$/.exec(manifest.embedder.id)
-  if (builtin && Number(builtin[1]) !== manifest.embedder.dimension) throw mismatch(dir, 'embedder.dimension', manifest.embedder.dimension, 'the embedder id', manifest.embedder.id)
-  let embedder = options.embedder
-  if (!embedder) {
-    if (!builtin) {
-      throw new KotaeError('EMBEDDER_MISMATCH', `${dir} was built with the embedder "${manifest.embedder.id}"; pass that embedder to loadKnowledgeBase (CLI: --embedder)`)
-    }
-    embedder = new BuiltinEmbedder({ dimension: Number(builtin[1]) })
-  }
+  const { spec } = manifest.embedder
+  if (spec.kind === 'builtin' && spec.dimension !== manifest.embedder.dimension) throw mismatch(dir, 'embedder.dimension', manifest.embedder.dimension, 'field embedder.spec.dimension', spec.dimension)
+  const embedder = options.embedder ?? (await recreateEmbedder(spec, manifest.embedder.id, dir, options.model))
   if (embedder.id !== manifest.embedder.id || embedder.dimension !== manifest.embedder.dimension) {
-    throw new KotaeError('EMBEDDER_MISMATCH', `${dir} was built with "${manifest.embedder.id}" (dimension ${manifest.embedder.dimension}), not "${embedder.id}" (dimension ${embedder.dimension}); ask it with the same embedder or rebuild it`)
+    throw createError('EMBEDDER_MISMATCH', { dir, built: `"${manifest.embedder.id}" (dimension ${manifest.embedder.dimension})`, given: `"${embedder.id}" (dimension ${embedder.dimension})`, hint: 'ask it with the same embedder, or rebuild it with this one' })
   }
   const { dimension } = manifest.embedder
 
@@ -462,7 +470,7 @@ async function loadGeneration(dir: string, manifest: Manifest, options: LoadOpti
   try {
     info = inspectHnswFile(hnswData)
   } catch (error) {
-    if (error instanceof HnswFileError) throw corrupt(`${join(genDir, FILES.hnsw)} is not a complete vector index: ${error.reason}; rebuild the knowledge base`, { file: FILES.hnsw })
+    if (error instanceof HnswFileError) throw corrupt(dir, FILES.hnsw, `is not a complete vector index: ${error.reason}`)
     throw error
   }
   const hnswFile = `${FILES.hnsw} (its header)`
@@ -474,44 +482,44 @@ async function loadGeneration(dir: string, manifest: Manifest, options: LoadOpti
   const entriesRaw = (await readVerified(dir, manifest, FILES.entries)).toString('utf8').split('\n').filter(Boolean)
   if (entriesRaw.length !== manifest.counts.entries) throw mismatch(dir, 'counts.entries', manifest.counts.entries, FILES.entries, entriesRaw.length)
   const entries = entriesRaw.map((line, i) => {
-    const parsed = FaqEntrySchema.safeParse(parseJson(Buffer.from(line), `${FILES.entries} line ${i + 1}`))
-    if (!parsed.success) throw corrupt(`${FILES.entries} line ${i + 1} is not a valid entry`, { file: FILES.entries })
+    const parsed = FaqEntrySchema.safeParse(parseJson(dir, Buffer.from(line), `${FILES.entries} line ${i + 1}`))
+    if (!parsed.success) throw corrupt(dir, FILES.entries, `line ${i + 1} is not a valid entry`)
     return parsed.data
   })
-  const phrasingsRaw = parseJson(await readVerified(dir, manifest, FILES.phrasings), FILES.phrasings) as { texts: string[]; entryOf: number[] }
-  if (!Array.isArray(phrasingsRaw.texts) || !Array.isArray(phrasingsRaw.entryOf) || phrasingsRaw.entryOf.length !== phrasingsRaw.texts.length) throw corrupt(`${FILES.phrasings} is not a phrasing table`, { file: FILES.phrasings })
+  const phrasingsRaw = parseJson(dir, await readVerified(dir, manifest, FILES.phrasings), FILES.phrasings) as { texts: string[]; entryOf: number[] }
+  if (!Array.isArray(phrasingsRaw.texts) || !Array.isArray(phrasingsRaw.entryOf) || phrasingsRaw.entryOf.length !== phrasingsRaw.texts.length) throw corrupt(dir, FILES.phrasings, 'is not a phrasing table')
   if (phrasingsRaw.texts.length !== manifest.counts.phrasings) throw mismatch(dir, 'counts.phrasings', manifest.counts.phrasings, FILES.phrasings, phrasingsRaw.texts.length)
-  if (phrasingsRaw.entryOf.some((e) => !Number.isInteger(e) || e < 0 || e >= entries.length)) throw corrupt(`${FILES.phrasings} names entries that do not exist (the base has ${entries.length})`, { file: FILES.phrasings })
-  const lexicalData = parseJson(await readVerified(dir, manifest, FILES.lexical), FILES.lexical) as LexicalIndexData
-  const fieldData = parseJson(await readVerified(dir, manifest, FILES.fields), FILES.fields) as FieldIndexData
+  if (phrasingsRaw.entryOf.some((e) => !Number.isInteger(e) || e < 0 || e >= entries.length)) throw corrupt(dir, FILES.phrasings, `names entries that do not exist (the base has ${entries.length})`)
+  const lexicalData = parseJson(dir, await readVerified(dir, manifest, FILES.lexical), FILES.lexical) as LexicalIndexData
+  const fieldData = parseJson(dir, await readVerified(dir, manifest, FILES.fields), FILES.fields) as FieldIndexData
   const centroidBytes = await readVerified(dir, manifest, FILES.centroids)
   if (centroidBytes.length !== entries.length * dimension * 4) throw mismatch(dir, 'embedder.dimension', dimension, `${FILES.centroids} (${centroidBytes.length} bytes for ${entries.length} entries)`, centroidBytes.length / 4 / entries.length)
   const centroidSums = floatsOf(centroidBytes)
   let classifier: EntryClassifier | undefined
   if (manifest.parts.classifier) {
-    const { entries: classes, features } = parseJson(await readVerified(dir, manifest, FILES.classifierFeatures), FILES.classifierFeatures) as { entries: number; features: string[] }
+    const { entries: classes, features } = parseJson(dir, await readVerified(dir, manifest, FILES.classifierFeatures), FILES.classifierFeatures) as { entries: number; features: string[] }
     if (classes !== entries.length) throw mismatch(dir, 'counts.entries', entries.length, FILES.classifierFeatures, classes)
     const floats = floatsOf(await readVerified(dir, manifest, FILES.classifierWeights))
-    if (floats.length !== features.length * classes + classes) throw corrupt(`${FILES.classifierWeights} has ${floats.length} weights, expected ${features.length * classes + classes}`, { file: FILES.classifierWeights })
+    if (floats.length !== features.length * classes + classes) throw corrupt(dir, FILES.classifierWeights, `has ${floats.length} weights, expected ${features.length * classes + classes}`)
     classifier = EntryClassifier.fromData({ entries: classes, features, weights: floats.subarray(0, features.length * classes), bias: floats.subarray(features.length * classes) })
   }
   if (embedderFile.state !== null && embedderFile.state !== undefined) embedder.restore?.(embedderFile.state)
-  const calibration = CalibrationSchema.safeParse(parseJson(await readVerified(dir, manifest, FILES.calibration), FILES.calibration))
-  if (!calibration.success) throw corrupt(`${FILES.calibration} is not a valid calibration`, { file: FILES.calibration })
-  const samples = z.array(CalibrationSampleSchema).safeParse(parseJson(await readVerified(dir, manifest, FILES.calibrationSamples), FILES.calibrationSamples))
-  if (!samples.success) throw corrupt(`${FILES.calibrationSamples} is not a list of calibration samples (${describeIssues(samples.error.issues)})`, { file: FILES.calibrationSamples })
-  const recipe = BuildRecipeSchema.safeParse(parseJson(await readVerified(dir, manifest, FILES.recipe), FILES.recipe))
-  if (!recipe.success) throw corrupt(`${FILES.recipe} is not a build recipe (${describeIssues(recipe.error.issues)})`, { file: FILES.recipe })
+  const calibration = CalibrationSchema.safeParse(parseJson(dir, await readVerified(dir, manifest, FILES.calibration), FILES.calibration))
+  if (!calibration.success) throw corrupt(dir, FILES.calibration, `is not a valid calibration (${describeIssues(calibration.error.issues)})`)
+  const samples = z.array(CalibrationSampleSchema).safeParse(parseJson(dir, await readVerified(dir, manifest, FILES.calibrationSamples), FILES.calibrationSamples))
+  if (!samples.success) throw corrupt(dir, FILES.calibrationSamples, `is not a list of calibration samples (${describeIssues(samples.error.issues)})`)
+  const recipe = BuildRecipeSchema.safeParse(parseJson(dir, await readVerified(dir, manifest, FILES.recipe), FILES.recipe))
+  if (!recipe.success) throw corrupt(dir, FILES.recipe, `is not a build recipe (${describeIssues(recipe.error.issues)})`)
   if (recipe.data.embedder !== manifest.embedder.id) throw mismatch(dir, 'embedder.id', manifest.embedder.id, FILES.recipe, recipe.data.embedder)
   const hnsw = { ...DEFAULT_HNSW, ...manifest.hnsw }
   let vectors: VectorIndex
   try {
     vectors = VectorIndex.read(join(genDir, FILES.hnsw), dimension, manifest.counts.phrasings, hnsw)
   } catch (error) {
-    if (!existsSync(join(genDir, FILES.hnsw))) throw corrupt(`${join(genDir, FILES.hnsw)} is missing: rebuild the knowledge base`, { file: FILES.hnsw })
-    throw corrupt(`${FILES.hnsw} cannot be read: ${(error as Error).message}`, { file: FILES.hnsw })
+    if (!existsSync(join(genDir, FILES.hnsw))) throw corrupt(dir, FILES.hnsw, `is missing (${join(genDir, FILES.hnsw)})`)
+    throw corrupt(dir, FILES.hnsw, `cannot be read: ${(error as Error).message}`)
   }
-  return new KnowledgeBase({
+  return {
     entries,
     phrasings: { texts: phrasingsRaw.texts, entryOf: Int32Array.from(phrasingsRaw.entryOf) },
     embedder,
@@ -523,5 +531,5 @@ async function loadGeneration(dir: string, manifest: Manifest, options: LoadOpti
     calibration: calibration.data,
     selfSamples: samples.data,
     recipe: recipe.data,
-  })
+  }
 }

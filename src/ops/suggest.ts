@@ -9,7 +9,7 @@ import { z } from 'zod'
 import type { Embedder } from '../embed/embedder.js'
 import { KotaeError } from '../errors.js'
 import type { FaqEntry, FaqEntryInput } from '../schema.js'
-import type { HitLog } from './hitlog.js'
+import type { HitLogReader, SuggestionLedger } from '../hitlog/reader.js'
 import { containsMask, containsPii } from '../privacy/redact.js'
 import { comparableText } from '../text/similarity.js'
 
@@ -46,7 +46,7 @@ export function suggestionId(entryId: string, query: string): string {
 }
 
 /** List suggested variants, most frequent first (not yet accepted or rejected, not already in the entry). */
-export function listSuggestions(log: HitLog, options: SuggestOptions = {}): Suggestion[] {
+export function listSuggestions(log: HitLogReader, options: SuggestOptions = {}): Suggestion[] {
   const minCount = options.minCount ?? 1
   if (!Number.isInteger(minCount) || minCount < 1) throw new KotaeError('INVALID_INPUT', `minCount must be a whole number ≥ 1, got ${minCount}`)
   const existing = new Map<string, Set<string>>()
@@ -98,8 +98,8 @@ export interface KnowledgeBaseFunctions {
 
 /** The real engine, loaded on first use. */
 export async function engineFunctions(): Promise<KnowledgeBaseFunctions> {
-  const store = await import('../kb/store.js')
-  return { loadKnowledgeBase: (dir) => store.loadKnowledgeBase(dir) }
+  const engine = await import('../engine.js')
+  return { loadKnowledgeBase: (dir) => engine.loadKnowledgeBase(dir) }
 }
 
 /** Options of {@link acceptSuggestions}. */
@@ -122,7 +122,7 @@ const AcceptOptionsSchema = z
  * variants, rebuild with the same embedder, save (atomically, by the engine) and mark them
  * accepted in the log. Returns what was accepted and the rebuilt knowledge base.
  */
-export async function acceptSuggestions(kbDir: string, log: HitLog, options: AcceptOptions): Promise<{ accepted: Suggestion[]; kb: OpsKnowledgeBase }> {
+export async function acceptSuggestions(kbDir: string, log: SuggestionLedger, options: AcceptOptions): Promise<{ accepted: Suggestion[]; kb: OpsKnowledgeBase }> {
   const parsed = AcceptOptionsSchema.safeParse(options)
   if (!parsed.success) throw new KotaeError('INVALID_INPUT', `cannot accept suggestions: ${parsed.error.issues.map((i) => i.message).join('; ')}`)
   const engine = options.engine ?? (await engineFunctions())
@@ -187,7 +187,7 @@ export function mergeAccepted(entries: FaqEntry[], accepted: ReadonlyArray<{ ent
 }
 
 /** Reject suggestions so they are not listed again. */
-export function rejectSuggestions(log: HitLog, ids: string[], options: { entries?: FaqEntry[] } = {}): Suggestion[] {
+export function rejectSuggestions(log: SuggestionLedger, ids: string[], options: { entries?: FaqEntry[] } = {}): Suggestion[] {
   const pending = listSuggestions(log, { entries: options.entries })
   const byId = new Map(pending.map((s) => [s.id, s]))
   const unknown = ids.filter((id) => !byId.has(id))

@@ -1,10 +1,11 @@
 /**
  * The transformers.js embedder inside the whole engine: a knowledge base built with the tiny
- * offline model answers, survives save/load with the same embedder, refuses another one, and
- * the CLI loads it with the model its manifest records.
+ * offline model answers, survives save/load with the same embedder, records it as a structured
+ * spec that loads it again by itself, refuses another one, and the CLI loads it with the model
+ * its manifest records.
  */
 import { execFile } from 'node:child_process'
-import { mkdtemp, rm } from 'node:fs/promises'
+import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
@@ -42,11 +43,30 @@ describe('a knowledge base built with the transformers.js embedder', () => {
     expect(b.confidence).toBeCloseTo(a.confidence, 6)
   })
 
-  it('refuses to load without its embedder (never a silent switch to the built-in one)', async () => {
-    await expect(loadKnowledgeBase(join(dir, 'kb'))).rejects.toMatchObject({ code: 'EMBEDDER_MISMATCH' })
-    const error = await loadKnowledgeBase(join(dir, 'kb')).catch((e: unknown) => e)
+  it('records the model as a structured spec, and loads it again by itself from the folder it was found in', async () => {
+    const manifest = await readManifest(join(dir, 'kb'))
+    expect(manifest.embedder.spec).toEqual({ kind: 'transformers', model: 'kotae/tiny-e5', dtype: 'q8', pooling: 'mean', queryPrefix: 'query: ', passagePrefix: 'passage: ', modelDir: MODEL_DIR })
+    const loaded = await loadKnowledgeBase(join(dir, 'kb'))
+    expect(loaded.embedder.id).toBe(kb.embedder.id)
+    const question = kb.entries[2].question
+    expect((await loaded.ask(question)).candidates.map((c) => c.id)).toEqual((await kb.ask(question)).candidates.map((c) => c.id))
+  })
+
+  it('moved to where its model folder is not: EMBEDDER_UNAVAILABLE naming --model-dir, never a silent switch to the built-in embedder', async () => {
+    const moved = join(dir, 'moved')
+    await cp(join(dir, 'kb'), moved, { recursive: true })
+    const manifestPath = join(moved, 'manifest.json')
+    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as { embedder: { spec: { modelDir: string } } }
+    manifest.embedder.spec.modelDir = join(dir, 'no-such-models')
+    await writeFile(manifestPath, JSON.stringify(manifest))
+    const error = await loadKnowledgeBase(moved).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(KotaeError)
-    expect((error as KotaeError).message).toContain('transformers:kotae/tiny-e5')
+    expect(error).toMatchObject({ code: 'EMBEDDER_UNAVAILABLE' })
+    expect((error as KotaeError).message).toContain(join(dir, 'no-such-models', 'kotae/tiny-e5'))
+    expect((error as KotaeError).message).toContain('--model-dir')
+    // Told where the model is now, it loads.
+    const loaded = await loadKnowledgeBase(moved, { model: { modelDir: MODEL_DIR } })
+    expect(loaded.embedder.id).toBe('transformers:kotae/tiny-e5:q8:mean')
   })
 
   it('is asked from the CLI with the model its manifest records', async () => {

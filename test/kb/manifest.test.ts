@@ -61,7 +61,7 @@ describe('the saved manifest', () => {
 
 describe('consistent manifest tampering → KB_CORRUPT naming the field', () => {
   it('another embedder claimed (builtin-hash-v1:128): embedder.json disagrees', async () => {
-    const dir = await tampered((m) => (m.embedder = { id: 'builtin-hash-v1:128', dimension: 128 }))
+    const dir = await tampered((m) => (m.embedder = { id: 'builtin-hash-v1:128', dimension: 128, spec: { kind: 'builtin', dimension: 128 } }))
     const message = await corruptField(dir, 'embedder.id')
     expect(message).toContain('embedder.json')
     expect(message).toContain('builtin-hash-v1:64')
@@ -69,7 +69,7 @@ describe('consistent manifest tampering → KB_CORRUPT naming the field', () => 
 
   it('another embedder claimed in the manifest and embedder.json alike: the vector index header disagrees', async () => {
     const dir = await tampered((m, file) => {
-      m.embedder = { id: 'builtin-hash-v1:128', dimension: 128 }
+      m.embedder = { id: 'builtin-hash-v1:128', dimension: 128, spec: { kind: 'builtin', dimension: 128 } }
       const embedder = JSON.parse(file('embedder.json').toString()) as Json
       file('embedder.json', Buffer.from(JSON.stringify({ ...embedder, id: 'builtin-hash-v1:128', dimension: 128 })))
     })
