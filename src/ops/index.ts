@@ -1,24 +1,33 @@
 /**
- * Content operations: the hit log, the feedback loop, reports (usage, stale entries,
- * near-duplicates, unanswered clusters, surge alerts) and the report page.
+ * Content operations: reports (usage, stale entries, near-duplicates, unanswered clusters, surge
+ * alerts), the report page and the suggestion loop, with the hit log (`src/hitlog/`) and
+ * redaction (`src/privacy/`) they read re-exported, so `kotae/ops` is one import for a content tool.
  */
 export {
   type Feedback,
+  type FeedbackReceipt,
   type HitLogOptions,
+  type ResolvedHitLogOptions,
   type HitLogStats,
   type DropReason,
   type HitLogErrorDetails,
   type HitEvent,
   type EntryCounts,
   type UnansweredRow,
+  type ResolvedQuery,
+  type HitLogReader,
+  type SuggestionLedger,
+  type SuggestionStatus,
   FeedbackSchema,
+  HitLogOptionsSchema,
+  DEFAULT_HITLOG_OPTIONS,
   HitLog,
   openHitLog,
   resolveHitLogPath,
   migrateHitLog,
   HITLOG_SCHEMA_VERSION,
   DEFAULT_HITLOG_FILE,
-} from './hitlog.js'
+} from '../hitlog/index.js'
 export { type RedactionOptions, type RedactionPattern, type RedactionMode, type RedactedQuery, type Redactor, DEFAULT_REDACTION_PATTERNS, redactQuery, createRedactor, containsMask, containsPii, generateSalt, redactionMasks } from '../privacy/redact.js'
 export { type SurgeOptions, type SurgeResult, detectSurges, surgeTest, baselineWindows, binomialUpperTail, countWindow } from './surge.js'
 export { type ClusterInput, type ClusterOptions, type QueryCluster, type EmbedFunction, clusterQueries, similarPhrasings } from './cluster.js'

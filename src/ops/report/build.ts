@@ -8,7 +8,7 @@ import { KotaeError } from '../../errors.js'
 import type { DecisionKind, FaqEntry } from '../../schema.js'
 import { clusterQueries, similarPhrasings, type EmbedFunction, type QueryCluster } from '../cluster.js'
 import { parseDuration } from '../duration.js'
-import type { HitLog } from '../hitlog.js'
+import type { HitLogReader } from '../../hitlog/reader.js'
 import type { Calibration } from '../../decide/index.js'
 import { countWindow, detectSurges, type SurgeOptions, type SurgeResult } from '../surge.js'
 
@@ -150,7 +150,7 @@ const iso = (t: number | null | undefined) => (t === null || t === undefined ? n
  * Build the report for the window ending at `now`. Throws `LOG_STORE` when the log cannot be
  * read and `INVALID_INPUT` for bad options; everything else degrades to empty sections.
  */
-export async function buildReport(log: HitLog, options: ReportOptions = {}): Promise<OpsReport> {
+export async function buildReport(log: HitLogReader, options: ReportOptions = {}): Promise<OpsReport> {
   const parsed = ReportOptionsSchema.safeParse(options)
   if (!parsed.success) {
     throw new KotaeError('INVALID_INPUT', `invalid report options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)

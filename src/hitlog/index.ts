@@ -1,0 +1,266 @@
+/**
+ * The hit log: one row per `ask` (time, session, channel, language, redacted query, decision,
+ * top entries with scores and confidence, latency) plus the feedback given on it, in a versioned
+ * SQLite file (WAL mode). This module is its public face: the {@link HitLog} facade that wires
+ * the store (`store.ts`), the writer queue (`writer.ts`), the queries (`queries.ts`) and the
+ * feedback (`feedback.ts`), and {@link openHitLog}. Reports and suggestions depend only on
+ * {@link HitLogReader} (`reader.ts`), which this class implements.
+ */
+import { EventEmitter } from 'node:events'
+import { statSync } from 'node:fs'
+import { join } from 'node:path'
+import type Database from 'better-sqlite3'
+import { KotaeError } from '../errors.js'
+import type { AskContext, AskLogger, AskResult, DecisionKind } from '../schema.js'
+import { parseOptions } from '../schema.js'
+import { checkFeedback, insertFeedback, storeSuggestionStatus, type Feedback, type FeedbackReceipt } from './feedback.js'
+import { HitLogOptionsSchema, type HitLogOptions, type ResolvedHitLogOptions } from './options.js'
+import * as queries from './queries.js'
+import type { EntryCounts, HitEvent, HitLogReader, ResolvedQuery, SuggestionLedger, SuggestionStatus, UnansweredRow } from './reader.js'
+import { LogRedaction } from './redaction.js'
+import { HitLogStore, ID_SHIFT } from './store.js'
+import { closeAtExit, EventWriter, forgetAtExit, type DropReason } from './writer.js'
+
+export { FeedbackSchema, type Feedback, type FeedbackReceipt } from './feedback.js'
+export { HitLogOptionsSchema, DEFAULT_HITLOG_OPTIONS, type HitLogOptions, type ResolvedHitLogOptions } from './options.js'
+export type { EntryCounts, HitEvent, HitLogReader, ResolvedQuery, SuggestionLedger, SuggestionStatus, UnansweredRow } from './reader.js'
+export { HITLOG_SCHEMA_VERSION, migrateHitLog } from './store.js'
+export type { DropReason } from './writer.js'
+
+/**
+ * `details` of the `LOG_STORE` errors passed to `onError`. `dropped` is the number of events lost
+ * by this report (0 when nothing was lost, e.g. a failed write whose events stay queued);
+ * `reason` is set for losses, and `id-reassigned` when events were stored under new ids.
+ */
+export interface HitLogErrorDetails {
+  path: string
+  dropped: number
+  reason?: DropReason | 'id-reassigned'
+  /** Events still queued after this failure. */
+  queued: number
+  /** The SQLite error code, when SQLite failed. */
+  sqliteCode?: string
+}
+
+/** Counters describing the log's health, for monitoring. `recorded = written + dropped + queued`. */
+export interface HitLogStats {
+  /** Events accepted by `record`. */
+  recorded: number
+  /** Events written to the file now at `path` (events in a file that was deleted or replaced count as dropped). */
+  written: number
+  /** Events lost, all reasons (every loss is also reported through `onError`). */
+  dropped: number
+  /** Events lost, by reason. */
+  drops: Record<DropReason, number>
+  /** Events stored under another id than `record` returned, because theirs was taken in the file (the old id still works through this HitLog). */
+  reassigned: number
+  /** Failures reported. */
+  errors: number
+  /** Events waiting to be written. */
+  queued: number
+  lastError?: string
+}
+
+/** Default file name of the hit log inside a knowledge-base folder. */
+export const DEFAULT_HITLOG_FILE = 'hits.sqlite'
+
+/**
+ * The SQLite-backed hit log. Implements {@link AskLogger} for the engine, records feedback, and
+ * answers the aggregate queries the reports need ({@link HitLogReader}). Use {@link openHitLog}
+ * to create one.
+ *
+ * Writes: see `writer.ts` (a crash loses at most the last `flushIntervalMs`, 1 s by default).
+ * Reads (`coverage`, `timeline`, `entryCounts`, …, used by reports, prune and suggest) write the
+ * queue first and throw a `LOG_STORE` KotaeError when the store is unusable, e.g. a damaged file
+ * (`SQLITE_CORRUPT`/`SQLITE_NOTADB`), with how to recover in the message.
+ */
+export class HitLog extends EventEmitter implements AskLogger, HitLogReader, SuggestionLedger {
+  /** Path of the SQLite file. */
+  readonly path: string
+  private readonly opts: ResolvedHitLogOptions
+  private readonly redaction: LogRedaction
+  private readonly store: HitLogStore
+  private readonly writer: EventWriter
+  private errors = 0
+  private lastError: string | undefined
+
+  constructor(path: string, options: HitLogOptions = {}) {
+    super()
+    const parsed = HitLogOptionsSchema.safeParse(options)
+    if (!parsed.success) {
+      throw new KotaeError('INVALID_INPUT', `invalid hit log options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`)
+    }
+    this.opts = parsed.data
+    this.path = path
+    this.redaction = new LogRedaction(options.redaction ?? {})
+    let writer: EventWriter | undefined
+    this.store = new HitLogStore(path, this.opts, {
+      report: (e) => this.report(e),
+      queued: () => writer?.queued ?? 0,
+      keptNote: () => writer!.keptNote(),
+      opened: (db: Database.Database) => {
+        this.redaction.opened(db, path, writer?.queued ?? 0)
+        writer!.claimOffset(db)
+      },
+      lost: (n) => writer!.lostWithFile(n),
+    })
+    this.writer = writer = new EventWriter(this.store, this.redaction, this.opts, (e) => this.report(e))
+    const ok = this.store.tryOpen(true, !this.opts.strict)
+    if (!ok && this.opts.strict) {
+      this.writer.abandon()
+      throw this.store.openError!
+    }
+    closeAtExit(this)
+  }
+
+  /** Send a failure or loss to `onError`, else to 'error' listeners, else to a process warning. Never throws. */
+  private report(err: KotaeError): void {
+    this.errors++
+    this.lastError = err.message
+    try {
+      if (this.opts.onError) this.opts.onError(err)
+      else if (this.listenerCount('error') > 0) this.emit('error', err)
+      else process.emitWarning(err.message, { code: 'KOTAE_LOG_STORE' })
+    } catch {
+      /* a throwing error handler must not break logging either */
+    }
+  }
+
+  /** Health counters (see {@link HitLogStats}). */
+  stats(): HitLogStats {
+    const c = this.writer.counters()
+    return { recorded: c.recorded, written: c.written, dropped: c.dropped, reassigned: c.reassigned, errors: this.errors, drops: c.drops, queued: c.queued, ...(this.lastError === undefined ? {} : { lastError: this.lastError }) }
+  }
+
+  /** Whether the store is open and usable right now. */
+  get healthy(): boolean {
+    return this.store.db !== null
+  }
+
+  /**
+   * Queue one `ask` result and return its event id at once. Never throws: a malformed result or
+   * a closed log is reported through `onError` and `undefined` is returned (see `writer.ts`).
+   */
+  record(result: AskResult, context: AskContext = {}): string | undefined {
+    return this.writer.record(result, context)
+  }
+
+  /** Write all queued events now; true when the queue is empty afterwards. Never throws (failures are reported). */
+  flush(): boolean {
+    return this.writer.flush()
+  }
+
+  /** Write what is queued and close the file; events that still cannot be written are reported as lost. Further `record` calls are reported and ignored. */
+  close(): void {
+    if (this.writer.closed) return
+    this.writer.close()
+    forgetAtExit(this)
+    this.store.closeDb()
+  }
+
+  /** The open database, or a `LOG_STORE` error a person can act on (for explicit API calls, which may throw). */
+  private requireDb(): Database.Database {
+    if (this.writer.closed) throw new KotaeError('LOG_STORE', `the hit log ${this.path} is closed`, { path: this.path, dropped: 0, queued: 0 })
+    if (this.store.db && this.store.changed()) this.store.gone()
+    if (!this.store.db && !this.store.tryOpen(false, false)) throw this.store.openError!
+    return this.store.db!
+  }
+
+  /** Run a query on the store (queue written first); SQLite failures become `LOG_STORE` errors, and a damaged file is closed. */
+  private read<T>(what: string, fn: (db: Database.Database) => T, flush = true): T {
+    if (flush) this.writer.flush()
+    const db = this.requireDb()
+    try {
+      return fn(db)
+    } catch (err) {
+      if (err instanceof KotaeError) throw err
+      throw this.store.failure(`cannot ${what}`, err)
+    }
+  }
+
+  /** Read one event by id (flushes first); undefined when unknown. Ids returned by `record` work even when the event was stored under a new id. */
+  getEvent(eventId: string): HitEvent | undefined {
+    const id = Number(this.writer.storedId(eventId))
+    return this.read('read an event', (db) => queries.readEvent(db, this.store.keys, id))
+  }
+
+  /**
+   * Record feedback on an event: `helpful` / `not-helpful` (about the answer given), `picked`
+   * (the option the user chose after `clarify`; must be one of the offered options) or
+   * `resolved` (the entry a person used after an escalation). The comment is stored through the
+   * log's redaction, like queries. Throws `INVALID_INPUT` for an unknown event or entry,
+   * `LOG_STORE` when the store is unusable.
+   */
+  feedback(eventId: string, feedback: Feedback, at: number = this.opts.now()): FeedbackReceipt {
+    const checked = checkFeedback(eventId, feedback, () => this.getEvent(eventId), this.path)
+    const feedbackId = this.read('store feedback', (db) => insertFeedback(db, this.store.keys, Number(checked.event.id), checked, checked.comment === null ? null : this.redaction.text(checked.comment), at), false)
+    return { feedbackId, eventId, kind: checked.kind, entryId: checked.entryId }
+  }
+
+  /** First and last event time and the number of events (flushes first). */
+  coverage(): { first: number | null; last: number | null; events: number } {
+    return this.read('read the log coverage', (db) => queries.coverage(db))
+  }
+
+  /** Event counts per time bucket and decision in [from, to). Bucket index = floor((t - from) / bucketMs). */
+  timeline(from: number, to: number, bucketMs: number): { bucket: number; decision: DecisionKind; count: number }[] {
+    return this.read('read the timeline', (db) => queries.timeline(db, from, to, bucketMs))
+  }
+
+  /** Per-entry counters over [from, to): top candidate, answers, offered, picked, resolved, (not) helpful, last hit. */
+  entryCounts(from: number, to: number): Map<string, EntryCounts> {
+    return this.read('count hits per entry', (db) => queries.entryCounts(db, this.store.keys, from, to))
+  }
+
+  /** Number of events per top candidate in [from, to) (the per-entry volume used for surge alerts). */
+  topCounts(from: number, to: number): Map<string, number> {
+    return this.read('count events per entry', (db) => queries.topCounts(db, this.store.keys, from, to))
+  }
+
+  /** How often each pair of entries came back as the top two with a confidence margin ≤ `maxMargin`, in [from, to). */
+  closePairs(from: number, to: number, maxMargin: number): { a: string; b: string; count: number }[] {
+    return this.read('read close pairs', (db) => queries.closePairs(db, this.store.keys, from, to, maxMargin))
+  }
+
+  /** Events in [from, to) that were escalated or whose confidence was below `lowConfidence`. */
+  unanswered(from: number, to: number, lowConfidence: number): UnansweredRow[] {
+    return this.read('read unanswered questions', (db) => queries.unanswered(db, this.store.keys, from, to, lowConfidence))
+  }
+
+  /** Queries users picked or humans resolved, with the entry they went to (raw material for suggestions). */
+  resolvedQueries(from = 0, to = Number.MAX_SAFE_INTEGER / ID_SHIFT): ResolvedQuery[] {
+    return this.read('read resolved questions', (db) => queries.resolvedQueries(db, this.store.keys, from, to))
+  }
+
+  /** Suggestions already accepted or rejected, keyed `entryId\u0000query`. */
+  suggestionStatus(): Map<string, SuggestionStatus> {
+    return this.read('read suggestion status', (db) => queries.suggestionStatus(db), false)
+  }
+
+  /** Mark suggestions accepted or rejected so they are not offered again. */
+  setSuggestionStatus(items: { entryId: string; query: string }[], status: SuggestionStatus, at: number = this.opts.now()): void {
+    this.read('update suggestion status', (db) => storeSuggestionStatus(db, items, status, at), false)
+  }
+}
+
+/** Resolve a hit log path: an existing folder (a knowledge base) means `<folder>/hits.sqlite`; anything else is the file itself. */
+export function resolveHitLogPath(pathOrKbDir: string): string {
+  try {
+    if (statSync(pathOrKbDir).isDirectory()) return join(pathOrKbDir, DEFAULT_HITLOG_FILE)
+  } catch {
+    /* does not exist yet: a file path */
+  }
+  return pathOrKbDir
+}
+
+/**
+ * Open (creating and migrating as needed) the hit log at a file, or `hits.sqlite` inside a
+ * knowledge-base folder. By default a store that cannot be opened is reported and retried
+ * later, so the bot keeps answering; pass `strict: true` to get the `LOG_STORE` error instead.
+ */
+export function openHitLog(pathOrKbDir: string, options: HitLogOptions = {}): HitLog {
+  if (typeof pathOrKbDir !== 'string' || pathOrKbDir.trim() === '') {
+    throw new KotaeError('INVALID_INPUT', 'openHitLog needs a file path or a knowledge-base folder')
+  }
+  return new HitLog(resolveHitLogPath(pathOrKbDir), options)
+}

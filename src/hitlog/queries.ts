@@ -1,0 +1,140 @@
+/**
+ * The analytics queries of the SQLite hit log, as SQL over one open file: the aggregates the
+ * report, surge alerts, clusters, suggestions and pruning read (see {@link HitLogReader}), and
+ * the decoding of one event. Each is a plain function of the database and its entry keys, so
+ * the `HitLog` facade decides when the queue is written first and how failures are reported.
+ */
+import type Database from 'better-sqlite3'
+import type { Feedback } from './feedback.js'
+import type { EntryCounts, HitEvent, ResolvedQuery, SuggestionStatus, UnansweredRow } from './reader.js'
+import { DECISIONS, idRange, idTime, REASONS, SCALE, type EntryKeys } from './store.js'
+import type { DecisionKind } from '../schema.js'
+
+/** One event by its stored id; undefined when unknown. */
+export function readEvent(db: Database.Database, keys: EntryKeys, id: number): HitEvent | undefined {
+  if (!Number.isSafeInteger(id)) return undefined
+  const r = db.prepare('SELECT * FROM events WHERE id = ?').get(id) as Record<string, number | string | null> | undefined
+  if (!r) return undefined
+  const top: HitEvent['top'] = []
+  for (const i of [1, 2, 3]) {
+    const k = r[`e${i}`] as number | null
+    if (k !== null) top.push({ id: keys.id(db, k)!, score: (r[`s${i}`] as number) / SCALE, confidence: (r[`c${i}`] as number) / SCALE })
+  }
+  return {
+    id: String(r.id),
+    time: idTime(r.id as number),
+    sessionId: r.session as string | null,
+    channel: r.channel as string | null,
+    language: r.lang as string,
+    query: r.query as string | null,
+    queryHash: r.query_hash as string | null,
+    decision: DECISIONS[r.decision as number],
+    reason: REASONS[r.reason as number],
+    confidence: (r.confidence as number) / SCALE,
+    latencyMs: (r.latency_us as number) / 1000,
+    answerId: keys.id(db, r.answer as number | null),
+    top,
+    options: [r.o1, r.o2, r.o3].filter((k): k is number => k !== null).map((k) => keys.id(db, k)!),
+  }
+}
+
+/** First and last event time and the number of events. */
+export function coverage(db: Database.Database): { first: number | null; last: number | null; events: number } {
+  const r = db.prepare('SELECT min(id) lo, max(id) hi, count(*) n FROM events').get() as { lo: number | null; hi: number | null; n: number }
+  return { first: r.lo === null ? null : idTime(r.lo), last: r.hi === null ? null : idTime(r.hi), events: r.n }
+}
+
+/** Event counts per time bucket and decision in [from, to). Bucket index = floor((t - from) / bucketMs). */
+export function timeline(db: Database.Database, from: number, to: number, bucketMs: number): { bucket: number; decision: DecisionKind; count: number }[] {
+  const [lo, hi] = idRange(from, to)
+  const rows = db
+    .prepare('SELECT CAST(((id >> 10) - ?) / ? AS INTEGER) AS b, decision AS d, count(*) AS n FROM events WHERE id BETWEEN ? AND ? GROUP BY b, d ORDER BY b')
+    .all(Math.floor(from), Math.floor(bucketMs), lo, hi) as { b: number; d: number; n: number }[]
+  return rows.map((r) => ({ bucket: r.b, decision: DECISIONS[r.d], count: r.n }))
+}
+
+/** Per-entry counters over [from, to): top candidate, answers, offered, picked, resolved, (not) helpful, last hit. */
+export function entryCounts(db: Database.Database, keys: EntryKeys, from: number, to: number): Map<string, EntryCounts> {
+  const [lo, hi] = idRange(from, to)
+  const out = new Map<string, EntryCounts>()
+  const get = (key: number) => {
+    const id = keys.id(db, key)!
+    let c = out.get(id)
+    if (!c) out.set(id, (c = { top: 0, answers: 0, offered: 0, picked: 0, resolved: 0, helpful: 0, notHelpful: 0, lastHit: null }))
+    return c
+  }
+  const hit = (c: EntryCounts, t: number | null) => {
+    if (t !== null && (c.lastHit === null || t > c.lastHit)) c.lastHit = t
+  }
+  for (const r of db.prepare('SELECT e1 k, count(*) n FROM events WHERE id BETWEEN ? AND ? AND e1 IS NOT NULL GROUP BY e1').all(lo, hi) as { k: number; n: number }[]) get(r.k).top = r.n
+  for (const r of db.prepare('SELECT answer k, count(*) n, max(id) >> 10 t FROM events WHERE id BETWEEN ? AND ? AND answer IS NOT NULL GROUP BY answer').all(lo, hi) as { k: number; n: number; t: number }[]) {
+    const c = get(r.k)
+    c.answers = r.n
+    hit(c, r.t)
+  }
+  const offered = db.prepare(
+    `SELECT k, count(*) n FROM (
+       SELECT o1 k FROM events WHERE id BETWEEN @lo AND @hi AND o1 IS NOT NULL
+       UNION ALL SELECT o2 FROM events WHERE id BETWEEN @lo AND @hi AND o2 IS NOT NULL
+       UNION ALL SELECT o3 FROM events WHERE id BETWEEN @lo AND @hi AND o3 IS NOT NULL) GROUP BY k`,
+  )
+  for (const r of offered.all({ lo, hi }) as { k: number; n: number }[]) get(r.k).offered = r.n
+  const fb = db.prepare('SELECT kind, entry k, count(*) n, max(ts) t FROM feedback WHERE ts >= ? AND ts < ? AND entry IS NOT NULL GROUP BY kind, entry')
+  for (const r of fb.all(Math.floor(from), Math.floor(to)) as { kind: Feedback['kind']; k: number; n: number; t: number }[]) {
+    const c = get(r.k)
+    if (r.kind === 'picked') (c.picked = r.n), hit(c, r.t)
+    else if (r.kind === 'resolved') (c.resolved = r.n), hit(c, r.t)
+    else if (r.kind === 'helpful') c.helpful = r.n
+    else if (r.kind === 'not-helpful') c.notHelpful = r.n
+  }
+  return out
+}
+
+/** Number of events per top candidate in [from, to) (the per-entry volume used for surge alerts). */
+export function topCounts(db: Database.Database, keys: EntryKeys, from: number, to: number): Map<string, number> {
+  const [lo, hi] = idRange(from, to)
+  const rows = db.prepare('SELECT e1 k, count(*) n FROM events WHERE id BETWEEN ? AND ? AND e1 IS NOT NULL GROUP BY e1').all(lo, hi) as { k: number; n: number }[]
+  return new Map(rows.map((r) => [keys.id(db, r.k)!, r.n]))
+}
+
+/** How often each pair of entries came back as the top two with a confidence margin ≤ `maxMargin`, in [from, to). */
+export function closePairs(db: Database.Database, keys: EntryKeys, from: number, to: number, maxMargin: number): { a: string; b: string; count: number }[] {
+  const [lo, hi] = idRange(from, to)
+  const rows = db.prepare('SELECT e1, e2, count(*) n FROM events WHERE id BETWEEN ? AND ? AND e2 IS NOT NULL AND c1 - c2 <= ? GROUP BY e1, e2').all(lo, hi, Math.round(maxMargin * SCALE)) as { e1: number; e2: number; n: number }[]
+  const pairs = new Map<string, { a: string; b: string; count: number }>()
+  for (const r of rows) {
+    const [a, b] = [keys.id(db, r.e1)!, keys.id(db, r.e2)!].sort()
+    if (a === b) continue
+    const k = `${a}\u0000${b}`
+    const p = pairs.get(k) ?? { a, b, count: 0 }
+    p.count += r.n
+    pairs.set(k, p)
+  }
+  return [...pairs.values()]
+}
+
+/** Events in [from, to) that were escalated or whose confidence was below `lowConfidence`. */
+export function unanswered(db: Database.Database, keys: EntryKeys, from: number, to: number, lowConfidence: number): UnansweredRow[] {
+  const [lo, hi] = idRange(from, to)
+  const rows = db
+    .prepare('SELECT id, query, query_hash, lang, e1, c1 FROM events WHERE id BETWEEN ? AND ? AND (decision = 2 OR confidence < ?)')
+    .all(lo, hi, Math.round(lowConfidence * SCALE)) as { id: number; query: string | null; query_hash: string | null; lang: string; e1: number | null; c1: number | null }[]
+  return rows.map((r) => ({ time: idTime(r.id), query: r.query, queryHash: r.query_hash, language: r.lang, topId: keys.id(db, r.e1), topConfidence: (r.c1 ?? 0) / SCALE }))
+}
+
+/** Queries users picked or humans resolved in [from, to), with the entry they went to. */
+export function resolvedQueries(db: Database.Database, keys: EntryKeys, from: number, to: number): ResolvedQuery[] {
+  const rows = db
+    .prepare(
+      `SELECT f.kind, f.entry, e.query, f.ts FROM feedback f JOIN events e ON e.id = f.event_id
+       WHERE f.kind IN ('picked', 'resolved') AND f.entry IS NOT NULL AND e.query IS NOT NULL AND f.ts >= ? AND f.ts < ?`,
+    )
+    .all(Math.floor(from), Math.floor(to)) as { kind: 'picked' | 'resolved'; entry: number; query: string; ts: number }[]
+  return rows.map((r) => ({ entryId: keys.id(db, r.entry)!, query: r.query, kind: r.kind, time: r.ts }))
+}
+
+/** Suggestions already accepted or rejected, keyed `entryId\u0000query`. */
+export function suggestionStatus(db: Database.Database): Map<string, SuggestionStatus> {
+  const rows = db.prepare('SELECT entry_id, query, status FROM suggestion_status').all() as { entry_id: string; query: string; status: SuggestionStatus }[]
+  return new Map(rows.map((r) => [`${r.entry_id}\u0000${r.query}`, r.status]))
+}

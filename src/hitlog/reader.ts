@@ -1,0 +1,89 @@
+/**
+ * What the content-team operations read from a hit log, as an interface: reports, surges,
+ * clusters, pruning and suggestions depend on these methods only, never on the SQLite class, so a
+ * second store (PostgreSQL, say) only has to implement them. Times are ms since epoch; ranges
+ * are [from, to). Each method writes the log's queue first, so what was recorded is counted.
+ */
+import type { DecisionKind, ReasonCode } from '../schema.js'
+
+/** One decoded event. */
+export interface HitEvent {
+  id: string
+  time: number
+  /** The session id as stored: redacted like the query (a hash in `hash` mode). */
+  sessionId: string | null
+  channel: string | null
+  language: string
+  query: string | null
+  queryHash: string | null
+  decision: DecisionKind
+  reason: ReasonCode
+  confidence: number
+  latencyMs: number
+  answerId: string | null
+  top: { id: string; score: number; confidence: number }[]
+  options: string[]
+}
+
+/** Per-entry counters over a time range (see {@link HitLogReader.entryCounts}). */
+export interface EntryCounts {
+  /** Times the entry was the top candidate (any decision). */
+  top: number
+  answers: number
+  offered: number
+  picked: number
+  resolved: number
+  helpful: number
+  notHelpful: number
+  /** Last time (ms) the entry was answered, picked or used to resolve; null if never. */
+  lastHit: number | null
+}
+
+/** A logged query that was escalated or answered with low confidence. */
+export interface UnansweredRow {
+  time: number
+  query: string | null
+  queryHash: string | null
+  language: string
+  topId: string | null
+  topConfidence: number
+}
+
+/** A query a user picked an option for, or a person resolved with an entry (raw material for suggestions). */
+export interface ResolvedQuery {
+  entryId: string
+  query: string
+  kind: 'picked' | 'resolved'
+  time: number
+}
+
+/** An editor's decision on a suggested variant. */
+export type SuggestionStatus = 'accepted' | 'rejected'
+
+/** The analytics queries of a hit log: what reports, surges, clusters and pruning read. */
+export interface HitLogReader {
+  /** Where the log is (for messages such as "the hit log … has no events yet"). */
+  readonly path: string
+  /** First and last event time and the number of events. */
+  coverage(): { first: number | null; last: number | null; events: number }
+  /** Event counts per time bucket and decision in [from, to). Bucket index = floor((t - from) / bucketMs). */
+  timeline(from: number, to: number, bucketMs: number): { bucket: number; decision: DecisionKind; count: number }[]
+  /** Per-entry counters over [from, to). */
+  entryCounts(from: number, to: number): Map<string, EntryCounts>
+  /** Number of events per top candidate in [from, to) (the per-entry volume used for surge alerts). */
+  topCounts(from: number, to: number): Map<string, number>
+  /** How often each pair of entries came back as the top two with a confidence margin ≤ `maxMargin`, in [from, to). */
+  closePairs(from: number, to: number, maxMargin: number): { a: string; b: string; count: number }[]
+  /** Events in [from, to) that were escalated or whose confidence was below `lowConfidence`. */
+  unanswered(from: number, to: number, lowConfidence: number): UnansweredRow[]
+  /** Queries users picked or humans resolved in [from, to), with the entry they went to. */
+  resolvedQueries(from?: number, to?: number): ResolvedQuery[]
+  /** Suggestions already accepted or rejected, keyed `entryId\u0000query`. */
+  suggestionStatus(): Map<string, SuggestionStatus>
+}
+
+/** A hit log that also keeps editors' decisions on suggestions (what accepting and rejecting need). */
+export interface SuggestionLedger extends HitLogReader {
+  /** Mark suggestions accepted or rejected so they are not offered again. */
+  setSuggestionStatus(items: { entryId: string; query: string }[], status: SuggestionStatus, at?: number): void
+}

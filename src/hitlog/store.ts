@@ -1,0 +1,327 @@
+/**
+ * The hit log's SQLite file: its schema and migrations, how a row encodes an event, opening it
+ * (folder, WAL and synchronous pragmas, `PRAGMA quick_check`, migration), noticing that it was
+ * deleted or replaced, and turning SQLite failures into errors a person can act on. One file per
+ * log, versioned with `PRAGMA user_version`; the writer, the queries and the feedback all go
+ * through the {@link HitLogStore} connection kept here, so a reopen is seen by all of them.
+ */
+import { existsSync, mkdirSync, statSync, type BigIntStats } from 'node:fs'
+import { dirname } from 'node:path'
+import Database from 'better-sqlite3'
+import { KotaeError } from '../errors.js'
+import type { DecisionKind, ReasonCode } from '../schema.js'
+
+/** Current schema version (PRAGMA user_version). */
+export const HITLOG_SCHEMA_VERSION = 2
+
+const MIGRATIONS: Record<number, string> = {
+  1: `
+    CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+    CREATE TABLE entry_keys (key INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE);
+    CREATE TABLE events (
+      id INTEGER PRIMARY KEY,
+      session TEXT, channel TEXT, lang TEXT NOT NULL,
+      query TEXT, query_hash TEXT,
+      decision INTEGER NOT NULL, reason INTEGER NOT NULL, confidence INTEGER NOT NULL, latency_us INTEGER NOT NULL,
+      answer INTEGER,
+      e1 INTEGER, s1 INTEGER, c1 INTEGER,
+      e2 INTEGER, s2 INTEGER, c2 INTEGER,
+      e3 INTEGER, s3 INTEGER, c3 INTEGER,
+      o1 INTEGER, o2 INTEGER, o3 INTEGER
+    );
+    CREATE TABLE feedback (
+      id INTEGER PRIMARY KEY AUTOINCREMENT, event_id INTEGER NOT NULL, ts INTEGER NOT NULL,
+      kind TEXT NOT NULL, entry INTEGER, comment TEXT
+    );
+    CREATE INDEX feedback_event ON feedback(event_id);
+  `,
+  2: `
+    CREATE TABLE suggestion_status (
+      entry_id TEXT NOT NULL, query TEXT NOT NULL, status TEXT NOT NULL, ts INTEGER NOT NULL,
+      PRIMARY KEY (entry_id, query)
+    ) WITHOUT ROWID;
+    CREATE INDEX feedback_kind_ts ON feedback(kind, ts);
+  `,
+}
+
+/** Decisions as stored (their index in this list). */
+export const DECISIONS: DecisionKind[] = ['answer', 'clarify', 'escalate']
+/** Reasons as stored (their index in this list). */
+export const REASONS: ReasonCode[] = ['confident', 'ambiguous', 'low-confidence', 'out-of-scope', 'empty-query']
+/** Confidences and scores are stored as integers in units of 1e-4 (compact rows: the log holds millions). */
+export const SCALE = 10_000
+/**
+ * Event ids are `time_ms * 1024 + n`: time-ordered, and a time range is an id range (see
+ * `writer.ts` for how each writer numbers the events of one millisecond).
+ */
+export const ID_SHIFT = 1024
+/** Event times must keep ids below 2^53 (year 2248). */
+export const MAX_TIME = Math.floor(Number.MAX_SAFE_INTEGER / ID_SHIFT)
+/** `meta` key of the log's own hash salt (hash mode without a caller's salt). */
+export const META_SALT = 'hash_salt'
+/** `meta` key counting the writers that opened the file (spreads their event ids apart). */
+export const META_WRITERS = 'writers'
+
+/** The id range of the events in [from, to) (times in ms). */
+export function idRange(from: number, to: number): [number, number] {
+  return [Math.max(0, Math.floor(from)) * ID_SHIFT, Math.floor(to) * ID_SHIFT - 1]
+}
+
+/** The time (ms) an event id encodes. */
+export const idTime = (id: number): number => Math.floor(id / ID_SHIFT)
+
+/** The message of an exception, without a final period. */
+export const causeText = (err: unknown): string => (err instanceof Error ? err.message : String(err)).replace(/\.$/, '')
+
+/** SQLite's error code (`SQLITE_BUSY`...) of an exception, if it is one. */
+export function sqliteCode(cause: unknown): string | undefined {
+  const code = (cause as { code?: unknown } | null)?.code
+  return typeof code === 'string' && code.startsWith('SQLITE_') ? code : undefined
+}
+
+/** A damaged or foreign file: SQLite's CORRUPT and NOTADB codes (with their extended forms). */
+export function isDamaged(code: string | undefined): boolean {
+  return !!code && (code.startsWith('SQLITE_CORRUPT') || code.startsWith('SQLITE_NOTADB'))
+}
+
+/** How to recover from a damaged file (kotae never deletes a log). */
+export const DAMAGED_ADVICE = 'The file is damaged or is not a hit log: move it away (kotae never deletes it); a new, empty log is then created at this path on the next open.'
+
+/** The `details` that go with a `LOG_STORE` error besides the path (see `HitLogErrorDetails`). */
+export interface StoreErrorDetails {
+  dropped?: number
+  queued?: number
+  reason?: string
+  sqliteCode?: string
+}
+
+/** Turn an exception into a `LOG_STORE` error a person can act on; `context` says what happens to the events. */
+export function storeError(message: string, path: string, cause: unknown, context = '', details: StoreErrorDetails = {}): KotaeError {
+  if (cause instanceof KotaeError) return context ? new KotaeError(cause.code, `${cause.message} ${context}`, { ...cause.details, ...details }, { cause: cause.cause }) : cause
+  const reason = cause instanceof Error ? cause.message : String(cause)
+  const code = sqliteCode(cause)
+  let advice = ''
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code?.startsWith('SQLITE_BUSY_') || code?.startsWith('SQLITE_LOCKED_')) advice = ' Another process holds a lock on the file.'
+  else if (isDamaged(code)) advice = ` ${DAMAGED_ADVICE}`
+  else if (code === 'SQLITE_FULL') advice = ' The disk is full.'
+  else if (code?.startsWith('SQLITE_CANTOPEN') || code?.startsWith('SQLITE_READONLY') || /directory does not exist/.test(reason)) advice = ' Check that the folder exists and is writable.'
+  else if (code?.startsWith('SQLITE_IOERR')) advice = ' The disk or file system failed.'
+  const text = `${message} (${path}): ${reason.replace(/\.$/, '')}.${advice}${context ? ` ${context}` : ''}`
+  return new KotaeError('LOG_STORE', text, { path, dropped: 0, sqliteCode: code, ...details }, { cause })
+}
+
+/** Apply pending migrations inside one transaction; refuse files written by a newer kotae. */
+export function migrateHitLog(db: Database.Database, path = db.name): number {
+  const version = db.pragma('user_version', { simple: true }) as number
+  if (version > HITLOG_SCHEMA_VERSION) {
+    throw new KotaeError('LOG_STORE', `the hit log ${path} has schema version ${version}, newer than this kotae understands (${HITLOG_SCHEMA_VERSION}); upgrade kotae or use another log file`, { path, version })
+  }
+  if (version === HITLOG_SCHEMA_VERSION) return version
+  db.transaction(() => {
+    for (let v = version + 1; v <= HITLOG_SCHEMA_VERSION; v++) {
+      db.exec(MIGRATIONS[v])
+      db.pragma(`user_version = ${v}`)
+    }
+    db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run('migrated_at', new Date().toISOString())
+  })()
+  return HITLOG_SCHEMA_VERSION
+}
+
+/**
+ * Entry ids interned as small integer keys (the `entry_keys` table), so an event row holds six
+ * integers instead of six strings. Cached both ways; the cache is dropped when the file changes.
+ */
+export class EntryKeys {
+  private readonly keys = new Map<string, number>()
+  private readonly ids = new Map<number, string>()
+
+  /** The key of an entry id, stored on first use (inside the caller's transaction). */
+  key(db: Database.Database, id: string): number {
+    let key = this.keys.get(id)
+    if (key === undefined) {
+      db.prepare('INSERT OR IGNORE INTO entry_keys (id) VALUES (?)').run(id)
+      key = (db.prepare('SELECT key FROM entry_keys WHERE id = ?').get(id) as { key: number }).key
+      this.keys.set(id, key)
+      this.ids.set(key, id)
+    }
+    return key
+  }
+
+  /** The entry id of a key (`#key` when the file does not know it); null for no key. */
+  id(db: Database.Database | null, key: number | null): string | null {
+    if (key === null || key === undefined) return null
+    let id = this.ids.get(key)
+    if (id === undefined && db) {
+      const row = db.prepare('SELECT id FROM entry_keys WHERE key = ?').get(key) as { id: string } | undefined
+      id = row?.id ?? `#${key}`
+      this.ids.set(key, id)
+    }
+    return id ?? `#${key}`
+  }
+
+  /** Read every key of the file into the cache. */
+  load(db: Database.Database): void {
+    for (const row of db.prepare('SELECT key, id FROM entry_keys').all() as { key: number; id: string }[]) {
+      this.keys.set(row.id, row.key)
+      this.ids.set(row.key, row.id)
+    }
+  }
+
+  /** Forget the cache (another file, or keys learnt in a rolled-back transaction). */
+  clear(): void {
+    this.keys.clear()
+    this.ids.clear()
+  }
+}
+
+/** What the store needs from the log around it: where failures go and what happens to the queued events. */
+export interface StoreHooks {
+  /** Report a failure or a loss (never throws). */
+  report(error: KotaeError): void
+  /** Events waiting to be written (for error details). */
+  queued(): number
+  /** What happens to queued events while the store fails, appended to failure reports ('' when closing). */
+  keptNote(): string
+  /** Runs inside every successful open, before the file is in use (the log's salt, the writer's number). */
+  opened(db: Database.Database): void
+  /** `n` events written to a file that was then deleted or replaced are lost. */
+  lost(n: number): void
+}
+
+const monotonic = () => performance.now()
+
+/**
+ * The connection to one hit-log file, reopened after failures. Opening creates the folder only
+ * the first time: a knowledge-base folder removed while serving is not brought back with nothing
+ * but a log in it. A damaged file or an I/O failure closes the connection; the next open runs
+ * the quick check again.
+ */
+export class HitLogStore {
+  /** The open database; null while the store is failing. */
+  db: Database.Database | null = null
+  /** The entry keys of the open file. */
+  readonly keys = new EntryKeys()
+  /** Monotonic time of the last open attempt. */
+  lastOpenAttempt = -Infinity
+  /** Why the last open failed (thrown by explicit calls while the store is down). */
+  openError: KotaeError | null = null
+  /** The underlying reason of the last store failure, for loss reports. */
+  lastCause = ''
+  /** Identity of the open file, to notice it being deleted or replaced. */
+  private file: { dev: bigint; ino: bigint } | null = null
+  /** Events this process wrote to the open file (lost with it if it is deleted). */
+  private writtenToFile = 0
+
+  constructor(
+    readonly path: string,
+    private readonly options: { busyTimeoutMs: number; quickCheck: boolean },
+    private readonly hooks: StoreHooks,
+  ) {}
+
+  /** Open the file; on failure keep the error in {@link openError} and report it when `reportFailure`. */
+  tryOpen(create: boolean, reportFailure: boolean): boolean {
+    this.lastOpenAttempt = monotonic()
+    let db: Database.Database | null = null
+    try {
+      const folder = dirname(this.path)
+      if (create) mkdirSync(folder, { recursive: true })
+      else if (!existsSync(folder)) {
+        throw new KotaeError('LOG_STORE', `cannot open the hit log (${this.path}): its folder ${folder} no longer exists (removed while the log was open?) and is not recreated.`, { path: this.path, dropped: 0, queued: this.hooks.queued() })
+      }
+      const existed = (statSync(this.path, { throwIfNoEntry: false })?.size ?? 0) > 0
+      db = new Database(this.path, { timeout: this.options.busyTimeoutMs })
+      db.pragma('journal_mode = WAL')
+      db.pragma('synchronous = NORMAL')
+      if (existed && this.options.quickCheck) {
+        let rows: string[]
+        try {
+          rows = (db.pragma('quick_check(3)') as Record<string, string>[]).map((r) => Object.values(r)[0])
+        } catch (err) {
+          if (!isDamaged(sqliteCode(err))) throw err
+          rows = [causeText(err)]
+        }
+        if (rows.length !== 1 || rows[0] !== 'ok') {
+          throw new KotaeError('LOG_STORE', `the hit log ${this.path} is damaged (PRAGMA quick_check: ${rows.join('; ')}). ${DAMAGED_ADVICE}`, { path: this.path, dropped: 0, queued: this.hooks.queued(), sqliteCode: 'SQLITE_CORRUPT' })
+        }
+      }
+      migrateHitLog(db, this.path)
+      this.hooks.opened(db)
+      this.keys.clear()
+      this.keys.load(db)
+      const st = statSync(this.path, { bigint: true })
+      this.file = { dev: st.dev, ino: st.ino }
+      this.writtenToFile = 0
+      this.db = db
+      this.openError = null
+      return true
+    } catch (err) {
+      try {
+        db?.close()
+      } catch {
+        /* already broken */
+      }
+      this.db = null
+      this.lastCause = causeText(err)
+      this.openError = storeError('cannot open the hit log', this.path, err, reportFailure ? this.hooks.keptNote() : '', { queued: this.hooks.queued() })
+      if (reportFailure) this.hooks.report(this.openError)
+      return false
+    }
+  }
+
+  /** Count events written to the open file (they are lost with it if it is deleted). */
+  wrote(n: number): void {
+    this.writtenToFile += n
+  }
+
+  /** Whether the file at `path` is no longer the one that is open (deleted, moved or replaced). */
+  changed(): boolean {
+    if (!this.file) return false
+    let st: BigIntStats | undefined
+    try {
+      st = statSync(this.path, { bigint: true, throwIfNoEntry: false })
+    } catch {
+      return false
+    }
+    return !st || st.ino !== this.file.ino || st.dev !== this.file.dev
+  }
+
+  /** The open file was deleted or replaced: what this process wrote to it is gone from the log; start a new one if the folder is still there. */
+  gone(): void {
+    const lost = this.writtenToFile
+    this.closeDb()
+    this.file = null
+    this.writtenToFile = 0
+    this.keys.clear()
+    if (lost > 0) this.hooks.lost(lost)
+    const folderThere = existsSync(dirname(this.path))
+    this.lastCause = 'the file was deleted or replaced'
+    const what = lost > 0 ? `the ${lost} event(s) this process had written to it are no longer in the log at this path (deleted with the file, or moved away with it)` : 'nothing this process wrote to it was lost'
+    const next = folderThere ? 'a new log is started at the same path.' : `its folder ${dirname(this.path)} no longer exists and is not recreated. ${this.hooks.keptNote()}`
+    this.hooks.report(new KotaeError('LOG_STORE', `the hit log file ${this.path} was deleted or replaced while open: ${what}; ${next}`, { path: this.path, dropped: lost, reason: 'store-gone', queued: this.hooks.queued() }))
+    if (folderThere) this.tryOpen(false, true)
+    else this.lastOpenAttempt = monotonic()
+  }
+
+  /** Map a failure while using the open store to a `LOG_STORE` error; a damaged file or I/O failure closes it (reopening runs the quick check again). */
+  failure(message: string, err: unknown, context = ''): KotaeError {
+    const code = sqliteCode(err)
+    this.lastCause = causeText(err)
+    const e = storeError(message, this.path, err, context, { queued: this.hooks.queued() })
+    if (isDamaged(code) || code?.startsWith('SQLITE_IOERR')) {
+      this.closeDb()
+      this.file = null
+      this.openError = e
+    }
+    return e
+  }
+
+  /** Close the connection (the file stays). */
+  closeDb(): void {
+    try {
+      this.db?.close()
+    } catch {
+      /* ignore */
+    }
+    this.db = null
+  }
+}
