@@ -25,6 +25,16 @@ export function scriptOf(char: string): ScriptClass {
   return 'other'
 }
 
+/**
+ * Whether a character is written in a CJK script: Han (with 々), kana (with ー) or Hangul, as
+ * {@link scriptOf} classifies it. The one definition of "CJK" for every stage (the analyser's
+ * script runs and the n-gram similarity of the content reports agree on it).
+ */
+export function isCjkChar(char: string): boolean {
+  const script = scriptOf(char)
+  return script === 'han' || script === 'kana' || script === 'hangul'
+}
+
 /** A maximal run of characters of one script class. */
 export interface ScriptRun {
   script: ScriptClass

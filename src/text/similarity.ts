@@ -1,20 +1,21 @@
 /**
  * Character n-gram similarity for grouping logged queries and comparing FAQ phrasings, with no
- * model needed. CJK-aware: Han, kana and Hangul runs are cut into character unigrams and bigrams (CJK text has
- * no spaces; unigrams are kept too, since single characters carry meaning and conjugated forms
- * share their stems but few bigrams), other scripts into padded character trigrams
- * per word (robust to typos and inflection).
+ * model needed: what the content reports (clusters, near-duplicate phrasings, suggestions) use to
+ * compare texts, kept apart from the retrieval analyser (`analyze.ts`) because it must not change
+ * when retrieval is tuned. CJK-aware, with the scripts of {@link isCjkChar} (`script.ts`): Han,
+ * kana and Hangul runs are cut into character unigrams and bigrams (CJK text has no spaces;
+ * unigrams are kept too, since single characters carry meaning and conjugated forms share their
+ * stems but few bigrams), other scripts into padded character trigrams per word (robust to typos
+ * and inflection).
  */
+import { normalizeText } from './normalize.js'
+import { isCjkChar } from './script.js'
 
 /** A sparse n-gram vector with its Euclidean norm. */
 export interface NgramVector {
   grams: Map<string, number>
   norm: number
 }
-
-import { normalizeText } from './normalize.js'
-
-const CJK = /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}\p{Script=Hangul}ー]/u
 
 /** The engine's normalisation (NFKC, width, case) with punctuation turned into spaces, for comparing queries. */
 export function comparableText(text: string): string {
@@ -45,7 +46,7 @@ export function ngramVector(text: string): NgramVector {
       run = ''
     }
     for (const ch of word) {
-      const c = CJK.test(ch)
+      const c = isCjkChar(ch)
       if (run && c !== runCjk) flush()
       runCjk = c
       run += ch
@@ -90,6 +91,7 @@ export class NgramIndex<T> {
   private readonly postings = new Map<string, number[]>()
   private readonly items: { vec: NgramVector; value: T }[] = []
 
+  /** Store `value` under its vector. */
   add(vec: NgramVector, value: T): void {
     const idx = this.items.length
     this.items.push({ vec, value })
@@ -100,6 +102,7 @@ export class NgramIndex<T> {
     }
   }
 
+  /** Number of stored vectors. */
   get size(): number {
     return this.items.length
   }
