@@ -431,21 +431,10 @@ export class KnowledgeBase {
     const uncalibrated = this.calibration.answerThreshold > 1 && this.thresholdOverrides.answerThreshold === undefined
     const verdict = decide(ranking, thresholds, { exactMatch, uncalibrated })
     const top = candidates[0]
-    const result: AskResult = {
-      decision: verdict.decision,
-      reason: verdict.reason,
-      confidence: top?.confidence ?? 0,
-      query,
-      language: ranked.lang,
-      candidates,
-      latencyMs: 0,
-    }
-    if (verdict.decision === 'answer') result.answer = { id: top.id, text: this.entry(top.id)!.answer }
-    if (verdict.decision === 'clarify') result.options = verdict.options.map((i) => candidates[i])
-    if (verdict.decision === 'escalate') {
-      result.handoff = { query, language: ranked.lang, reason: verdict.reason, candidates: candidates.slice(0, 5), transcript }
-    }
-    return result
+    const common = { reason: verdict.reason, confidence: top?.confidence ?? 0, query, language: ranked.lang, candidates, latencyMs: 0 }
+    if (verdict.decision === 'answer') return { ...common, decision: 'answer', answer: { id: top.id, text: this.entry(top.id)!.answer } }
+    if (verdict.decision === 'clarify') return { ...common, decision: 'clarify', options: verdict.options.map((i) => candidates[i]) }
+    return { ...common, decision: 'escalate', handoff: { query, language: ranked.lang, reason: verdict.reason, candidates: candidates.slice(0, 5), transcript } }
   }
 
   private candidate(evidence: EntryEvidence, features: number[]): Candidate {

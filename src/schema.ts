@@ -124,9 +124,8 @@ export interface Handoff {
   transcript: string[]
 }
 
-/** The typed result of `engine.ask`. */
-export interface AskResult {
-  decision: DecisionKind
+/** What every result of `ask` carries, whatever the decision. */
+export interface AskResultCommon {
   reason: ReasonCode
   /** Probability that the top candidate is the right entry (0..1). */
   confidence: number
@@ -135,12 +134,6 @@ export interface AskResult {
   language: BaseLanguage
   /** The best entries, best first, distinct ids. */
   candidates: Candidate[]
-  /** For `answer`: the chosen entry's id and answer text. */
-  answer?: { id: string; text: string }
-  /** For `clarify`: up to 3 distinct entries to offer as options. */
-  options?: Candidate[]
-  /** For `escalate`: the handoff package. */
-  handoff?: Handoff
   /** Time spent in `ask`, milliseconds. */
   latencyMs: number
   /** True when the question was longer than `maxQuestionLength` and only its start was searched (`query` is the whole question). */
@@ -148,6 +141,40 @@ export interface AskResult {
   /** Id of the hit-log event, when a logger is attached (pass it to `feedback`). */
   eventId?: string
 }
+
+/** The bot answers with the top entry. */
+export interface AnswerResult extends AskResultCommon {
+  decision: 'answer'
+  /** The chosen entry's id and answer text. */
+  answer: { id: string; text: string }
+  options?: never
+  handoff?: never
+}
+
+/** The bot asks one follow-up question: which of these entries did you mean? */
+export interface ClarifyResult extends AskResultCommon {
+  decision: 'clarify'
+  /** Up to 3 distinct entries to offer as options, best first (one when confirming the top entry). */
+  options: Candidate[]
+  answer?: never
+  handoff?: never
+}
+
+/** The bot hands the conversation to a person. */
+export interface EscalateResult extends AskResultCommon {
+  decision: 'escalate'
+  /** What the person taking over needs. */
+  handoff: Handoff
+  answer?: never
+  options?: never
+}
+
+/**
+ * The typed result of `kb.ask`, a union on `decision`: inside `if (r.decision === 'answer')`,
+ * `r.answer` is there without a `!`. Each variant marks the others' fields `never`, so
+ * `r.answer?.id` still reads on the union.
+ */
+export type AskResult = AnswerResult | ClarifyResult | EscalateResult
 
 /** Options of one `ask`: filters and the conversation context kept in the handoff and hit log. */
 export const AskOptionsSchema = z.object({
