@@ -3,9 +3,12 @@
  * events stored in a file, and the accounting invariant of a log's counters.
  */
 import Database from 'better-sqlite3'
-import { afterEach, expect } from 'vitest'
+import { afterAll, afterEach, expect } from 'vitest'
 import type { KotaeError } from '../../src/errors.js'
 import type { HitLog, HitLogErrorDetails } from '../../src/hitlog/index.js'
+import { removeTempDirs } from '../ops/helpers.js'
+
+afterAll(removeTempDirs)
 
 const logs: HitLog[] = []
 /** Close `l` after the current test. */

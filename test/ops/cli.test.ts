@@ -1,13 +1,15 @@
 import { readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Command } from 'commander'
-import { beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { registerOpsCommands } from '../../src/cli/ops-commands.js'
 import { buildKnowledgeBase } from '../../src/engine.js'
 import { loadKnowledgeBase } from '../../src/engine.js'
 import { openHitLog } from '../../src/ops/index.js'
 import { ENTRIES, fixtureLog, NOW } from './fixture-log.js'
-import { tempDir } from './helpers.js'
+import { removeTempDirs, tempDir } from './helpers.js'
+
+afterAll(removeTempDirs)
 
 const nowIso = new Date(NOW).toISOString()
 let kbDir: string

@@ -5,12 +5,14 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import { join } from 'node:path'
-import { describe, expect, it } from 'vitest'
+import { afterAll, describe, expect, it } from 'vitest'
 import { buildKnowledgeBase } from '../../src/engine.js'
 import { loadKnowledgeBase } from '../../src/engine.js'
 import { acceptSuggestions, listSuggestions, openHitLog } from '../../src/ops/index.js'
 import type { FaqEntryInput } from '../../src/schema.js'
-import { tempDir } from './helpers.js'
+import { removeTempDirs, tempDir } from './helpers.js'
+
+afterAll(removeTempDirs)
 
 const SHOP_FAQ = process.env.KOTAE_SHOP_FAQ ?? join(import.meta.dirname, '../../fixtures/shop-faq/faq.jsonl')
 

@@ -1,6 +1,9 @@
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { buildReport, prunedEntries, type HitLog } from '../../../src/ops/index.js'
 import { ENTRIES, fixtureLog, NOW } from '../fixture-log.js'
+import { removeTempDirs } from '../helpers.js'
+
+afterAll(removeTempDirs)
 
 let log: HitLog
 afterEach(() => log?.close())

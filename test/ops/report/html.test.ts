@@ -5,7 +5,9 @@ import { chromium, type Browser } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildReport, renderReportHtml } from '../../../src/ops/index.js'
 import { ENTRIES, fixtureLog, NOW } from '../fixture-log.js'
-import { tempDir } from '../helpers.js'
+import { removeTempDirs, tempDir } from '../helpers.js'
+
+afterAll(removeTempDirs)
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 let browser: Browser | undefined
