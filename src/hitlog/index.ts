@@ -11,8 +11,7 @@ import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import type Database from 'better-sqlite3'
 import { KotaeError } from '../errors.js'
-import type { AskContext, AskLogger, AskResult, DecisionKind } from '../schema.js'
-import { parseOptions } from '../schema.js'
+import { parseOptions, type AskContext, type AskLogger, type AskResult, type DecisionKind } from '../schema.js'
 import { checkFeedback, insertFeedback, storeSuggestionStatus, type Feedback, type FeedbackReceipt } from './feedback.js'
 import { HitLogOptionsSchema, type HitLogOptions, type ResolvedHitLogOptions } from './options.js'
 import * as queries from './queries.js'
@@ -86,13 +85,9 @@ export class HitLog extends EventEmitter implements AskLogger, HitLogReader, Sug
 
   constructor(path: string, options: HitLogOptions = {}) {
     super()
-    const parsed = HitLogOptionsSchema.safeParse(options)
-    if (!parsed.success) {
-      throw new KotaeError('INVALID_INPUT', `invalid hit log options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`)
-    }
-    this.opts = parsed.data
+    this.opts = parseOptions(HitLogOptionsSchema, options, 'openHitLog')
     this.path = path
-    this.redaction = new LogRedaction(options.redaction ?? {})
+    this.redaction = new LogRedaction(this.opts.redaction)
     let writer: EventWriter | undefined
     this.store = new HitLogStore(path, this.opts, {
       report: (e) => this.report(e),

@@ -19,7 +19,7 @@ export const HitLogOptionsSchema = z.object({
    * so hashes stay comparable across restarts of the same log (hence the schema without the
    * salt rule: the log supplies its own salt when none is given).
    */
-  redaction: UnsaltedRedactionOptionsSchema.default({}),
+  redaction: UnsaltedRedactionOptionsSchema.prefault({}),
   /** Write as soon as this many events are queued. */
   batchSize: z.number().int().positive().default(256),
   /**

@@ -11,7 +11,8 @@
  * single link would chain too much).
  */
 import { createHash } from 'node:crypto'
-import type { FaqEntry } from '../schema.js'
+import { z } from 'zod'
+import { parseOptions, type FaqEntry } from '../schema.js'
 import { cosine, denseCosine, ngramVector, NgramIndex, comparableText, type NgramVector } from '../text/similarity.js'
 
 /** Embeds texts for clustering (e.g. the knowledge base's embedder, as queries). */
@@ -26,19 +27,26 @@ export interface ClusterInput {
   topId?: string | null
 }
 
-/** Options of {@link clusterQueries}. */
-export interface ClusterOptions {
-  /** Join a cluster at this similarity or more (default 0.5 for n-grams, 0.8 with `embed`). */
-  threshold?: number
+/** Options of {@link clusterQueries}, with their defaults. */
+export const ClusterOptionsSchema = z.object({
+  /** Join a cluster at this similarity or more (default 0.5 for n-grams, 0.8 with `embed`: embeddings are denser). */
+  threshold: z.number().gt(0).max(1).optional(),
   /** Use these vectors instead of character n-grams. */
-  embed?: EmbedFunction
+  embed: z.custom<EmbedFunction>((value) => typeof value === 'function', { message: 'expected a function (embed)' }).optional(),
   /** The FAQ, to name the nearest existing entry of each cluster. */
-  entries?: FaqEntry[]
-  /** Keep at most this many representative queries per cluster (default 5). */
-  representatives?: number
-  /** Cluster at most this many distinct texts (the most frequent); rarer ones are counted in `skipped` (default 20,000). */
-  maxDistinct?: number
-}
+  entries: z.array(z.custom<FaqEntry>((e) => typeof e === 'object' && e !== null && typeof (e as { id?: unknown }).id === 'string', { message: 'expected an FAQ entry with an id' })).default([]),
+  /** Keep at most this many representative queries per cluster. */
+  representatives: z.number().int().min(1).default(5),
+  /** Cluster at most this many distinct texts (the most frequent); rarer ones are counted in `skipped`. */
+  maxDistinct: z.number().int().min(1).default(20_000),
+})
+/** Options of {@link clusterQueries}, as a caller writes them. */
+export type ClusterOptions = z.input<typeof ClusterOptionsSchema>
+/** The defaults of {@link clusterQueries}. */
+export const DEFAULT_CLUSTER_OPTIONS: z.output<typeof ClusterOptionsSchema> = Object.freeze(ClusterOptionsSchema.parse({}))
+
+/** Similarity at which two entries' phrasings count as near-identical (see {@link similarPhrasings}). */
+export const DEFAULT_PHRASING_THRESHOLD = 0.85
 
 /** A group of similar unanswered queries. */
 export interface QueryCluster {
@@ -70,6 +78,7 @@ interface Distinct {
 
 /** Group unanswered queries by meaning. Returns clusters sorted by size, and how many texts were not clustered. */
 export async function clusterQueries(inputs: ClusterInput[], options: ClusterOptions = {}): Promise<{ clusters: QueryCluster[]; skipped: number }> {
+  const opts = parseOptions(ClusterOptionsSchema, options, 'clusterQueries')
   const byNorm = new Map<string, Distinct>()
   for (const q of inputs) {
     const norm = comparableText(q.query)
@@ -83,14 +92,14 @@ export async function clusterQueries(inputs: ClusterInput[], options: ClusterOpt
     if (q.topId) d.tops.set(q.topId, (d.tops.get(q.topId) ?? 0) + 1)
   }
   const all = [...byNorm.values()].sort((a, b) => b.count - a.count || (a.norm < b.norm ? -1 : 1))
-  const maxDistinct = options.maxDistinct ?? 20_000
+  const maxDistinct = opts.maxDistinct
   const distinct = all.slice(0, maxDistinct)
   const skipped = all.slice(maxDistinct).reduce((s, d) => s + d.count, 0)
 
   const groups: Distinct[][] = []
-  if (options.embed) {
-    const threshold = options.threshold ?? 0.8
-    const vecs = distinct.length ? await options.embed(distinct.map((d) => d.norm)) : []
+  if (opts.embed) {
+    const threshold = opts.threshold ?? 0.8
+    const vecs = distinct.length ? await opts.embed(distinct.map((d) => d.norm)) : []
     const leaders: { vec: ArrayLike<number>; group: number }[] = []
     distinct.forEach((d, i) => {
       let best = -1
@@ -109,7 +118,7 @@ export async function clusterQueries(inputs: ClusterInput[], options: ClusterOpt
     // Connected components of "similarity ≥ threshold" between distinct texts (single link), so
     // the result does not depend on the order texts arrive in: conjugated or reworded CJK
     // questions link through their closest sibling even when far from the most frequent one.
-    const threshold = options.threshold ?? 0.5
+    const threshold = opts.threshold ?? 0.5
     const parent = distinct.map((_, i) => i)
     const find = (i: number): number => (parent[i] === i ? i : (parent[i] = find(parent[i])))
     const index = new NgramIndex<number>()
@@ -134,12 +143,12 @@ export async function clusterQueries(inputs: ClusterInput[], options: ClusterOpt
 
   // Nearest existing entry, by the best-matching phrasing of any entry.
   let entryIndex: NgramIndex<FaqEntry> | null = null
-  if (options.entries?.length) {
+  if (opts.entries.length) {
     entryIndex = new NgramIndex<FaqEntry>()
-    for (const e of options.entries) for (const p of [e.question, ...e.variants]) entryIndex.add(ngramVector(p), e)
+    for (const e of opts.entries) for (const p of [e.question, ...e.variants]) entryIndex.add(ngramVector(p), e)
   }
-  const byId = new Map((options.entries ?? []).map((e) => [e.id, e]))
-  const repN = options.representatives ?? 5
+  const byId = new Map(opts.entries.map((e) => [e.id, e]))
+  const repN = opts.representatives
   const clusters = groups.map((members): QueryCluster => {
     const texts = new Map<string, number>()
     const languages: Record<string, number> = {}
@@ -185,8 +194,8 @@ function round(x: number): number {
   return Math.round(x * 1000) / 1000
 }
 
-/** Pairs of entries (same base language) with near-identical phrasings: cosine ≥ `threshold` (default 0.85). */
-export function similarPhrasings(entries: FaqEntry[], threshold = 0.85): { a: string; b: string; similarity: number; phrasingA: string; phrasingB: string }[] {
+/** Pairs of entries (same base language) with near-identical phrasings: cosine ≥ `threshold` (default {@link DEFAULT_PHRASING_THRESHOLD}). */
+export function similarPhrasings(entries: FaqEntry[], threshold = DEFAULT_PHRASING_THRESHOLD): { a: string; b: string; similarity: number; phrasingA: string; phrasingB: string }[] {
   const byLang = new Map<string, FaqEntry[]>()
   for (const e of entries) {
     const l = e.lang.slice(0, 2).toLowerCase()

@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import type { Embedder } from '../embed/embedder.js'
 import { KotaeError } from '../errors.js'
-import type { FaqEntry, FaqEntryInput } from '../schema.js'
+import { parseOptions, type FaqEntry, type FaqEntryInput } from '../schema.js'
 import type { HitLogReader, SuggestionLedger } from '../hitlog/reader.js'
 import { containsMask, containsPii } from '../privacy/redact.js'
 import { comparableText } from '../text/similarity.js'
@@ -29,16 +29,23 @@ export interface Suggestion {
   masked: boolean
 }
 
-/** Options of {@link listSuggestions}. */
-export interface SuggestOptions {
+const entriesSchema = z.array(z.custom<FaqEntry>((e) => typeof e === 'object' && e !== null && typeof (e as { id?: unknown }).id === 'string', { message: 'expected an FAQ entry with an id' }))
+
+/** Options of {@link listSuggestions}, with their defaults. */
+export const SuggestOptionsSchema = z.object({
   /** The FAQ: suggestions already present as a question or variant are left out. */
-  entries?: FaqEntry[]
-  /** Least count to list (default 1). */
-  minCount?: number
+  entries: entriesSchema.default([]),
+  /** Least count to list. */
+  minCount: z.number().int().min(1).default(1),
   /** Only feedback in [since, now) (ms); default: all. */
-  since?: number
-  now?: number
-}
+  since: z.number().finite().min(0).default(0),
+  /** End of the feedback window, ms (default: no end). */
+  now: z.number().finite().default(Number.MAX_SAFE_INTEGER / 1024),
+})
+/** Options of {@link listSuggestions}, as a caller writes them. */
+export type SuggestOptions = z.input<typeof SuggestOptionsSchema>
+/** The defaults of {@link listSuggestions}. */
+export const DEFAULT_SUGGEST_OPTIONS: z.output<typeof SuggestOptionsSchema> = Object.freeze(SuggestOptionsSchema.parse({}))
 
 /** Stable suggestion id for an entry and a query. */
 export function suggestionId(entryId: string, query: string): string {
@@ -47,17 +54,17 @@ export function suggestionId(entryId: string, query: string): string {
 
 /** List suggested variants, most frequent first (not yet accepted or rejected, not already in the entry). */
 export function listSuggestions(log: HitLogReader, options: SuggestOptions = {}): Suggestion[] {
-  const minCount = options.minCount ?? 1
-  if (!Number.isInteger(minCount) || minCount < 1) throw new KotaeError('INVALID_INPUT', `minCount must be a whole number ≥ 1, got ${minCount}`)
+  const opts = parseOptions(SuggestOptionsSchema, options, 'listSuggestions')
+  const minCount = opts.minCount
   const existing = new Map<string, Set<string>>()
-  for (const e of options.entries ?? []) existing.set(e.id, new Set([e.question, ...e.variants].map(comparableText)))
+  for (const e of opts.entries) existing.set(e.id, new Set([e.question, ...e.variants].map(comparableText)))
   const status = log.suggestionStatus()
   const decided = new Set([...status.keys()].map((k) => {
     const [entryId, query] = k.split('\u0000')
     return suggestionId(entryId, query)
   }))
   const groups = new Map<string, { entryId: string; texts: Map<string, number>; picked: number; resolved: number; last: number }>()
-  for (const r of log.resolvedQueries(options.since ?? 0, options.now ?? Number.MAX_SAFE_INTEGER / 1024)) {
+  for (const r of log.resolvedQueries(opts.since, opts.now)) {
     const norm = comparableText(r.query)
     if (!norm) continue
     if (existing.get(r.entryId)?.has(norm)) continue
@@ -102,20 +109,29 @@ export async function engineFunctions(): Promise<KnowledgeBaseFunctions> {
   return { loadKnowledgeBase: (dir) => engine.loadKnowledgeBase(dir) }
 }
 
-/** Options of {@link acceptSuggestions}. */
-export interface AcceptOptions {
-  /** Suggestion ids to accept (from {@link listSuggestions}). */
-  ids?: string[]
-  /** Accept every listed suggestion with at least `minCount` (default 2) that contains no redaction mask. */
-  all?: boolean
-  minCount?: number
-  /** Engine functions (default: the real engine). */
-  engine?: KnowledgeBaseFunctions
-}
-
-const AcceptOptionsSchema = z
-  .object({ ids: z.array(z.string().min(1)).optional(), all: z.boolean().optional(), minCount: z.number().int().min(1).optional() })
+/** Options of {@link acceptSuggestions}, with their defaults: give `ids`, or `all: true`. */
+export const AcceptOptionsSchema = z
+  .object({
+    /** Suggestion ids to accept (from {@link listSuggestions}). */
+    ids: z.array(z.string().min(1)).optional(),
+    /** Accept every listed suggestion with at least `minCount` that contains no redaction mask or detectable PII. */
+    all: z.boolean().default(false),
+    /** Least count for `all`. */
+    minCount: z.number().int().min(1).default(2),
+    /** Engine functions (default: the real engine, loaded on first use). */
+    engine: z.custom<KnowledgeBaseFunctions>((e) => typeof (e as { loadKnowledgeBase?: unknown } | null)?.loadKnowledgeBase === 'function', { message: 'expected { loadKnowledgeBase(dir) }' }).optional(),
+  })
   .refine((o) => (o.ids?.length ?? 0) > 0 || o.all, { message: 'give suggestion ids to accept, or all: true' })
+/** Options of {@link acceptSuggestions}, as a caller writes them. */
+export type AcceptOptions = z.input<typeof AcceptOptionsSchema>
+
+/** Options of {@link rejectSuggestions}. */
+export const RejectOptionsSchema = z.object({
+  /** The FAQ, as for {@link listSuggestions}: the suggestions to reject are looked up among those it lists. */
+  entries: entriesSchema.default([]),
+})
+/** Options of {@link rejectSuggestions}, as a caller writes them. */
+export type RejectOptions = z.input<typeof RejectOptionsSchema>
 
 /**
  * Accept suggestions: load the knowledge base in `kbDir`, append the queries to their entries'
@@ -123,25 +139,24 @@ const AcceptOptionsSchema = z
  * accepted in the log. Returns what was accepted and the rebuilt knowledge base.
  */
 export async function acceptSuggestions(kbDir: string, log: SuggestionLedger, options: AcceptOptions): Promise<{ accepted: Suggestion[]; kb: OpsKnowledgeBase }> {
-  const parsed = AcceptOptionsSchema.safeParse(options)
-  if (!parsed.success) throw new KotaeError('INVALID_INPUT', `cannot accept suggestions: ${parsed.error.issues.map((i) => i.message).join('; ')}`)
-  const engine = options.engine ?? (await engineFunctions())
+  const opts = parseOptions(AcceptOptionsSchema, options, 'acceptSuggestions')
+  const engine = opts.engine ?? (await engineFunctions())
   const kb = await engine.loadKnowledgeBase(kbDir)
   const pending = listSuggestions(log, { entries: kb.entries, minCount: 1 })
   let chosen: Suggestion[]
-  if (options.ids?.length) {
+  if (opts.ids?.length) {
     const byId = new Map(pending.map((s) => [s.id, s]))
-    const unknown = options.ids.filter((id) => !byId.has(id))
+    const unknown = opts.ids.filter((id) => !byId.has(id))
     if (unknown.length) {
       throw new KotaeError('INVALID_INPUT', `unknown or already decided suggestion id(s): ${unknown.join(', ')}; run \`kotae suggest ${kbDir}\` to list the pending ones`, { unknown })
     }
-    chosen = options.ids.map((id) => byId.get(id)!)
+    chosen = opts.ids.map((id) => byId.get(id)!)
   } else {
-    chosen = pending.filter((s) => s.count >= (options.minCount ?? 2) && !s.masked)
+    chosen = pending.filter((s) => s.count >= opts.minCount && !s.masked)
   }
   const entryIds = new Set(kb.entries.map((e) => e.id))
   const missing = chosen.filter((s) => !entryIds.has(s.entryId))
-  if (missing.length && options.ids?.length) {
+  if (missing.length && opts.ids?.length) {
     throw new KotaeError('INVALID_INPUT', `suggestion(s) ${missing.map((s) => s.id).join(', ')} point to entries no longer in the knowledge base (${[...new Set(missing.map((s) => s.entryId))].join(', ')})`)
   }
   chosen = chosen.filter((s) => entryIds.has(s.entryId))
@@ -187,8 +202,9 @@ export function mergeAccepted(entries: FaqEntry[], accepted: ReadonlyArray<{ ent
 }
 
 /** Reject suggestions so they are not listed again. */
-export function rejectSuggestions(log: SuggestionLedger, ids: string[], options: { entries?: FaqEntry[] } = {}): Suggestion[] {
-  const pending = listSuggestions(log, { entries: options.entries })
+export function rejectSuggestions(log: SuggestionLedger, ids: string[], options: RejectOptions = {}): Suggestion[] {
+  const opts = parseOptions(RejectOptionsSchema, options, 'rejectSuggestions')
+  const pending = listSuggestions(log, { entries: opts.entries })
   const byId = new Map(pending.map((s) => [s.id, s]))
   const unknown = ids.filter((id) => !byId.has(id))
   if (unknown.length) throw new KotaeError('INVALID_INPUT', `unknown or already decided suggestion id(s): ${unknown.join(', ')}`, { unknown })

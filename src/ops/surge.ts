@@ -20,36 +20,37 @@
  * baseline instead (`basis: 'previous-windows'`): weaker, since it ignores daily rhythm.
  */
 import { z } from 'zod'
-import { KotaeError } from '../errors.js'
+import { parseOptions } from '../schema.js'
 
-/** Parameters of the surge rule (see the module comment). */
-export interface SurgeOptions {
-  /** End of the recent window, ms (exclusive). */
-  now: number
-  /** Recent window length, ms (default 1 hour). */
-  windowMs?: number
-  /** Number of past weeks used as baseline (default 4). */
-  baselineWeeks?: number
-  /** Earliest time with data (ms); baseline windows starting before it are not used. */
-  historyStart?: number
-  /** Significance level of the one-sided test (default 0.001). */
-  alpha?: number
-  /** Minimum count in the recent window (default 8). */
-  minCount?: number
-  /** Minimum ratio of recent count to the baseline mean (default 1.5). */
-  minRatio?: number
-}
-
-/** Validates {@link SurgeOptions}. */
-export const SurgeOptionsSchema = z.object({
-  now: z.number().finite(),
-  windowMs: z.number().positive().optional(),
-  baselineWeeks: z.number().int().min(1).max(52).optional(),
-  historyStart: z.number().finite().optional(),
-  alpha: z.number().gt(0).lt(1).optional(),
-  minCount: z.number().int().min(1).optional(),
-  minRatio: z.number().min(1).optional(),
+/** The surge rule's parameters (see the module comment), with their defaults. */
+export const SurgeRuleSchema = z.object({
+  /** Recent window length, ms. */
+  windowMs: z.number().positive().default(3600_000),
+  /** Number of past weeks used as baseline. */
+  baselineWeeks: z.number().int().min(1).max(52).default(4),
+  /** Significance level of the one-sided test (small: hundreds of entries are tested every hour). */
+  alpha: z.number().gt(0).lt(1).default(0.001),
+  /** Minimum count in the recent window (a rise from 0 to 3 is not worth waking anyone). */
+  minCount: z.number().int().min(1).default(8),
+  /** Minimum ratio of recent count to the baseline mean (real traffic is over-dispersed). */
+  minRatio: z.number().min(1).default(1.5),
 })
+/** The surge rule's parameters, as a caller writes them. */
+export type SurgeRule = z.input<typeof SurgeRuleSchema>
+/** The defaults of the surge rule. */
+export const DEFAULT_SURGE_RULE: z.output<typeof SurgeRuleSchema> = Object.freeze(SurgeRuleSchema.parse({}))
+
+/** Options of {@link detectSurges} and {@link baselineWindows}: the rule, and the window's end. */
+export const SurgeOptionsSchema = SurgeRuleSchema.extend({
+  /** End of the recent window, ms (exclusive). */
+  now: z.number().finite(),
+  /** Earliest time with data (ms); baseline windows starting before it are not used (default: all are). */
+  historyStart: z.number().finite().optional(),
+})
+/** Options of {@link detectSurges}, as a caller writes them. */
+export type SurgeOptions = z.input<typeof SurgeOptionsSchema>
+type ResolvedSurgeOptions = z.output<typeof SurgeOptionsSchema>
+type ResolvedSurgeRule = z.output<typeof SurgeRuleSchema>
 
 /** The verdict for one key (an entry id or a cluster id). */
 export interface SurgeResult {
@@ -104,12 +105,15 @@ export function binomialUpperTail(n: number, q: number, k: number): number {
 }
 
 /** The baseline windows the rule uses for a recent window ending at `now` (see the module comment). */
-export function baselineWindows(opts: SurgeOptions): { basis: SurgeResult['basis']; windows: [number, number][] } {
-  const w = opts.windowMs ?? 3600_000
-  const weeks = opts.baselineWeeks ?? 4
+export function baselineWindows(options: SurgeOptions): { basis: SurgeResult['basis']; windows: [number, number][] } {
+  return windowsOf(parseOptions(SurgeOptionsSchema, options, 'baselineWindows'))
+}
+
+function windowsOf(opts: ResolvedSurgeOptions): { basis: SurgeResult['basis']; windows: [number, number][] } {
+  const w = opts.windowMs
   const start = opts.historyStart ?? -Infinity
   const weekly: [number, number][] = []
-  for (let i = 1; i <= weeks; i++) {
+  for (let i = 1; i <= opts.baselineWeeks; i++) {
     const from = opts.now - w - i * WEEK
     if (from >= start) weekly.push([from, from + w])
   }
@@ -124,39 +128,38 @@ export function baselineWindows(opts: SurgeOptions): { basis: SurgeResult['basis
 }
 
 /** Apply the rule to one recent count and its baseline counts. */
-export function surgeTest(count: number, baseline: number[], opts: Omit<SurgeOptions, 'now'> = {}): { pValue: number; expected: number; ratio: number; flagged: boolean } {
-  const alpha = opts.alpha ?? 0.001
-  const minCount = opts.minCount ?? 8
-  const minRatio = opts.minRatio ?? 1.5
+export function surgeTest(count: number, baseline: number[], rule: SurgeRule = {}): { pValue: number; expected: number; ratio: number; flagged: boolean } {
+  return testOf(count, baseline, parseOptions(SurgeRuleSchema, rule, 'surgeTest'))
+}
+
+function testOf(count: number, baseline: number[], rule: ResolvedSurgeRule): { pValue: number; expected: number; ratio: number; flagged: boolean } {
   const m = baseline.length
   const total = baseline.reduce((a, b) => a + b, 0)
   const expected = m > 0 ? total / m : 0
   const pValue = m > 0 ? binomialUpperTail(count + total, 1 / (m + 1), count) : 1
   const ratio = expected > 0 ? count / expected : count > 0 ? Infinity : 0
-  const flagged = m > 0 && pValue < alpha && count >= minCount && count >= minRatio * expected
+  const flagged = m > 0 && pValue < rule.alpha && count >= rule.minCount && count >= rule.minRatio * expected
   return { pValue, expected, ratio, flagged }
 }
 
 /**
  * Run the surge rule for every key with activity in the recent window. `count(from, to)`
  * returns counts per key in [from, to) (an SQL aggregate for entries, an in-memory count for
- * clusters). Results are sorted flagged first, then by p-value.
+ * clusters). Results are sorted flagged first, then by p-value. Throws `INVALID_OPTIONS` for
+ * options outside the rule's ranges.
  */
 export function detectSurges(count: (from: number, to: number) => Map<string, number>, options: SurgeOptions): SurgeResult[] {
-  const parsed = SurgeOptionsSchema.safeParse(options)
-  if (!parsed.success) {
-    throw new KotaeError('INVALID_INPUT', `invalid surge options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
-  }
-  const w = options.windowMs ?? 3600_000
-  const recent = count(options.now - w, options.now)
-  const { basis, windows } = baselineWindows(options)
+  const opts = parseOptions(SurgeOptionsSchema, options, 'detectSurges')
+  const w = opts.windowMs
+  const recent = count(opts.now - w, opts.now)
+  const { basis, windows } = windowsOf(opts)
   const past = windows.map(([from, to]) => count(from, to))
   const out: SurgeResult[] = []
   for (const [key, k] of recent) {
     if (k <= 0) continue
     const baseline = past.map((m) => m.get(key) ?? 0)
-    const t = surgeTest(k, baseline, options)
-    out.push({ key, count: k, baseline, ...t, basis, windowStart: options.now - w, windowEnd: options.now })
+    const t = testOf(k, baseline, opts)
+    out.push({ key, count: k, baseline, ...t, basis, windowStart: opts.now - w, windowEnd: opts.now })
   }
   out.sort((a, b) => Number(b.flagged) - Number(a.flagged) || a.pValue - b.pValue || b.count - a.count)
   return out

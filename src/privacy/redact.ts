@@ -24,40 +24,7 @@
 import { createHmac, randomBytes } from 'node:crypto'
 import { z } from 'zod'
 import { KotaeError } from '../errors.js'
-
-/** One extra masking rule: every match of `pattern` is replaced by `mask`. */
-export interface RedactionPattern {
-  /** Short name, used in reports of what was masked (e.g. `member`). */
-  name: string
-  /**
-   * A regular expression (a string is compiled with the `gu` flags; a RegExp without `g` gets it).
-   * It is matched against the NFKC-folded text after the built-in masks, so write it for ASCII
-   * forms (`\d` also catches full-width digits). It runs on untrusted input: keep it linear (no
-   * nested quantifiers such as `(a+)+`).
-   */
-  pattern: RegExp | string
-  /** Replacement text, inserted literally, e.g. `[member]`. */
-  mask: string
-}
-
-/** How queries are stored: masked text (default), only a salted hash of the masked text, or verbatim. */
-export type RedactionMode = 'mask' | 'hash' | 'none'
-
-/** Options for {@link redactQuery}, {@link createRedactor} and the hit log. */
-export interface RedactionOptions {
-  /** `mask` (default): store the query with sensitive parts masked; `hash`: store only a salted hash; `none`: store verbatim. */
-  mode?: RedactionMode
-  /** Extra patterns, applied after the built-in detectors (or instead of them with `replaceDefaults`). */
-  patterns?: RedactionPattern[]
-  /** Use only `patterns`, not the built-in detectors. */
-  replaceDefaults?: boolean
-  /**
-   * Secret salt (HMAC key) for `hash` mode, required there: without it a phone number can be
-   * recovered from its hash by enumeration in milliseconds. Use {@link generateSalt} once per log
-   * and keep using the same salt for that log, so equal queries keep equal hashes.
-   */
-  salt?: string
-}
+import { parseOptions } from '../schema.js'
 
 /** A built-in detector: its name (as reported in {@link RedactedQuery.masked}), its mask and what it catches. */
 export interface BuiltInRedaction {
@@ -82,25 +49,49 @@ export const DEFAULT_REDACTION_PATTERNS: readonly BuiltInRedaction[] = Object.fr
 /** The masks the built-in detectors write. */
 export const BUILT_IN_MASKS: readonly string[] = Object.freeze(DEFAULT_REDACTION_PATTERNS.map((d) => d.mask))
 
-const PatternSchema = z.object({
+/** One extra masking rule: every match of `pattern` is replaced by `mask`. */
+export const RedactionPatternSchema = z.object({
+  /** Short name, used in reports of what was masked (e.g. `member`). */
   name: z.string().min(1),
+  /**
+   * A regular expression (a string is compiled with the `gu` flags; a RegExp without `g` gets it).
+   * It is matched against the NFKC-folded text after the built-in masks, so write it for ASCII
+   * forms (`\d` also catches full-width digits). It runs on untrusted input: keep it linear (no
+   * nested quantifiers such as `(a+)+`).
+   */
   pattern: z.union([z.instanceof(RegExp), z.string().min(1)]),
+  /** Replacement text, inserted literally, e.g. `[member]`. */
   mask: z.string(),
 })
+/** One extra masking rule (see {@link RedactionPatternSchema}). */
+export type RedactionPattern = z.input<typeof RedactionPatternSchema>
+
+/** How queries are stored: masked text (the default), only a salted hash of the masked text, or verbatim. */
+export const RedactionModeSchema = z.enum(['mask', 'hash', 'none'])
+/** How queries are stored (see {@link RedactionModeSchema}). */
+export type RedactionMode = z.infer<typeof RedactionModeSchema>
 
 /**
- * {@link RedactionOptions} without the salt rule: for a caller that fills in the salt itself, such
- * as the hit log, which generates one per log file and stores it. Everyone else validates with
- * {@link RedactionOptionsSchema}.
+ * Options of {@link redactQuery}, {@link createRedactor} and the hit log, without the salt rule:
+ * for a caller that fills in the salt itself, such as the hit log, which generates one per log
+ * file and stores it. Everyone else validates with {@link RedactionOptionsSchema}.
  */
 export const UnsaltedRedactionOptionsSchema = z.object({
-  mode: z.enum(['mask', 'hash', 'none']).optional(),
-  patterns: z.array(PatternSchema).optional(),
-  replaceDefaults: z.boolean().optional(),
+  /** `mask`: store the query with sensitive parts masked; `hash`: store only a salted hash; `none`: store verbatim. */
+  mode: RedactionModeSchema.default('mask'),
+  /** Extra patterns, applied after the built-in detectors (or instead of them with `replaceDefaults`). */
+  patterns: z.array(RedactionPatternSchema).default([]),
+  /** Use only `patterns`, not the built-in detectors. */
+  replaceDefaults: z.boolean().default(false),
+  /**
+   * Secret salt (HMAC key) for `hash` mode, required there: without it a phone number can be
+   * recovered from its hash by enumeration in milliseconds. Use {@link generateSalt} once per log
+   * and keep using the same salt for that log, so equal queries keep equal hashes.
+   */
   salt: z.string().min(1, { message: 'salt must not be empty (omit it, or use generateSalt())' }).optional(),
 })
 
-/** Validates {@link RedactionOptions} at the boundary: `hash` mode needs a non-empty salt. */
+/** Options of {@link redactQuery} and {@link createRedactor}: `hash` mode needs a non-empty salt. */
 export const RedactionOptionsSchema = UnsaltedRedactionOptionsSchema.superRefine((o, ctx) => {
   if (o.mode === 'hash' && !(o.salt && o.salt.trim())) {
     ctx.addIssue({
@@ -110,6 +101,12 @@ export const RedactionOptionsSchema = UnsaltedRedactionOptionsSchema.superRefine
     })
   }
 })
+/** Options of redaction, as a caller writes them. */
+export type RedactionOptions = z.input<typeof UnsaltedRedactionOptionsSchema>
+/** Options of redaction with the defaults applied. */
+export type ResolvedRedactionOptions = z.output<typeof UnsaltedRedactionOptionsSchema>
+/** The defaults of redaction: mask with the built-in detectors, no extra patterns. */
+export const DEFAULT_REDACTION_OPTIONS: ResolvedRedactionOptions = Object.freeze(UnsaltedRedactionOptionsSchema.parse({}))
 
 /**
  * A new random salt for `hash` mode (32 random bytes, base64url). Call it once when a log is
@@ -152,14 +149,11 @@ function compile(p: RedactionPattern): RegExp {
  * for an invalid pattern, an unknown mode, or `hash` mode without a salt.
  */
 export function createRedactor(options: RedactionOptions = {}): Redactor {
-  const parsed = RedactionOptionsSchema.safeParse(options)
-  if (!parsed.success) {
-    throw new KotaeError('INVALID_INPUT', `invalid redaction options: ${parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`).join('; ')}`)
-  }
-  const mode = options.mode ?? 'mask'
-  const defaults = !options.replaceDefaults
-  const rules = (options.patterns ?? []).map((p) => ({ name: p.name, re: compile(p), mask: p.mask }))
-  const salt = options.salt ?? ''
+  const opts = parseOptions(RedactionOptionsSchema, options, 'redaction')
+  const mode = opts.mode
+  const defaults = !opts.replaceDefaults
+  const rules = opts.patterns.map((p) => ({ name: p.name, re: compile(p), mask: p.mask }))
+  const salt = opts.salt ?? ''
   const maskText = (query: string): { text: string; masked: string[] } => {
     let text = query
     const masked: string[] = []
@@ -210,7 +204,8 @@ export function containsMask(text: string, extraMasks: readonly string[] = []): 
 
 /** The masks a redaction configuration can write (built-in ones unless `replaceDefaults`, plus the custom patterns'). */
 export function redactionMasks(options: RedactionOptions = {}): string[] {
-  return [...(options.replaceDefaults ? [] : BUILT_IN_MASKS), ...(options.patterns ?? []).map((p) => p.mask)]
+  const opts = parseOptions(UnsaltedRedactionOptionsSchema, options, 'redactionMasks')
+  return [...(opts.replaceDefaults ? [] : BUILT_IN_MASKS), ...opts.patterns.map((p) => p.mask)]
 }
 
 /**

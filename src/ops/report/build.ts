@@ -5,61 +5,51 @@
  */
 import { z } from 'zod'
 import { KotaeError } from '../../errors.js'
+import { parseOptions } from '../../schema.js'
 import type { DecisionKind, FaqEntry } from '../../schema.js'
-import { clusterQueries, similarPhrasings, type EmbedFunction, type QueryCluster } from '../cluster.js'
+import { clusterQueries, DEFAULT_PHRASING_THRESHOLD, similarPhrasings, type EmbedFunction, type QueryCluster } from '../cluster.js'
 import { parseDuration } from '../duration.js'
 import type { HitLogReader } from '../../hitlog/reader.js'
 import type { Calibration } from '../../decide/index.js'
-import { countWindow, detectSurges, type SurgeOptions, type SurgeResult } from '../surge.js'
+import { countWindow, detectSurges, SurgeRuleSchema, type SurgeOptions, type SurgeResult } from '../surge.js'
 
-/** Options of {@link buildReport}. */
-export interface ReportOptions {
-  /** Window length, e.g. `30d` (default) or milliseconds. */
-  since?: string | number
+const functionOf = <F>(what: string) => z.custom<F>((value) => typeof value === 'function', { message: `expected a function (${what})` })
+
+/** Options of {@link buildReport}, with their defaults. */
+export const ReportOptionsSchema = z.object({
+  /** Window length, e.g. `30d` or milliseconds. */
+  since: z.union([z.string(), z.number().positive()]).default('30d'),
   /** End of the window, ms (default: now). */
-  now?: number
-  /** The FAQ entries (from the knowledge base): adds questions, groups, languages, stale entries. */
-  entries?: FaqEntry[]
-  /** An entry is stale when it has fewer hits than this in the window (default 1: no hits at all). */
-  staleMinHits?: number
-  /** Non-escalated events whose top confidence is below this also count as unanswered (default 0.3). */
-  lowConfidence?: number
-  /** Top-two pairs closer than this confidence margin count as "came back together" (default 0.1). */
-  duplicateMargin?: number
-  /** Least number of close top-two events for a merge candidate (default 5). */
-  duplicateMinCount?: number
-  /** Least share of the pair's top-candidate events (either entry first) that were close top-two (default 0.2). */
-  duplicateMinShare?: number
-  /** Phrasing similarity for near-identical entries (default 0.85). */
-  phrasingThreshold?: number
-  /** Clustering similarity threshold (see clusterQueries). */
-  clusterThreshold?: number
-  /** Optional embedding function for clustering by meaning instead of n-grams. */
-  embed?: EmbedFunction
-  /** Surge rule parameters (the window ends at `now`). */
-  surge?: Omit<SurgeOptions, 'now' | 'historyStart'>
-  /** The knowledge base's calibration: a base that never answers, or whose calibration has notes, is flagged at the top. */
-  calibration?: Pick<Calibration, 'answerThreshold' | 'notes'>
-  /** Timeline bucket, ms (default: 1 hour for windows up to 3 days, else 1 day). */
-  bucketMs?: number
-}
-
-const ReportOptionsSchema = z.object({
-  since: z.union([z.string(), z.number().positive()]).optional(),
   now: z.number().finite().optional(),
-  entries: z.array(z.object({ id: z.string() }).passthrough()).optional(),
-  staleMinHits: z.number().int().min(0).optional(),
-  lowConfidence: z.number().min(0).max(1).optional(),
-  duplicateMargin: z.number().min(0).max(1).optional(),
-  duplicateMinCount: z.number().int().min(1).optional(),
-  duplicateMinShare: z.number().min(0).max(1).optional(),
-  phrasingThreshold: z.number().gt(0).max(1).optional(),
+  /** The FAQ entries (from the knowledge base): adds questions, groups, languages, stale entries. */
+  entries: z.array(z.custom<FaqEntry>((e) => typeof e === 'object' && e !== null && typeof (e as { id?: unknown }).id === 'string', { message: 'expected an FAQ entry with an id' })).default([]),
+  /** An entry is stale when it has fewer hits than this in the window (1: no hits at all). */
+  staleMinHits: z.number().int().min(0).default(1),
+  /** Non-escalated events whose top confidence is below this also count as unanswered. */
+  lowConfidence: z.number().min(0).max(1).default(0.3),
+  /** Top-two pairs closer than this confidence margin count as "came back together". */
+  duplicateMargin: z.number().min(0).max(1).default(0.1),
+  /** Least number of close top-two events for a merge candidate. */
+  duplicateMinCount: z.number().int().min(1).default(5),
+  /** Least share of the pair's top-candidate events (either entry first) that were close top-two. */
+  duplicateMinShare: z.number().min(0).max(1).default(0.2),
+  /** Phrasing similarity for near-identical entries. */
+  phrasingThreshold: z.number().gt(0).max(1).default(DEFAULT_PHRASING_THRESHOLD),
+  /** Clustering similarity threshold (default: that of {@link clusterQueries}, which depends on `embed`). */
   clusterThreshold: z.number().gt(0).max(1).optional(),
-  embed: z.function().optional(),
-  surge: z.object({}).passthrough().optional(),
-  bucketMs: z.number().positive().optional(),
+  /** Optional embedding function for clustering by meaning instead of n-grams. */
+  embed: functionOf<EmbedFunction>('embed').optional(),
+  /** Surge rule parameters (the window ends at `now`). */
+  surge: SurgeRuleSchema.prefault({}),
+  /** The knowledge base's calibration: a base that never answers, or whose calibration has notes, is flagged at the top. */
   calibration: z.object({ answerThreshold: z.number(), notes: z.array(z.string()) }).passthrough().optional(),
+  /** Timeline bucket, ms (default: 1 hour for windows up to 3 days, else 1 day). */
+  bucketMs: z.number().positive().optional(),
 })
+/** Options of {@link buildReport}, as a caller writes them. */
+export type ReportOptions = z.input<typeof ReportOptionsSchema>
+/** The defaults of {@link buildReport} (the window ends when the report is built). */
+export const DEFAULT_REPORT_OPTIONS: z.output<typeof ReportOptionsSchema> = Object.freeze(ReportOptionsSchema.parse({}))
 
 /** Usage of one entry over the window. */
 export interface EntryReport {
@@ -151,19 +141,16 @@ const iso = (t: number | null | undefined) => (t === null || t === undefined ? n
  * read and `INVALID_INPUT` for bad options; everything else degrades to empty sections.
  */
 export async function buildReport(log: HitLogReader, options: ReportOptions = {}): Promise<OpsReport> {
-  const parsed = ReportOptionsSchema.safeParse(options)
-  if (!parsed.success) {
-    throw new KotaeError('INVALID_INPUT', `invalid report options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
-  }
-  const now = options.now ?? Date.now()
-  const span = parseDuration(options.since ?? '30d', 'since')
+  const opts = parseOptions(ReportOptionsSchema, options, 'buildReport')
+  const now = opts.now ?? Date.now()
+  const span = parseDuration(opts.since, 'since')
   const from = now - span
-  const entries = options.entries ?? []
+  const entries = opts.entries
   const byId = new Map(entries.map((e) => [e.id, e]))
   const warnings: string[] = []
-  if (options.calibration) {
-    if (options.calibration.answerThreshold > 1) warnings.push('this knowledge base never answers: every question is clarified or handed over')
-    warnings.push(...options.calibration.notes)
+  if (opts.calibration) {
+    if (opts.calibration.answerThreshold > 1) warnings.push('this knowledge base never answers: every question is clarified or handed over')
+    warnings.push(...opts.calibration.notes)
   }
   const coverage = log.coverage()
   if (coverage.first === null) warnings.push(`the hit log ${log.path} has no events yet`)
@@ -172,7 +159,7 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
   }
 
   // Totals and timeline.
-  const bucketMs = options.bucketMs ?? (span <= 3 * DAY ? 3600_000 : DAY)
+  const bucketMs = opts.bucketMs ?? (span <= 3 * DAY ? 3600_000 : DAY)
   const nBuckets = Math.ceil(span / bucketMs)
   const points = Array.from({ length: nBuckets }, (_, i) => ({ start: iso(from + i * bucketMs)!, answer: 0, clarify: 0, escalate: 0 }))
   const totals = { events: 0, answer: 0, clarify: 0, escalate: 0, answerRate: 0, escalateRate: 0 }
@@ -237,7 +224,7 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
   const groupHits = new Map(groups.map((g) => [g.key, g.hits]))
 
   // Stale entries.
-  const minHits = options.staleMinHits ?? 1
+  const minHits = opts.staleMinHits
   const staleEntries = entryReports
     .filter((e) => e.inKb && e.hits < minHits)
     .map((e) => ({ ...e, groupHits: e.group ? groupHits.get(e.group) ?? 0 : null }))
@@ -249,33 +236,32 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
     .map((e) => ({ id: e.id, updatedAt: e.updatedAt!, hits: e.hits }))
 
   // Near-duplicates.
-  const margin = options.duplicateMargin ?? 0.1
-  const minPair = options.duplicateMinCount ?? 5
-  const minShare = options.duplicateMinShare ?? 0.2
+  const margin = opts.duplicateMargin
+  const minPair = opts.duplicateMinCount
+  const minShare = opts.duplicateMinShare
   const topOf = new Map(entryReports.map((e) => [e.id, e.top]))
   const coRanked = log
     .closePairs(from, now, margin)
     .map((p) => ({ ...p, share: ratio(p.count, Math.max(p.count, (topOf.get(p.a) ?? 0) + (topOf.get(p.b) ?? 0))) }))
     .filter((p) => p.count >= minPair && p.share >= minShare)
     .sort((a, b) => b.count - a.count)
-  const phrasings = entries.length ? similarPhrasings(entries, options.phrasingThreshold ?? 0.85) : []
+  const phrasings = entries.length ? similarPhrasings(entries, opts.phrasingThreshold) : []
 
   // Unanswered clusters, over the window and the surge baseline weeks.
-  const surgeOpts = options.surge ?? {}
-  const windowMs = surgeOpts.windowMs ?? 3600_000
-  const weeks = surgeOpts.baselineWeeks ?? 4
-  const clusterFrom = Math.min(from, now - windowMs - weeks * 7 * DAY)
-  const rows = log.unanswered(clusterFrom, now, options.lowConfidence ?? 0.3)
+  const surgeRule = opts.surge
+  const windowMs = surgeRule.windowMs
+  const clusterFrom = Math.min(from, now - windowMs - surgeRule.baselineWeeks * 7 * DAY)
+  const rows = log.unanswered(clusterFrom, now, opts.lowConfidence)
   const inWindow = rows.filter((r) => r.time >= from)
   const hashed = inWindow.filter((r) => r.query === null).length
   const { clusters, skipped } = await clusterQueries(
     rows.filter((r) => r.query !== null).map((r) => ({ query: r.query!, time: r.time, language: r.language, topId: r.topId })),
-    { entries, embed: options.embed, threshold: options.clusterThreshold },
+    { entries, embed: opts.embed, threshold: opts.clusterThreshold },
   )
 
   // Surges: entries (volume as top candidate) and unanswered clusters.
   const historyStart = coverage.first ?? now
-  const sopts: SurgeOptions = { ...surgeOpts, now, historyStart }
+  const sopts: SurgeOptions = { ...surgeRule, now, historyStart }
   const label = (id: string) => {
     const q = byId.get(id)?.question
     return q ? `${id}: ${q}` : id
