@@ -7,7 +7,7 @@
  */
 import { Option, type Command } from 'commander'
 import { createError } from '../errors.js'
-import { FAQ_FORMATS, type ReadFaqOptions as ImportFaqFileOptions } from '../ingest/index.js'
+import { FAQ_FORMATS, type ImportFaqFileOptions } from '../ingest/index.js'
 import { parseDuration } from '../ops/index.js'
 
 /** A commander value parser: the text typed after a flag → the value the action receives. */

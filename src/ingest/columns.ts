@@ -3,7 +3,7 @@
  * own language, so the default mapping knows English, Japanese, Korean and Chinese header
  * names; anything it does not know is kept in `metadata` rather than dropped.
  */
-import { KotaeError } from '../errors.js'
+import { createError } from '../errors.js'
 import type { ImportIssue, Table } from './types.js'
 import { forbiddenKeyMessage, isForbiddenKey } from './limits.js'
 import { isBlank } from './tabular.js'
@@ -64,17 +64,14 @@ export interface ColumnPlan {
   hasLang: boolean
 }
 
-/** Decide the field of every column; report conflicts, unused `columns` keys and missing columns. */
+/** Decide the field of every column; report conflicts, unused `columns` keys and missing columns. Throws UNKNOWN_COLUMN_FIELD for a mapping to a field kotae does not have. */
 export function planColumns(header: string[], headerRow: number, columns: Record<string, string> = {}): ColumnPlan {
   const issues: ImportIssue[] = []
   const explicit = new Map<string, ColumnField>()
   for (const [h, f] of Object.entries(columns)) {
     const field = COLUMN_FIELDS.find((c) => c.toLowerCase() === f.toLowerCase().replace(/^variant\d*$/, 'variants'))
     if (!field) {
-      throw new KotaeError('INVALID_INPUT', `columns: "${h}" maps to unknown field "${f}"; use one of ${COLUMN_FIELDS.join(', ')}`, {
-        field: 'columns',
-        header: h,
-      })
+      throw createError('UNKNOWN_COLUMN_FIELD', { header: h, field: f, allowed: [...COLUMN_FIELDS] })
     }
     explicit.set(normalizeHeader(h), field)
   }

@@ -7,7 +7,7 @@
  */
 import * as chardet from 'chardet'
 import iconv from 'iconv-lite'
-import { KotaeError } from '../errors.js'
+import { createError } from '../errors.js'
 
 /** The encodings auto-detection chooses between (display name → iconv-lite codec). */
 const CANDIDATES: Record<string, string> = {
@@ -287,11 +287,7 @@ function decodeWithoutLineCheck(buf: Buffer, source: string, explicit?: string):
   if (explicit) {
     const codec = codecFor(explicit)
     if (!iconv.encodingExists(codec)) {
-      throw new KotaeError(
-        'FAQ_UNREADABLE',
-        `${source}: unknown encoding "${explicit}"; use one of utf-8, shift_jis, euc-jp, euc-kr, gb18030, big5`,
-        { source, encoding: explicit },
-      )
+      throw createError('FAQ_UNREADABLE', { source, reason: `unknown encoding "${explicit}"`, hint: 'use one of utf-8, shift_jis, euc-jp, euc-kr, gb18030, big5, or omit the encoding to detect it' })
     }
     const text = stripBom(iconv.decode(buf, codec, { stripBOM: true }))
     const bad = text.indexOf('\ufffd')
@@ -301,15 +297,16 @@ function decodeWithoutLineCheck(buf: Buffer, source: string, explicit?: string):
       const count = [...text].filter((c) => c === '\ufffd').length
       const mixed = mixedEncodingsHint(buf)
       const hint = mixed
-        ? `; ${mixed}`
+        ? mixed
         : detected && detected.encoding.toLowerCase() !== explicit.toLowerCase()
-          ? `; it looks like ${detected.encoding}: pass --encoding ${detected.encoding.toLowerCase()} (or omit --encoding to detect it)`
-          : '; pass another --encoding (utf-8, shift_jis, euc-kr, gb18030, big5) or omit it to detect the encoding'
-      throw new KotaeError(
-        'FAQ_UNREADABLE',
-        `${source}: decoding as ${explicit} produced ${count} invalid character(s) (first on line ${lineOf(text, bad)}), so the file is not ${explicit}${hint}`,
-        { source, encoding: explicit, line: lineOf(text, bad), detected: detected?.encoding },
-      )
+          ? `it looks like ${detected.encoding}: pass --encoding ${detected.encoding.toLowerCase()} (or omit --encoding to detect it)`
+          : 'pass another --encoding (utf-8, shift_jis, euc-kr, gb18030, big5) or omit it to detect the encoding'
+      throw createError('FAQ_UNREADABLE', {
+        source,
+        reason: `decoding as ${explicit} produced ${count} invalid character(s), so the file is not ${explicit}`,
+        line: lineOf(text, bad),
+        hint,
+      })
     }
     const detected = detectEncoding(buf)
     if (detected && detected.encoding !== 'UTF-8' && codecFor(detected.encoding) !== codec && !codec.startsWith('utf')) {
@@ -327,9 +324,7 @@ function decodeWithoutLineCheck(buf: Buffer, source: string, explicit?: string):
   const detected = detectEncoding(buf)
   if (!detected) {
     const mixed = mixedEncodingsHint(buf)
-    throw new KotaeError('FAQ_UNREADABLE', `${source}: cannot detect the text encoding (tried ${Object.keys(CANDIDATES).join(', ')}); ${mixed ?? 'pass --encoding'}`, {
-      source,
-    })
+    throw createError('FAQ_UNREADABLE', { source, reason: `cannot detect the text encoding (tried ${Object.keys(CANDIDATES).join(', ')})`, hint: mixed ?? 'pass the encoding (CLI: --encoding shift_jis, euc-kr, gb18030...)' })
   }
   const text = stripBom(iconv.decode(buf, codecFor(detected.encoding), { stripBOM: true }))
   const warning =

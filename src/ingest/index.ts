@@ -1,23 +1,27 @@
 /**
  * The FAQ import stage: read CSV/TSV (any of the CJK encodings Excel writes), XLSX, JSON or
  * JSONL into validated FaqEntry values, with a report of every row that could not be imported.
+ *
+ * One function per job: {@link importFaqFile} reads a file and {@link importFaq} data already in
+ * memory, both returning every issue without throwing for bad rows (what `kotae check` shows);
+ * {@link throwOnImportErrors} turns a result with errors into the error a caller can branch on,
+ * and {@link loadFaqEntries} does both for callers that only want clean entries (`kotae build`).
  */
 import { open, stat } from 'node:fs/promises'
 import { extname } from 'node:path'
-import { KotaeError } from '../errors.js'
+import { createError, KotaeError } from '../errors.js'
 import type { FaqEntry } from '../schema.js'
 import { tableToEntries } from './columns.js'
 import { decodeText } from './encoding.js'
 import { parseJsonEntries, parseJsonLines, type JsonItems } from './json.js'
-import { formatBytes, resolveImportLimits, type ImportLimits } from './limits.js'
-import { formatImportReport, formatIssue } from './report.js'
+import { formatBytes, parseOptionsWithLimits, type ImportLimits } from './limits.js'
 import { chooseDelimiter, parseDelimited } from './tabular.js'
-import { FAQ_FORMATS, type FaqFormat, type ImportResult, type ReadFaqOptions } from './types.js'
-import { validateEntries } from './validate.js'
+import { FAQ_FORMATS, ImportFaqFileOptionsSchema, ImportFaqOptionsSchema, type FaqFormat, type ImportFaqFileOptions, type ImportFaqOptions, type ImportResult } from './types.js'
+import { duplicateIdOf, validateEntries } from './validate.js'
 
-export type { FaqFormat, ImportIssue, ImportResult, ReadFaqOptions } from './types.js'
-export { FAQ_FORMATS } from './types.js'
-export { validateEntries } from './validate.js'
+export type { ColumnMapping, FaqFormat, ImportFaqFileOptions, ImportFaqOptions, ImportIssue, ImportResult, ReadFaqOptions } from './types.js'
+export { ColumnMappingSchema, DEFAULT_IMPORT_OPTIONS, FAQ_FORMATS, ImportFaqFileOptionsSchema, ImportFaqOptionsSchema } from './types.js'
+export { validateEntries, ValidateEntriesOptionsSchema, type ValidateEntriesOptions } from './validate.js'
 export { formatImportReport, formatIssue } from './report.js'
 export { readLabelledQueries } from './queries.js'
 export { detectEncoding, type DetectedEncoding } from './encoding.js'
@@ -35,34 +39,33 @@ const EXTENSIONS: Record<string, FaqFormat> = {
   '.ndjson': 'jsonl',
 }
 
-/** The format for a path: the explicit one, else from the extension; throws FAQ_UNREADABLE when unknown. */
+/** The format of a file: the explicit one, else the one its extension says; throws FAQ_UNREADABLE when the extension says none. */
 function formatFor(path: string, explicit?: FaqFormat): FaqFormat {
-  if (explicit) {
-    if (!FAQ_FORMATS.includes(explicit)) {
-      throw new KotaeError('FAQ_UNREADABLE', `${path}: unknown format "${explicit}"; use one of ${FAQ_FORMATS.join(', ')}`, { source: path })
-    }
-    return explicit
-  }
+  if (explicit) return explicit
   const ext = extname(path).toLowerCase()
   const format = EXTENSIONS[ext]
   if (format) return format
-  const hint = ext === '.xls' ? ' (the old .xls format is not supported: save it as .xlsx or CSV)' : ''
-  throw new KotaeError(
-    'FAQ_UNREADABLE',
-    `${path}: cannot tell the format from the extension "${ext || '(none)'}"${hint}; use .csv, .tsv, .xlsx, .json or .jsonl, or pass --format`,
-    { source: path },
-  )
+  throw createError('FAQ_UNREADABLE', {
+    source: path,
+    reason: `cannot tell the format from the extension "${ext || '(none)'}"${ext === '.xls' ? ' (the old .xls format is not supported)' : ''}`,
+    hint: ext === '.xls' ? 'save it from Excel as .xlsx or CSV' : 'use .csv, .tsv, .xlsx, .json or .jsonl, or pass the format (CLI: --format)',
+  })
 }
 
-/** KotaeError('FAQ_UNREADABLE') for data over `limits.maxFileBytes`; `bytes` undefined when only "more than" is known. */
-function tooLarge(source: string, limits: Readonly<ImportLimits>, bytes?: number): KotaeError {
-  const size = bytes === undefined ? `more than ${formatBytes(limits.maxFileBytes)}` : formatBytes(bytes)
-  return new KotaeError(
-    'FAQ_UNREADABLE',
-    `${source}: the file is ${size}, over the import limit of ${formatBytes(limits.maxFileBytes)} (${limits.maxFileBytes.toLocaleString('en-US')} bytes): ` +
-      'split it into several files, or raise limits.maxFileBytes',
-    { source, bytes, limit: limits.maxFileBytes },
-  )
+/** FAQ_TOO_LARGE for data over `limits.maxFileBytes`; `bytes` is what was seen (for a file that grows, only "more than" the limit). */
+function tooLarge(source: string, limits: Readonly<ImportLimits>, bytes: number): KotaeError<'FAQ_TOO_LARGE'> {
+  return createError('FAQ_TOO_LARGE', {
+    source,
+    limit: 'the file size (bytes)',
+    value: bytes,
+    max: limits.maxFileBytes,
+    hint: `split it into files of at most ${formatBytes(limits.maxFileBytes)}, or raise limits.maxFileBytes`,
+  })
+}
+
+/** FAQ_UNREADABLE for a file that cannot be opened or read. */
+function cannotRead(path: string, why: string, cause?: unknown): KotaeError<'FAQ_UNREADABLE'> {
+  return createError('FAQ_UNREADABLE', { source: path, reason: `cannot read the FAQ file (${why})`, hint: 'check the path' }, cause === undefined ? undefined : { cause })
 }
 
 /**
@@ -71,10 +74,18 @@ function tooLarge(source: string, limits: Readonly<ImportLimits>, bytes?: number
  */
 async function readCapped(path: string, limits: Readonly<ImportLimits>): Promise<Buffer> {
   const max = limits.maxFileBytes
-  const info = await stat(path)
-  if (info.isDirectory()) throw new Error('it is a directory')
+  let info: Awaited<ReturnType<typeof stat>>
+  let handle: Awaited<ReturnType<typeof open>>
+  try {
+    info = await stat(path)
+    if (!info.isDirectory() && info.size <= max) handle = await open(path, 'r')
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    throw cannotRead(path, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message, err)
+  }
+  if (info.isDirectory()) throw cannotRead(path, 'it is a directory')
   if (info.size > max) throw tooLarge(path, limits, info.size)
-  const handle = await open(path, 'r')
+  handle = handle!
   try {
     const chunks: Buffer[] = []
     let total = 0
@@ -85,47 +96,54 @@ async function readCapped(path: string, limits: Readonly<ImportLimits>): Promise
       if (bytesRead === 0) break
       chunks.push(buf.subarray(0, bytesRead))
       total += bytesRead
-      if (total > max) throw tooLarge(path, limits)
+      if (total > max) throw tooLarge(path, limits, total)
       want = 1 << 20
     }
     return chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, total)
+  } catch (err) {
+    if (err instanceof KotaeError) throw err
+    throw cannotRead(path, (err as Error).message, err)
   } finally {
     await handle.close()
   }
 }
 
 /**
- * Read an FAQ file into validated entries. Never throws for bad rows: they are reported in
- * `issues` (including rows over the import limits, see `options.limits`). Throws
- * KotaeError('FAQ_UNREADABLE') only when the file itself cannot be read or parsed (missing file,
- * a file larger than `limits.maxFileBytes` — refused before it is read —, unknown format, wrong
- * encoding, broken CSV, unreadable XLSX, unknown sheet), and KotaeError('INVALID_INPUT') for a
- * `columns` option that names an unknown field or a `limits` option that is not valid.
+ * Import an FAQ file: validated entries and every issue. Never throws for bad rows: they are
+ * reported in `issues` (including rows over the import limits, see `options.limits`). Throws
+ * `FAQ_UNREADABLE` only when the file itself cannot be read or parsed (missing file, unknown
+ * format, wrong encoding, broken CSV/JSON, unreadable XLSX, unknown sheet), `FAQ_TOO_LARGE` for
+ * a file larger than `limits.maxFileBytes` (refused before it is read), `UNKNOWN_COLUMN_FIELD`
+ * for a `columns` mapping to a field kotae does not have, and `INVALID_OPTIONS` for options that
+ * are not valid.
  */
-export async function readFaq(path: string, options: ReadFaqOptions = {}): Promise<ImportResult> {
-  const format = formatFor(path, options.format)
-  const limits = resolveImportLimits(options.limits)
-  let data: Buffer
-  try {
-    data = await readCapped(path, limits)
-  } catch (err) {
-    if (err instanceof KotaeError) throw err
-    const code = (err as NodeJS.ErrnoException).code
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a directory' : (err as Error).message
-    throw new KotaeError('FAQ_UNREADABLE', `${path}: cannot read the FAQ file (${why})`, { source: path }, { cause: err })
-  }
-  return parseFaq(data, { ...options, limits, format, source: path })
+export async function importFaqFile(path: string, options: ImportFaqFileOptions = {}): Promise<ImportResult> {
+  const { format, ...rest } = parseOptionsWithLimits(ImportFaqFileOptionsSchema, options, 'importFaqFile')
+  const source = rest.source ?? path
+  const fileFormat = formatFor(path, format)
+  const data = await readCapped(path, rest.limits)
+  return importParsed(data, fileFormat, { ...rest, source })
 }
 
 /**
- * Parse FAQ data already in memory (an upload, a test). Same behaviour as {@link readFaq};
- * a string is taken as already-decoded text, a Buffer is decoded (or read as XLSX). Data larger
- * than `limits.maxFileBytes` (a string counted as UTF-8) throws KotaeError('FAQ_UNREADABLE').
+ * Import FAQ data already in memory (an upload, a test), as {@link importFaqFile} does a file:
+ * a string is taken as already-decoded text, a Buffer is decoded (or read as XLSX, which must be
+ * a Buffer). Data larger than `limits.maxFileBytes` (a string counted as UTF-8) is `FAQ_TOO_LARGE`.
  */
-export async function parseFaq(data: Buffer | string, options: ReadFaqOptions & { format: FaqFormat; source?: string }): Promise<ImportResult> {
-  const format = formatFor(options.source ?? '(input)', options.format)
+export async function importFaq(data: Buffer | string, format: FaqFormat, options: ImportFaqOptions = {}): Promise<ImportResult> {
+  if (!FAQ_FORMATS.includes(format)) {
+    throw createError('INVALID_ARGUMENT', { where: 'importFaq', argument: 'format', expected: `one of ${FAQ_FORMATS.join(', ')}`, received: JSON.stringify(format) ?? String(format) })
+  }
+  if (format === 'xlsx' && typeof data === 'string') {
+    throw createError('INVALID_ARGUMENT', { where: 'importFaq', argument: 'data', expected: 'a Buffer for XLSX (a workbook is binary)', received: 'a string' })
+  }
+  return importParsed(data, format, parseOptionsWithLimits(ImportFaqOptionsSchema, options, 'importFaq'))
+}
+
+/** The import proper, on validated options. */
+async function importParsed(data: Buffer | string, format: FaqFormat, options: ParsedImportOptions): Promise<ImportResult> {
   const source = options.source ?? '(input)'
-  const limits = resolveImportLimits(options.limits)
+  const limits = options.limits
   const bytes = typeof data === 'string' ? Buffer.byteLength(data, 'utf8') : data.length
   if (bytes > limits.maxFileBytes) throw tooLarge(source, limits, bytes)
   const result: ImportResult = { entries: [], issues: [], format, rowsRead: 0, source }
@@ -136,11 +154,10 @@ export async function parseFaq(data: Buffer | string, options: ReadFaqOptions & 
   }
 
   if (format === 'xlsx') {
-    if (typeof data === 'string') throw new KotaeError('INVALID_INPUT', `${source}: XLSX data must be a Buffer, not a string`, { source })
     // exceljs is large: load it only when a spreadsheet is actually read.
     const { readXlsx } = await import('./xlsx.js')
-    const table = await readXlsx(data, source, options.sheet)
-    return finishTable(result, table, options, limits)
+    const table = await readXlsx(data as Buffer, source, options.sheet)
+    return finishTable(result, table, options)
   }
 
   let text: string
@@ -154,7 +171,7 @@ export async function parseFaq(data: Buffer | string, options: ReadFaqOptions & 
 
   if (format === 'csv' || format === 'tsv') {
     const table = parseDelimited(text, chooseDelimiter(text, format), source)
-    return finishTable(result, table, options, limits)
+    return finishTable(result, table, options)
   }
 
   const items: JsonItems = format === 'json' ? parseJsonEntries(text, source) : parseJsonLines(text)
@@ -178,13 +195,13 @@ export async function parseFaq(data: Buffer | string, options: ReadFaqOptions & 
 }
 
 /** Map, validate and report the rows of a CSV/TSV/XLSX table. */
-function finishTable(result: ImportResult, table: Parameters<typeof tableToEntries>[0], options: ReadFaqOptions, limits: Readonly<ImportLimits>): ImportResult {
+function finishTable(result: ImportResult, table: Parameters<typeof tableToEntries>[0], options: ParsedImportOptions): ImportResult {
   if (table.header.length === 0) {
     result.issues.push({ row: 0, severity: 'error', message: 'the file is empty: expected a header row and at least one entry' })
     return result
   }
   const mapped = tableToEntries(table, options)
-  const validated = validateEntries(mapped.inputs, mapped.rowNumbers, { limits })
+  const validated = validateEntries(mapped.inputs, mapped.rowNumbers, { limits: options.limits })
   result.entries = validated.entries
   result.rowsRead = mapped.rowsRead
   result.issues = [...result.issues, ...mapped.issues, ...validated.issues].sort((a, b) => a.row - b.row)
@@ -195,33 +212,44 @@ function finishTable(result: ImportResult, table: Parameters<typeof tableToEntri
 }
 
 /**
- * Read an FAQ file and insist that it is clean: returns the entries, or throws
- * KotaeError('EMPTY_FAQ') when there are no rows at all, KotaeError('FAQ_INVALID') when any row
- * has an error (message lists the first errors; `details.issues` has all of them).
- * Warnings do not fail it: use {@link loadFaqResult} to see them.
+ * A clean import, or the error that says why it is not: `EMPTY_FAQ` when no rows were read at all,
+ * `DUPLICATE_ID` when the only errors are ids used twice, `FAQ_INVALID` for any other row error
+ * (`details.problems` lists every one). Warnings (conflicting questions, generated ids, a doubtful
+ * encoding) do not fail it; the result is returned as it came, so a caller can show them.
  */
-export async function loadFaq(path: string, options: ReadFaqOptions = {}): Promise<FaqEntry[]> {
-  return (await loadFaqResult(path, options)).entries
+export function throwOnImportErrors(result: ImportResult): ImportResult {
+  const errors = result.issues.filter((i) => i.severity === 'error')
+  if (result.rowsRead === 0) throw createError('EMPTY_FAQ', { source: result.source })
+  if (errors.length === 0) return result
+  const duplicates = errors.map(duplicateIdOf)
+  if (duplicates.every((d) => d !== undefined)) {
+    const ids = [...new Set(duplicates.map((d) => d!.id))]
+    const rows = [...new Set(duplicates.flatMap((d) => [d!.firstRow, d!.row]))].sort((a, b) => a - b)
+    throw createError('DUPLICATE_ID', { source: result.source, ids, rows })
+  }
+  throw createError('FAQ_INVALID', { source: result.source, problems: errors.map(({ row, field, message }) => (field === undefined ? { row, message } : { row, field, message })) })
 }
 
 /**
- * {@link loadFaq} that returns the whole import result, so a caller can show the warnings
- * (conflicting questions, generated ids, a doubtful encoding) of a file that has no errors.
+ * The entries of an FAQ file that imports cleanly: {@link importFaqFile}, then
+ * {@link throwOnImportErrors} (`EMPTY_FAQ`, `DUPLICATE_ID`, `FAQ_INVALID`, plus the errors of the
+ * import itself). Warnings do not fail it: use those two to see them.
  */
-export async function loadFaqResult(path: string, options: ReadFaqOptions = {}): Promise<ImportResult> {
-  const result = await readFaq(path, options)
-  const errors = result.issues.filter((i) => i.severity === 'error')
-  if (result.rowsRead === 0) {
-    throw new KotaeError('EMPTY_FAQ', `${path}: ${errors.map((e) => e.message).join('; ') || 'no entries'}`, { source: path, issues: result.issues })
-  }
-  if (errors.length > 0) {
-    const shown = errors.slice(0, 10).map((e) => `  ${formatIssue(e)}`)
-    const more = errors.length > 10 ? `\n  ... and ${errors.length - 10} more` : ''
-    throw new KotaeError(
-      'FAQ_INVALID',
-      `${path}: ${errors.length} error(s) in the FAQ, ${result.entries.length} of ${result.rowsRead} row(s) importable:\n${shown.join('\n')}${more}`,
-      { source: path, issues: result.issues, report: formatImportReport(result) },
-    )
-  }
-  return result
+export async function loadFaqEntries(path: string, options: ImportFaqFileOptions = {}): Promise<FaqEntry[]> {
+  return throwOnImportErrors(await importFaqFile(path, options)).entries
 }
+
+/** @deprecated Use {@link importFaqFile} (same behaviour, clearer name). */
+export const readFaq = importFaqFile
+
+/** @deprecated Use {@link loadFaqEntries} (same behaviour, clearer name). */
+export const loadFaq = loadFaqEntries
+
+/** @deprecated Use {@link importFaq}`(data, format, options)`: the format is now its own argument. */
+export async function parseFaq(data: Buffer | string, options: ImportFaqOptions & { format: FaqFormat }): Promise<ImportResult> {
+  const { format, ...rest } = options
+  return importFaq(data, format, rest)
+}
+
+/** Validated import options (every default applied). */
+type ParsedImportOptions = ReturnType<typeof ImportFaqOptionsSchema.parse>

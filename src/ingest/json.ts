@@ -2,7 +2,7 @@
  * JSON and JSONL reading. JSON is an array of entries or `{ entries: [...] }` (row = index + 1);
  * JSONL has one entry per line (row = line number), and a bad line is reported, not fatal.
  */
-import { KotaeError } from '../errors.js'
+import { createError } from '../errors.js'
 import type { ImportIssue } from './types.js'
 
 /** Raw JSON items with the row numbers to report them under. */
@@ -47,7 +47,11 @@ export function parseJsonEntries(text: string, source: string): JsonItems {
   try {
     doc = JSON.parse(text)
   } catch (err) {
-    throw new KotaeError('FAQ_UNREADABLE', `${source}: invalid JSON${position(text, err as Error)}: ${(err as Error).message}`, { source }, { cause: err })
+    throw createError(
+      'FAQ_UNREADABLE',
+      { source, reason: `invalid JSON${position(text, err as Error)}: ${(err as Error).message}`, hint: 'fix the JSON there, or save the entries as JSONL (one entry per line) so that one bad line does not stop the import' },
+      { cause: err },
+    )
   }
   const items = Array.isArray(doc)
     ? doc
@@ -55,7 +59,7 @@ export function parseJsonEntries(text: string, source: string): JsonItems {
       ? (doc as { entries: unknown[] }).entries
       : undefined
   if (!items) {
-    throw new KotaeError('FAQ_UNREADABLE', `${source}: expected a JSON array of entries or an object {"entries": [...]}`, { source })
+    throw createError('FAQ_UNREADABLE', { source, reason: 'the JSON is neither an array of entries nor an object {"entries": [...]}', hint: 'wrap the entries in [ ] or in {"entries": [ ]}' })
   }
   return { inputs: items, rowNumbers: items.map((_, i) => i + 1), issues: [] }
 }

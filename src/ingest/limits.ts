@@ -10,14 +10,15 @@
  * stops after {@link METADATA_NODE_BUDGET} values.
  */
 import { z } from 'zod'
-import { KotaeError } from '../errors.js'
+import { createError } from '../errors.js'
+import { parseOptions } from '../schema.js'
 import type { ImportIssue } from './types.js'
 
 const positiveInt = () => z.number().int().positive()
 
 /**
- * The limits of one import, each with its default. Pass a partial object as
- * `ReadFaqOptions.limits` (or to `validateEntries`) to change some; the rest keep their default.
+ * The limits of one import, each with its default. Pass a partial object as the `limits`
+ * option of an import (or of `validateEntries`) to change some; the rest keep their default.
  *
  * Characters are Unicode code points counted after trimming (a kana, a Hangul syllable, a letter
  * or an emoji is one). The defaults are far above any real FAQ entry (the longest answers of
@@ -57,18 +58,21 @@ export type ImportLimitsInput = z.input<typeof ImportLimitsSchema>
 /** The default import limits (see {@link ImportLimitsSchema} for each value and why). */
 export const DEFAULT_IMPORT_LIMITS: Readonly<ImportLimits> = Object.freeze(ImportLimitsSchema.parse({}))
 
-/** Full limits from a caller's partial ones; throws KotaeError('INVALID_INPUT') for an unknown name or a bad value. */
-export function resolveImportLimits(limits?: ImportLimitsInput | Readonly<ImportLimits>): Readonly<ImportLimits> {
-  if (limits === undefined || limits === DEFAULT_IMPORT_LIMITS) return DEFAULT_IMPORT_LIMITS
-  const parsed = ImportLimitsSchema.safeParse(limits)
-  if (!parsed.success) {
-    const first = parsed.error.issues[0]!
-    const name = first.path.length > 0 ? `limits.${first.path.join('.')}` : 'limits'
-    throw new KotaeError('INVALID_INPUT', `${name}: ${first.message} (limits are positive integers: ${Object.keys(DEFAULT_IMPORT_LIMITS).join(', ')})`, {
-      field: name,
-    })
+/**
+ * Parse options that carry `limits` (the import options, `validateEntries`' options): throws
+ * `INVALID_OPTIONS` naming `where` and each bad field. A misspelt limit is named together with
+ * the limits that exist, since a typo there would otherwise silently keep the default.
+ */
+export function parseOptionsWithLimits<S extends z.ZodType>(schema: S, input: unknown, where: string): z.output<S> {
+  const limits = input !== null && typeof input === 'object' ? (input as { limits?: unknown }).limits : undefined
+  if (limits !== null && typeof limits === 'object' && !Array.isArray(limits)) {
+    const unknown = Object.keys(limits).filter((key) => !(key in DEFAULT_IMPORT_LIMITS))
+    if (unknown.length > 0) {
+      const known = Object.keys(DEFAULT_IMPORT_LIMITS).join(', ')
+      throw createError('INVALID_OPTIONS', { where, problems: unknown.map((key) => ({ path: `limits.${key}`, message: `is not an import limit; the limits are ${known}` })) })
+    }
   }
-  return parsed.data
+  return parseOptions(schema, input, where)
 }
 
 /**

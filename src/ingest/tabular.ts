@@ -4,7 +4,7 @@
  * since that is where the person has to look.
  */
 import { parse } from 'csv-parse/sync'
-import { KotaeError } from '../errors.js'
+import { createError } from '../errors.js'
 import type { Table } from './types.js'
 
 /** The line where a quoted field opens and never closes, or undefined when all quotes close. */
@@ -57,11 +57,11 @@ export function parseDelimited(text: string, delimiter: ',' | '\t', source: stri
       opened !== undefined
         ? `a quoted field opened on line ${opened} is never closed (a missing " ends the file early)`
         : (e.message ?? String(err))
-    throw new KotaeError('FAQ_UNREADABLE', `${source}: broken ${delimiter === '\t' ? 'TSV' : 'CSV'} at line ${line}: ${what}`, {
-      source,
-      line,
-      csvCode: e.code,
-    }, { cause: err })
+    throw createError(
+      'FAQ_UNREADABLE',
+      { source, reason: `broken ${delimiter === '\t' ? 'TSV' : 'CSV'}: ${what}`, line, hint: opened !== undefined ? 'close the quote (or double a " inside a quoted cell)' : 'check the quoting on that line' },
+      { cause: err },
+    )
   }
   // A trailing newline does not produce a record, but a blank line in the middle does (as ['']).
   let first = records.findIndex((r) => !isBlank(r))

@@ -3,10 +3,36 @@
  * for entries that arrive from elsewhere (a CMS via the API), so both paths report problems
  * the same way: row, field, reason. Duplicate ids are caught here.
  */
+import { z } from 'zod'
 import { FaqEntrySchema, type FaqEntry } from '../schema.js'
 import { findQuestionConflicts } from './conflicts.js'
-import { entryLimitIssues, forbiddenKeyMessage, isForbiddenKey, resolveImportLimits, type ImportLimits, type ImportLimitsInput } from './limits.js'
+import { entryLimitIssues, forbiddenKeyMessage, ImportLimitsSchema, isForbiddenKey, parseOptionsWithLimits } from './limits.js'
 import type { ImportIssue } from './types.js'
+
+/** Options of {@link validateEntries}. */
+export const ValidateEntriesOptionsSchema = z.strictObject({
+  /**
+   * Report entries of one base language whose questions are identical or near-identical while their
+   * answers differ, as warnings (default true; false when the entries were already checked on import).
+   */
+  questionConflicts: z.boolean().default(true),
+  /** Import limits each entry is held to (default `DEFAULT_IMPORT_LIMITS`; give only the ones to change). */
+  limits: ImportLimitsSchema.prefault({}),
+})
+/** Options of {@link validateEntries}, as a caller writes them. */
+export type ValidateEntriesOptions = z.input<typeof ValidateEntriesOptionsSchema>
+
+/** The issue for a second entry with an id already used on an earlier row. */
+function duplicateIdIssue(id: string, first: number, row: number): ImportIssue {
+  return { row, field: 'id', severity: 'error', message: `duplicate id "${id}": row ${first} already uses it (rows ${first} and ${row})` }
+}
+
+/** The id and both rows of a duplicate-id issue written by {@link validateEntries}; undefined for any other issue. */
+export function duplicateIdOf(issue: ImportIssue): { id: string; firstRow: number; row: number } | undefined {
+  if (issue.field !== 'id' || issue.severity !== 'error') return undefined
+  const m = /^duplicate id "(.*)": row (\d+) already uses it \(rows \d+ and (\d+)\)$/s.exec(issue.message)
+  return m ? { id: m[1]!, firstRow: Number(m[2]), row: Number(m[3]) } : undefined
+}
 
 const KNOWN_KEYS = new Set(Object.keys(FaqEntrySchema.shape))
 
@@ -45,12 +71,8 @@ function valueAt(input: unknown, path: PropertyKey[]): unknown {
  * its top level or anywhere in its metadata, is rejected with an error naming the row and field;
  * such keys are never copied into an object (see `FORBIDDEN_KEYS` in ./limits.ts).
  */
-export function validateEntries(
-  inputs: unknown[],
-  rowNumbers?: number[],
-  options: { questionConflicts?: boolean; limits?: ImportLimitsInput | Readonly<ImportLimits> } = {},
-): { entries: FaqEntry[]; issues: ImportIssue[] } {
-  const limits = resolveImportLimits(options.limits)
+export function validateEntries(inputs: unknown[], rowNumbers?: number[], options: ValidateEntriesOptions = {}): { entries: FaqEntry[]; issues: ImportIssue[] } {
+  const { limits, questionConflicts } = parseOptionsWithLimits(ValidateEntriesOptionsSchema, options, 'validateEntries')
   const entries: FaqEntry[] = []
   const entryRows: number[] = []
   const issues: ImportIssue[] = []
@@ -97,14 +119,14 @@ export function validateEntries(
     const entry = parsed.data
     const first = seen.get(entry.id)
     if (first !== undefined) {
-      issues.push({ row, field: 'id', severity: 'error', message: `duplicate id "${entry.id}": row ${first} already uses it (rows ${first} and ${row})` })
+      issues.push(duplicateIdIssue(entry.id, first, row))
       return
     }
     seen.set(entry.id, row)
     entries.push(entry)
     entryRows.push(row)
   })
-  if (options.questionConflicts === false) return { entries, issues }
+  if (!questionConflicts) return { entries, issues }
   const conflicts = findQuestionConflicts(entries, entryRows)
   if (conflicts.length === 0) return { entries, issues }
   // Stable merge by row: a row's own errors stay in their order, its warnings follow.

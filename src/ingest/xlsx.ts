@@ -3,7 +3,7 @@
  * (rich text, formulas, dates, hyperlinks) are turned into the plain strings a person sees.
  */
 import ExcelJS from 'exceljs'
-import { KotaeError } from '../errors.js'
+import { createError } from '../errors.js'
 import type { Table } from './types.js'
 import { isBlank } from './tabular.js'
 
@@ -40,22 +40,20 @@ export async function readXlsx(data: Buffer, source: string, sheetName?: string)
   try {
     await workbook.xlsx.load(data as unknown as ArrayBuffer)
   } catch (err) {
-    throw new KotaeError(
+    throw createError(
       'FAQ_UNREADABLE',
-      `${source}: not a readable XLSX workbook (${(err as Error).message}); save it from Excel as .xlsx, or pass --format if it is CSV`,
-      { source },
+      { source, reason: `not a readable XLSX workbook (${(err as Error).message})`, hint: 'save it from Excel as .xlsx, or pass the format (CLI: --format csv) if it is CSV' },
       { cause: err },
     )
   }
   const names = workbook.worksheets.map((w) => w.name)
   const sheet = sheetName === undefined ? workbook.worksheets[0] : workbook.getWorksheet(sheetName)
   if (!sheet) {
-    throw new KotaeError(
+    throw createError(
       'FAQ_UNREADABLE',
       sheetName === undefined
-        ? `${source}: the workbook has no sheets`
-        : `${source}: no sheet named "${sheetName}"; the workbook has: ${names.map((n) => `"${n}"`).join(', ')}`,
-      { source, sheet: sheetName, sheets: names },
+        ? { source, reason: 'the workbook has no sheets', hint: 'add a sheet with a header row and the entries' }
+        : { source, reason: `no sheet named "${sheetName}"; the workbook has: ${names.map((n) => `"${n}"`).join(', ')}`, hint: 'pass one of those sheet names (CLI: --sheet <name>)' },
     )
   }
   const raw: { row: number; cells: string[] }[] = []

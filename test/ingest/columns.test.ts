@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { KotaeError } from '../../src/errors.js'
-import { parseFaq } from '../../src/ingest/index.js'
+import { importFaq } from '../../src/ingest/index.js'
 
 const csv = (rows: string[][]) => rows.map((r) => r.map((c) => (/[",\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',')).join('\n') + '\n'
 
@@ -14,7 +14,7 @@ describe('header mapping', () => {
     ['English snake/camel', ['id', 'Lang', 'Question', 'Answer', 'Category', 'Tags', 'updated_at', 'Variants']],
     ['full-width and spaced', ['ＩＤ', 'Language ', ' QUESTION', 'Answer', 'category', 'tags', 'Updated At', 'variants']],
   ])('%s headers map to the entry fields', async (_name, header) => {
-    const r = await parseFaq(csv([header, ['q1', 'ja', '送料は？', '550円です。', '配送', '送料;料金', '2026-04-01', '配送料\n送料いくら']]), { format: 'csv' })
+    const r = await importFaq(csv([header, ['q1', 'ja', '送料は？', '550円です。', '配送', '送料;料金', '2026-04-01', '配送料\n送料いくら']]), 'csv')
     expect(r.issues).toEqual([])
     expect(r.entries).toEqual([
       {
@@ -32,58 +32,54 @@ describe('header mapping', () => {
   })
 
   it('merges variant1..N columns in column order and skips empty ones; accepts 言い換え1 style too', async () => {
-    const r = await parseFaq(
+    const r = await importFaq(
       csv([
         ['id', 'lang', 'question', 'variant1', 'answer', 'variant2', 'variant3', '言い換え(4)'],
         ['q1', 'en', 'How much is shipping?', 'shipping cost', 'Free over $50.', '', 'delivery fee', 'postage'],
-      ]),
-      { format: 'csv' },
+      ]), 'csv', { },
     )
     expect(r.issues).toEqual([])
     expect(r.entries[0]!.variants).toEqual(['shipping cost', 'delivery fee', 'postage'])
   })
 
   it('splits tags on commas, semicolons, 、 and newlines', async () => {
-    const r = await parseFaq(csv([['id', 'lang', 'question', 'answer', 'tags'], ['q1', 'ja', '送料は？', '550円', '送料, 料金;配送、全国\n税込']]), { format: 'csv' })
+    const r = await importFaq(csv([['id', 'lang', 'question', 'answer', 'tags'], ['q1', 'ja', '送料は？', '550円', '送料, 料金;配送、全国\n税込']]), 'csv')
     expect(r.entries[0]!.tags).toEqual(['送料', '料金', '配送', '全国', '税込'])
   })
 
   it('keeps unknown columns in metadata under their header, skipping empty cells', async () => {
-    const r = await parseFaq(
+    const r = await importFaq(
       csv([
         ['id', 'lang', 'question', 'answer', '担当者', 'Source URL', '優先度'],
         ['q1', 'ja', '送料は？', '550円です。', '佐藤', 'https://example.com/faq#1', ''],
-      ]),
-      { format: 'csv' },
+      ]), 'csv', { },
     )
     expect(r.entries[0]!.metadata).toEqual({ 担当者: '佐藤', 'Source URL': 'https://example.com/faq#1' })
   })
 
   it('keeps repeated and empty unknown headers apart in metadata', async () => {
-    const r = await parseFaq(csv([['id', 'lang', 'question', 'answer', 'memo', 'memo', ''], ['q1', 'en', 'Hi?', 'Hello.', 'first', 'second', 'third']]), { format: 'csv' })
+    const r = await importFaq(csv([['id', 'lang', 'question', 'answer', 'memo', 'memo', ''], ['q1', 'en', 'Hi?', 'Hello.', 'first', 'second', 'third']]), 'csv')
     expect(r.entries[0]!.metadata).toEqual({ memo: 'first', 'memo (2)': 'second', column7: 'third' })
   })
 
   it('maps language names such as 日本語 / 한국어 / 繁體中文 to tags', async () => {
-    const r = await parseFaq(
+    const r = await importFaq(
       csv([
         ['id', '言語', 'question', 'answer'],
         ['a', '日本語', '送料は？', '550円です。'],
         ['b', '한국어', '배송비는요?', '3,000원입니다.'],
         ['c', '繁體中文', '運費多少？', '滿千免運。'],
-      ]),
-      { format: 'csv' },
+      ]), 'csv', { },
     )
     expect(r.entries.map((e) => e.lang)).toEqual(['ja', 'ko', 'zh-TW'])
   })
 
   it('the columns option maps headers explicitly and wins over the defaults', async () => {
-    const r = await parseFaq(
+    const r = await importFaq(
       csv([
         ['No', 'Q', 'FAQ本文', '回答', '別表現', 'memo'],
         ['f-1', '送料は？', '全国一律550円です。', '(旧) 500円', '送料いくら', 'x'],
-      ]),
-      { format: 'csv', lang: 'ja', columns: { No: 'id', FAQ本文: 'answer', 別表現: 'variants', memo: 'ignore' } },
+      ]), 'csv', { lang: 'ja', columns: { No: 'id', FAQ本文: 'answer', 別表現: 'variants', memo: 'ignore' } },
     )
     expect(r.entries).toEqual([
       {
@@ -103,29 +99,29 @@ describe('header mapping', () => {
 
   it('warns about a columns key that matches no header, and rejects an unknown target field', async () => {
     const data = csv([['id', 'lang', 'question', 'answer'], ['q1', 'en', 'Hi?', 'Hello.']])
-    const r = await parseFaq(data, { format: 'csv', columns: { 'Old answer': 'answer' } })
+    const r = await importFaq(data, 'csv', { columns: { 'Old answer': 'answer' } })
     expect(r.entries).toHaveLength(1)
     expect(r.issues).toEqual([{ row: 1, field: 'answer', severity: 'warning', message: expect.stringContaining('"Old answer"') }])
-    await expect(parseFaq(data, { format: 'csv', columns: { question: 'title' } })).rejects.toMatchObject({ code: 'INVALID_INPUT' })
-    await expect(parseFaq(data, { format: 'csv', columns: { question: 'title' } })).rejects.toBeInstanceOf(KotaeError)
+    await expect(importFaq(data, 'csv', { columns: { question: 'title' } })).rejects.toMatchObject({ code: 'UNKNOWN_COLUMN_FIELD', details: { header: 'question', field: 'title' }, message: expect.stringContaining('use one of id, lang, question, answer') })
+    await expect(importFaq(data, 'csv', { columns: { question: 'title' } })).rejects.toBeInstanceOf(KotaeError)
   })
 
   it('generates ids from row numbers when there is no id column, with one warning', async () => {
-    const r = await parseFaq(csv([['lang', 'question', 'answer'], ['en', 'Hi?', 'Hello.'], ['', '', ''], ['en', 'Bye?', 'See you.']]), { format: 'csv' })
+    const r = await importFaq(csv([['lang', 'question', 'answer'], ['en', 'Hi?', 'Hello.'], ['', '', ''], ['en', 'Bye?', 'See you.']]), 'csv')
     expect(r.entries.map((e) => e.id)).toEqual(['row-2', 'row-4'])
     expect(r.rowsRead).toBe(2)
     expect(r.issues).toEqual([{ row: 1, field: 'id', severity: 'warning', message: expect.stringContaining('generated ids from row numbers') }])
   })
 
   it('uses the lang option for rows without lang; a lang cell wins over it', async () => {
-    const r = await parseFaq(csv([['id', 'lang', 'question', 'answer'], ['a', '', '送料は？', '550円'], ['b', 'ko', '배송비?', '무료']]), { format: 'csv', lang: 'ja' })
+    const r = await importFaq(csv([['id', 'lang', 'question', 'answer'], ['a', '', '送料は？', '550円'], ['b', 'ko', '배송비?', '무료']]), 'csv', { lang: 'ja' })
     expect(r.issues).toEqual([])
     expect(r.entries.map((e) => e.lang)).toEqual(['ja', 'ko'])
   })
 
   it('counts rows as a spreadsheet does: multi-line cells stay one row, blank lines count', async () => {
     const text = 'id,lang,question,answer\na,en,"Two\nlines?",Yes.\n\nb,en,Hi?,\n'
-    const r = await parseFaq(text, { format: 'csv' })
+    const r = await importFaq(text, 'csv')
     expect(r.entries.map((e) => e.id)).toEqual(['a'])
     expect(r.issues).toEqual([{ row: 4, field: 'answer', severity: 'error', message: 'answer must not be empty' }])
   })

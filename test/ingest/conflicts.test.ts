@@ -1,14 +1,14 @@
 /**
  * Conflicting entries: identical or near-identical questions (or variants) of one base language
  * with different answers are warnings that name both rows; the import and the build go on.
- * Through the public API (validateEntries, parseFaq/readFaq) and the `kotae` command.
+ * Through the public API (validateEntries, importFaq/importFaqFile) and the `kotae` command.
  */
 import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
-import { parseFaq, readFaq, validateEntries, type ImportIssue } from '../../src/ingest/index.js'
+import { importFaq, importFaqFile, validateEntries, type ImportIssue } from '../../src/ingest/index.js'
 
 const ROOT = new URL('../..', import.meta.url).pathname
 
@@ -174,7 +174,7 @@ describe('row numbers in imported files', () => {
   ].join('\n')
 
   it('CSV: the rows a person sees (header = row 1), after rejected rows, errors kept as they were', async () => {
-    const r = await parseFaq(csv, { format: 'csv', source: 'faq.csv' })
+    const r = await importFaq(csv, 'csv', { source: 'faq.csv' })
     expect(r.entries.map((e) => e.id)).toEqual(['shipping-fee', 'return-period', 'handling-fee', 'shipping-fee-campaign', 'paypay', 'paypay-old'])
     expect(r.issues.map((i) => [i.row, i.field, i.severity])).toEqual([
       [4, 'id', 'error'],
@@ -192,7 +192,7 @@ describe('row numbers in imported files', () => {
       { id: 'k2', lang: 'ko', question: '환불은 언제 되나요?', answer: '반품 확인 후 3영업일 이내에 환불됩니다.' },
       { id: 'k3', lang: 'ko', question: '배송비는 얼마예요?', answer: '5만 원 이상 주문하시면 무료 배송입니다.' },
     ]
-    const r = await parseFaq(lines.map((l) => JSON.stringify(l)).join('\n') + '\n', { format: 'jsonl' })
+    const r = await importFaq(lines.map((l) => JSON.stringify(l)).join('\n') + '\n', 'jsonl')
     expect(r.issues).toEqual([expect.objectContaining({ row: 3, field: 'question', severity: 'warning', message: expect.stringContaining('of row 1 ("배송비는 얼마인가요?" / "배송비는 얼마예요?")') })])
   })
 })
@@ -266,8 +266,8 @@ describe('kotae check / kotae build', () => {
   }, 60_000)
 })
 
-describe('readFaq', () => {
-  it('reports conflicts in a file on disk like parseFaq', async () => {
+describe('importFaqFile', () => {
+  it('reports conflicts in a file on disk like importFaq', async () => {
     const tmp = mkdtempSync(join(tmpdir(), 'kotae-conflicts-read-'))
     try {
       const path = join(tmp, 'faq.jsonl')
@@ -281,7 +281,7 @@ describe('readFaq', () => {
           .map((l) => JSON.stringify(l))
           .join('\n'),
       )
-      const r = await readFaq(path)
+      const r = await importFaqFile(path)
       expect(r.entries).toHaveLength(3)
       expect(r.issues).toEqual([
         expect.objectContaining({ row: 3, field: 'question', severity: 'warning', message: expect.stringContaining('of row 1 ("How do I reset my password?" / "how do I reset my password")') }),

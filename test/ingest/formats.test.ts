@@ -1,13 +1,13 @@
 import { readFileSync } from 'node:fs'
 import iconv from 'iconv-lite'
 import { describe, expect, it } from 'vitest'
-import { detectEncoding, formatImportReport, parseFaq, readFaq } from '../../src/ingest/index.js'
+import { detectEncoding, formatImportReport, importFaq, importFaqFile } from '../../src/ingest/index.js'
 
 const fx = (name: string) => new URL(`../../fixtures/import/${name}`, import.meta.url).pathname
 
 describe('CSV / TSV in every supported encoding', () => {
   it('reads UTF-8 with BOM and Japanese headers; variants one per line; unknown column → metadata', async () => {
-    const r = await readFaq(fx('faq-ja-utf8-bom.csv'))
+    const r = await importFaqFile(fx('faq-ja-utf8-bom.csv'))
     expect(r.format).toBe('csv')
     expect(r.encoding).toBe('UTF-8')
     expect(r.issues).toEqual([])
@@ -33,7 +33,7 @@ describe('CSV / TSV in every supported encoding', () => {
   })
 
   it('detects Shift_JIS without a hint and reads numbered 類似質問 columns (CRLF file)', async () => {
-    const r = await readFaq(fx('faq-ja-sjis.csv'))
+    const r = await importFaqFile(fx('faq-ja-sjis.csv'))
     expect(r.encoding).toBe('Shift_JIS')
     expect(r.issues).toEqual([])
     expect(r.entries.map((e) => e.id)).toEqual(['ja-cancel', 'ja-exchange', 'ja-receipt'])
@@ -46,7 +46,7 @@ describe('CSV / TSV in every supported encoding', () => {
   })
 
   it('detects EUC-KR without a hint and maps Korean headers', async () => {
-    const r = await readFaq(fx('faq-ko-euckr.csv'))
+    const r = await importFaqFile(fx('faq-ko-euckr.csv'))
     expect(r.encoding).toBe('EUC-KR')
     expect(r.issues).toEqual([])
     const refund = r.entries.find((e) => e.id === 'ko-refund')!
@@ -58,7 +58,7 @@ describe('CSV / TSV in every supported encoding', () => {
   })
 
   it('detects GB18030 in a TSV without a hint and maps Chinese headers', async () => {
-    const r = await readFaq(fx('faq-zh-gb18030.tsv'))
+    const r = await importFaqFile(fx('faq-zh-gb18030.tsv'))
     expect(r.format).toBe('tsv')
     expect(r.encoding).toBe('GB18030')
     expect(r.issues).toEqual([])
@@ -78,7 +78,7 @@ describe('CSV / TSV in every supported encoding', () => {
     ['faq-zh-gb18030.tsv', 'gbk', 'zh-shipping-time', '下单后多久能收到货？'],
     ['faq-ja-utf8-bom.csv', 'utf-8', 'ja-shipping-time', '注文した商品はいつ届きますか？'],
   ])('reads %s with explicit encoding %s', async (file, encoding, id, question) => {
-    const r = await readFaq(fx(file), { encoding })
+    const r = await importFaqFile(fx(file), { encoding })
     expect(r.encoding).toBe(encoding)
     expect(r.issues).toEqual([])
     expect(r.entries.find((e) => e.id === id)?.question).toBe(question)
@@ -102,14 +102,14 @@ describe('CSV / TSV in every supported encoding', () => {
 
   it('reads UTF-16LE with BOM (Excel "Unicode Text" export)', async () => {
     const buf = Buffer.concat([Buffer.from([0xff, 0xfe]), iconv.encode('id\tlang\t質問\t回答\nq1\tja\t送料は？\t550円です。\n', 'utf16le')])
-    const r = await parseFaq(buf, { format: 'tsv' })
+    const r = await importFaq(buf, 'tsv')
     expect(r.encoding).toBe('UTF-16LE')
     expect(r.issues).toEqual([])
     expect(r.entries.map((e) => [e.id, e.question, e.answer])).toEqual([['q1', '送料は？', '550円です。']])
   })
 
   it('uses the tab delimiter for a .csv whose header has tabs and no commas', async () => {
-    const r = await parseFaq('id\tlang\tquestion\tanswer\nq1\ten\tHow much is shipping?\tFree over $50, otherwise $5.\n', { format: 'csv' })
+    const r = await importFaq('id\tlang\tquestion\tanswer\nq1\ten\tHow much is shipping?\tFree over $50, otherwise $5.\n', 'csv')
     expect(r.issues).toEqual([])
     expect(r.entries[0]!.answer).toBe('Free over $50, otherwise $5.')
   })
@@ -117,7 +117,7 @@ describe('CSV / TSV in every supported encoding', () => {
 
 describe('XLSX', () => {
   it('reads the first sheet by default: variant1..3 columns, date cell, rich text, metadata', async () => {
-    const r = await readFaq(fx('faq-two-sheets.xlsx'))
+    const r = await importFaqFile(fx('faq-two-sheets.xlsx'))
     expect(r.format).toBe('xlsx')
     expect(r.encoding).toBeUndefined()
     expect(r.issues).toEqual([])
@@ -135,7 +135,7 @@ describe('XLSX', () => {
   })
 
   it('reads a named sheet with Korean headers such as "유사 질문 1"', async () => {
-    const r = await readFaq(fx('faq-two-sheets.xlsx'), { sheet: '한국어' })
+    const r = await importFaqFile(fx('faq-two-sheets.xlsx'), { sheet: '한국어' })
     expect(r.issues).toEqual([])
     expect(r.entries).toHaveLength(2)
     expect(r.entries[0]).toMatchObject({
@@ -148,8 +148,8 @@ describe('XLSX', () => {
     expect(r.entries[1]!.variants).toEqual(['주문 취소 방법'])
   })
 
-  it('parses an XLSX buffer with parseFaq', async () => {
-    const r = await parseFaq(readFileSync(fx('faq-two-sheets.xlsx')), { format: 'xlsx', sheet: '한국어', source: 'upload.xlsx' })
+  it('parses an XLSX buffer with importFaq', async () => {
+    const r = await importFaq(readFileSync(fx('faq-two-sheets.xlsx')), 'xlsx', { sheet: '한국어', source: 'upload.xlsx' })
     expect(r.source).toBe('upload.xlsx')
     expect(r.entries.map((e) => e.id)).toEqual(['ko-exchange', 'ko-cancel'])
   })
@@ -157,7 +157,7 @@ describe('XLSX', () => {
 
 describe('JSON and JSONL', () => {
   it('reads {entries: [...]}; unknown keys go to metadata next to the own metadata', async () => {
-    const r = await readFaq(fx('faq.json'))
+    const r = await importFaqFile(fx('faq.json'))
     expect(r.format).toBe('json')
     expect(r.issues).toEqual([])
     expect(r.entries.map((e) => e.id)).toEqual(['en-store-pickup', 'ja-gift-wrap', 'zh-tw-invoice'])
@@ -172,7 +172,7 @@ describe('JSON and JSONL', () => {
       { id: 'a', question: 'Do you ship abroad?', answer: 'Yes, to 40 countries.' },
       { id: 'b', lang: 'ja', question: '海外発送は？', answer: '対応しています。' },
     ])
-    const r = await parseFaq(data, { format: 'json', lang: 'en' })
+    const r = await importFaq(data, 'json', { lang: 'en' })
     expect(r.issues).toEqual([])
     expect(r.entries.map((e) => [e.id, e.lang])).toEqual([
       ['a', 'en'],
@@ -181,7 +181,7 @@ describe('JSON and JSONL', () => {
   })
 
   it('reads JSONL line by line', async () => {
-    const r = await readFaq(fx('faq.jsonl'))
+    const r = await importFaqFile(fx('faq.jsonl'))
     expect(r.format).toBe('jsonl')
     expect(r.issues).toEqual([])
     expect(r.rowsRead).toBe(3)
@@ -190,9 +190,9 @@ describe('JSON and JSONL', () => {
   })
 
   it('lets the format option override the extension', async () => {
-    const r = await readFaq(fx('faq.jsonl'), { format: 'jsonl' })
+    const r = await importFaqFile(fx('faq.jsonl'), { format: 'jsonl' })
     expect(r.entries).toHaveLength(3)
-    await expect(readFaq(fx('faq.jsonl'), { format: 'csv' })).resolves.toMatchObject({
+    await expect(importFaqFile(fx('faq.jsonl'), { format: 'csv' })).resolves.toMatchObject({
       entries: [],
       issues: [expect.objectContaining({ row: 1, field: 'question', severity: 'error' }), expect.objectContaining({ row: 1, field: 'answer' })],
     })
@@ -202,22 +202,22 @@ describe('JSON and JSONL', () => {
 describe('wrong or undetectable encodings', () => {
   it('warns when an explicit encoding decodes without errors but gives garbled text', async () => {
     // EUC-KR bytes read as GB18030: every byte pair is valid GB18030, but the Hanzi are nonsense.
-    const r = await readFaq(fx('faq-ko-euckr.csv'), { encoding: 'gb18030' })
+    const r = await importFaqFile(fx('faq-ko-euckr.csv'), { encoding: 'gb18030' })
     expect(r.issues[0]).toEqual({ row: 0, severity: 'warning', message: expect.stringContaining('looks garbled') })
     expect(r.issues[0]!.message).toContain('--encoding euc-kr')
     expect(formatImportReport(r)).toContain('  file: warning: the text decoded as gb18030 looks garbled')
   })
 
   it('fails with the suggested encoding when an explicit one produces invalid characters', async () => {
-    await expect(readFaq(fx('faq-zh-gb18030.tsv'), { encoding: 'euc-kr' })).rejects.toMatchObject({
+    await expect(importFaqFile(fx('faq-zh-gb18030.tsv'), { encoding: 'euc-kr' })).rejects.toMatchObject({
       code: 'FAQ_UNREADABLE',
-      message: expect.stringMatching(/decoding as euc-kr .*first on line 5.*--encoding gb18030/),
+      message: expect.stringMatching(/decoding as euc-kr .*\(line 5\).*--encoding gb18030/),
     })
   })
 
   it('fails clearly when no supported encoding fits (e.g. a Latin-1 file)', async () => {
     const latin1 = iconv.encode('id,lang,question,answer\nq1,en,Café opening hours?,From nine.\n', 'latin1')
-    await expect(parseFaq(latin1, { format: 'csv', source: 'cafe.csv' })).rejects.toMatchObject({
+    await expect(importFaq(latin1, 'csv', { source: 'cafe.csv' })).rejects.toMatchObject({
       code: 'FAQ_UNREADABLE',
       message: expect.stringContaining('cafe.csv: cannot detect the text encoding'),
     })

@@ -55,7 +55,7 @@ describe('kotae check and kotae build report the same integrity issues', () => {
     expect(runs.checkDeep.stdout).toContain('row 2, field metadata.分類: metadata.分類 is nested 10,001 levels deep')
     expect(runs.buildDeep.code).toBe(1)
     expect(runs.buildDeep.stderr).toContain('error [FAQ_INVALID]')
-    expect(runs.buildDeep.stderr).toContain('row 2, field metadata.分類: metadata.分類 is nested 10,001 levels deep')
+    expect(runs.buildDeep.stderr).toContain('row 2 (metadata.分類): metadata.分類 is nested 10,001 levels deep')
     for (const run of [runs.checkDeep, runs.buildDeep]) expect(run.stdout + run.stderr).not.toMatch(/RangeError|call stack/)
   })
 
@@ -63,6 +63,6 @@ describe('kotae check and kotae build report the same integrity issues', () => {
     expect(runs.checkProto.code).toBe(1)
     expect(runs.checkProto.stdout).toContain('row 1, field __proto__: column 5: "__proto__" is not allowed as a column header')
     expect(runs.buildProto.code).toBe(1)
-    expect(runs.buildProto.stderr).toContain('row 1, field __proto__: column 5')
+    expect(runs.buildProto.stderr).toContain('row 1 (__proto__): column 5')
   })
 })

@@ -1,8 +1,8 @@
 /**
  * Integrity under real conditions: files too large, cells too long, metadata too deep, keys that
  * would reach object prototypes, and files that mix text encodings. Each must be an issue a person
- * can act on (row, field, limit, actual size, what to do) in `readFaq` (hence `kotae check`) and in
- * `validateEntries` (hence `loadFaq`, `kotae build` and `buildKnowledgeBase`): never a crash, a
+ * can act on (row, field, limit, actual size, what to do) in `importFaqFile` (hence `kotae check`) and in
+ * `validateEntries` (hence `loadFaqEntries`, `kotae build` and `buildKnowledgeBase`): never a crash, a
  * silent drop or silent mojibake.
  */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
@@ -13,7 +13,7 @@ import iconv from 'iconv-lite'
 import { afterAll, describe, expect, it } from 'vitest'
 import { buildKnowledgeBase } from '../../src/engine.js'
 import { KotaeError } from '../../src/errors.js'
-import { DEFAULT_IMPORT_LIMITS, ImportLimitsSchema, loadFaq, parseFaq, readFaq, validateEntries, type ImportIssue } from '../../src/ingest/index.js'
+import { DEFAULT_IMPORT_LIMITS, importFaq, importFaqFile, ImportLimitsSchema, loadFaqEntries, validateEntries, type ImportIssue } from '../../src/ingest/index.js'
 import { mixedEncodingCsv } from './fixtures/make-fixtures.js'
 import { rejection } from './helpers.js'
 
@@ -51,11 +51,12 @@ describe('DEFAULT_IMPORT_LIMITS', () => {
     expect(Object.isFrozen(DEFAULT_IMPORT_LIMITS)).toBe(true)
   })
 
-  it('rejects a misspelt or non-positive limit with INVALID_INPUT', async () => {
-    const typo = await rejection(parseFaq('[]', { format: 'json', limits: { maxAnswerLength: 10 } as never }))
-    expect(typo.code).toBe('INVALID_INPUT')
+  it('rejects a misspelt or non-positive limit with INVALID_OPTIONS naming it', async () => {
+    const typo = await rejection(importFaq('[]', 'json', { limits: { maxAnswerLength: 10 } as never }))
+    expect(typo.code).toBe('INVALID_OPTIONS')
+    expect(typo.message).toContain('limits.maxAnswerLength')
     expect(typo.message).toContain('maxAnswerChars')
-    expect((await rejection(parseFaq('[]', { format: 'json', limits: { maxVariants: 0 } }))).message).toContain('limits.maxVariants')
+    expect((await rejection(importFaq('[]', 'json', { limits: { maxVariants: 0 } }))).message).toContain('limits.maxVariants')
   })
 })
 
@@ -63,7 +64,7 @@ describe('metadata nested 10,000 levels deep', () => {
   const json = deepMetadataJson(10_000)
 
   it('is an error on its row naming the field, the limit and the depth; the other entry imports', async () => {
-    const r = await parseFaq(json, { format: 'json', source: 'deep.json' })
+    const r = await importFaq(json, 'json', { source: 'deep.json' })
     expect(r.entries.map((e) => e.id)).toEqual(['ja-shipping-fee'])
     const depth = r.issues.find((i) => i.message.includes('levels deep'))!
     expect(depth).toMatchObject({ row: 2, field: 'metadata.分類', severity: 'error' })
@@ -75,12 +76,12 @@ describe('metadata nested 10,000 levels deep', () => {
     expect(errors(r.issues).every((i) => i.row === 2)).toBe(true)
   })
 
-  it('loadFaq (kotae build) refuses it with FAQ_INVALID, and so does buildKnowledgeBase, not RangeError', async () => {
+  it('loadFaqEntries (kotae build) refuses it with FAQ_INVALID, and so does buildKnowledgeBase, not RangeError', async () => {
     const path = join(tmp, 'deep.json')
     writeFileSync(path, json)
-    const load = await rejection(loadFaq(path))
+    const load = await rejection(loadFaqEntries(path))
     expect(load.code).toBe('FAQ_INVALID')
-    expect(load.message).toContain('row 2, field metadata.分類: metadata.分類 is nested 10,001 levels deep')
+    expect(load.message).toContain('row 2 (metadata.分類): metadata.分類 is nested 10,001 levels deep')
 
     const entries = JSON.parse(json) as unknown[]
     let thrown: unknown
@@ -91,16 +92,16 @@ describe('metadata nested 10,000 levels deep', () => {
     }
     expect(thrown).toBeInstanceOf(KotaeError)
     expect((thrown as KotaeError).code).toBe('FAQ_INVALID')
-    expect((thrown as KotaeError).message).toContain('entry 2, field metadata.分類')
+    expect((thrown as KotaeError).message).toContain('row 2 (metadata.分類)')
   })
 
   it('a depth within the limit imports; the limit can be raised', async () => {
-    const ok = await parseFaq(deepMetadataJson(7), { format: 'json' })
+    const ok = await importFaq(deepMetadataJson(7), 'json')
     expect(errors(ok.issues)).toEqual([])
     expect(ok.entries).toHaveLength(2)
-    const over = await parseFaq(deepMetadataJson(8), { format: 'json' })
+    const over = await importFaq(deepMetadataJson(8), 'json')
     expect(errors(over.issues)).toEqual([expect.objectContaining({ row: 2, field: 'metadata.分類', message: expect.stringContaining('nested 9 levels deep') })])
-    const raised = await parseFaq(deepMetadataJson(8), { format: 'json', limits: { maxMetadataDepth: 9 } })
+    const raised = await importFaq(deepMetadataJson(8), 'json', { limits: { maxMetadataDepth: 9 } })
     expect(errors(raised.issues)).toEqual([])
   })
 })
@@ -118,7 +119,7 @@ describe('text cells over the limits', () => {
     expect(Buffer.byteLength(csv)).toBeGreaterThan(3_000_000)
     const path = join(tmp, 'long-question.csv')
     writeFileSync(path, csv)
-    const r = await readFaq(path)
+    const r = await importFaqFile(path)
     expect(r.entries.map((e) => e.id)).toEqual(['ja-shipping-fee', 'ja-receipt'])
     expect(r.issues).toEqual([
       {
@@ -128,7 +129,7 @@ describe('text cells over the limits', () => {
         message: `question is ${[...manual].length.toLocaleString('en-US')} characters long, more than the limit of 2,000: shorten it to what a customer would ask (details belong in the answer), or raise limits.maxQuestionChars`,
       },
     ])
-    expect((await rejection(loadFaq(path))).message).toContain(`row 3, field question: question is ${[...manual].length.toLocaleString('en-US')} characters long`)
+    expect((await rejection(loadFaqEntries(path))).message).toContain(`row 3 (question): question is ${[...manual].length.toLocaleString('en-US')} characters long`)
   })
 
   it('answer, variant, tag, category and id each have their limit; characters are code points', () => {
@@ -167,7 +168,7 @@ describe('metadata size and values', () => {
   it('metadata over 10,000 characters as JSON is an error naming its largest part', async () => {
     const note = '返品理由の聞き取りは丁寧に行うこと。'.repeat(600)
     const csv = `id,lang,question,answer,担当者,社内メモ\nja-return,ja,返品はできますか？,8日以内なら返品できます。,佐藤,${note}\n`
-    const r = await parseFaq(csv, { format: 'csv' })
+    const r = await importFaq(csv, 'csv')
     expect(r.entries).toEqual([])
     expect(r.issues).toEqual([
       {
@@ -177,7 +178,7 @@ describe('metadata size and values', () => {
         message: expect.stringMatching(/^metadata is 10,8\d\d characters as JSON, more than the limit of 10,000; the largest part is metadata\.社内メモ \(10,8\d\d\): .*map that column to ignore/),
       },
     ])
-    const ignored = await parseFaq(csv, { format: 'csv', columns: { 社内メモ: 'ignore' } })
+    const ignored = await importFaq(csv, 'csv', { columns: { 社内メモ: 'ignore' } })
     expect(ignored.entries[0]!.metadata).toEqual({ 担当者: '佐藤' })
   })
 
@@ -202,7 +203,7 @@ describe('metadata size and values', () => {
 
 describe('__proto__, constructor and prototype keys', () => {
   it('JSON: at the top level of an entry and at any depth of metadata, each an error naming row and field; nothing is polluted', async () => {
-    const r = await readFaq(fx('proto-keys.json'))
+    const r = await importFaqFile(fx('proto-keys.json'))
     expect(r.entries.map((e) => e.id)).toEqual(['ja-shipping-fee'])
     expect(r.issues.map((i) => [i.row, i.field, i.severity])).toEqual([
       [2, '__proto__', 'error'],
@@ -218,7 +219,7 @@ describe('__proto__, constructor and prototype keys', () => {
     // The same through the API (a CMS sending parsed JSON) and buildKnowledgeBase.
     const items = JSON.parse(readFileSync(fx('proto-keys.json'), 'utf8')) as unknown[]
     expect(errors(validateEntries(items).issues)).toHaveLength(4)
-    await expect(buildKnowledgeBase(items as never)).rejects.toMatchObject({ code: 'FAQ_INVALID', message: expect.stringContaining('entry 2, field __proto__') })
+    await expect(buildKnowledgeBase(items as never)).rejects.toMatchObject({ code: 'FAQ_INVALID', message: expect.stringContaining('row 2 (__proto__)') })
     expect(({} as Record<string, unknown>).polluted).toBe(undefined)
   })
 
@@ -226,7 +227,7 @@ describe('__proto__, constructor and prototype keys', () => {
     const lines = (JSON.parse(readFileSync(fx('proto-keys.json'), 'utf8')) as unknown[]).map((item) => JSON.stringify(item))
     // JSON.stringify of a parsed object keeps an own "__proto__" key, so the lines carry it.
     expect(lines[1]).toContain('"__proto__"')
-    const r = await parseFaq(lines.join('\n'), { format: 'jsonl' })
+    const r = await importFaq(lines.join('\n'), 'jsonl')
     expect(r.issues.map((i) => [i.row, i.field])).toEqual([
       [2, '__proto__'],
       [3, 'metadata.채널.__proto__'],
@@ -236,7 +237,7 @@ describe('__proto__, constructor and prototype keys', () => {
   })
 
   it('CSV header: an error on the header row naming the column, whose cells are not read; columns can ignore it', async () => {
-    const r = await readFaq(fx('proto-header.csv'))
+    const r = await importFaqFile(fx('proto-header.csv'))
     expect(r.issues).toEqual([
       {
         row: 1,
@@ -250,8 +251,8 @@ describe('__proto__, constructor and prototype keys', () => {
       ['ja-cancel', { 担当者: '佐藤' }],
       ['ja-receipt', { 担当者: '鈴木' }],
     ])
-    expect((await rejection(loadFaq(fx('proto-header.csv')))).code).toBe('FAQ_INVALID')
-    const ignored = await readFaq(fx('proto-header.csv'), { columns: { ['__proto__']: 'ignore' } })
+    expect((await rejection(loadFaqEntries(fx('proto-header.csv')))).code).toBe('FAQ_INVALID')
+    const ignored = await importFaqFile(fx('proto-header.csv'), { columns: { ['__proto__']: 'ignore' } })
     expect(ignored.issues).toEqual([])
     expect(ignored.entries).toHaveLength(2)
     expect(({} as Record<string, unknown>).polluted).toBe(undefined)
@@ -263,7 +264,7 @@ describe('__proto__, constructor and prototype keys', () => {
     sheet.addRow(['id', 'lang', 'question', 'answer', 'constructor'])
     sheet.addRow(['ko-refund', 'ko', '환불은 언제 되나요?', '반품 상품 도착 후 3영업일 이내에 환불됩니다.', '관리자'])
     const data = Buffer.from(await workbook.xlsx.writeBuffer())
-    const r = await parseFaq(data, { format: 'xlsx', source: 'faq.xlsx' })
+    const r = await importFaq(data, 'xlsx', { source: 'faq.xlsx' })
     expect(r.issues).toEqual([{ row: 1, field: 'constructor', severity: 'error', message: expect.stringContaining('"constructor" is not allowed as a column header') }])
     expect(r.entries[0]!.metadata).toEqual({})
   })
@@ -271,16 +272,16 @@ describe('__proto__, constructor and prototype keys', () => {
 
 describe('file size', () => {
   it('a file over maxFileBytes is refused before it is read, with both sizes', async () => {
-    const err = await rejection(readFaq(fx('proto-header.csv'), { limits: { maxFileBytes: 100 } }))
-    expect(err.code).toBe('FAQ_UNREADABLE')
-    expect(err.message).toMatch(/proto-header\.csv: the file is \d+ bytes, over the import limit of 100 bytes \(100 bytes\): split it into several files, or raise limits\.maxFileBytes/)
-    expect(err.details).toMatchObject({ limit: 100, bytes: readFileSync(fx('proto-header.csv')).length })
+    const err = await rejection(importFaqFile(fx('proto-header.csv'), { limits: { maxFileBytes: 100 } }))
+    expect(err.code).toBe('FAQ_TOO_LARGE')
+    expect(err.message).toMatch(/proto-header\.csv: the file size \(bytes\) is \d+, over the import limit of 100\. Split it into files of at most 100 bytes, or raise limits\.maxFileBytes/)
+    expect(err.details).toMatchObject({ max: 100, value: readFileSync(fx('proto-header.csv')).length })
   })
 
   it('in-memory data over the limit too (a string counted as UTF-8)', async () => {
     const text = 'id,lang,question,answer\nja-a,ja,送料は？,550円です。\n'
-    expect((await rejection(parseFaq(text, { format: 'csv', limits: { maxFileBytes: 40 } }))).message).toContain(`the file is ${Buffer.byteLength(text)} bytes`)
-    await expect(parseFaq(text, { format: 'csv', limits: { maxFileBytes: 1024 } })).resolves.toMatchObject({ rowsRead: 1 })
+    expect((await rejection(importFaq(text, 'csv', { limits: { maxFileBytes: 40 } }))).message).toContain(`the file size (bytes) is ${Buffer.byteLength(text)}, over the import limit of 40`)
+    await expect(importFaq(text, 'csv', { limits: { maxFileBytes: 1024 } })).resolves.toMatchObject({ rowsRead: 1 })
   })
 })
 
@@ -290,15 +291,15 @@ describe('files that mix text encodings', () => {
   })
 
   it('one Shift_JIS line and one EUC-KR line: a warning naming both lines and what they look like', async () => {
-    const r = await readFaq(fx('mixed-encoding.csv'))
+    const r = await importFaqFile(fx('mixed-encoding.csv'))
     const warnings = r.issues.filter((i) => i.severity === 'warning')
     expect(warnings).toEqual([{ row: 0, severity: 'warning', message: expect.stringContaining('the file mixes text encodings') }])
     expect(warnings[0]!.message).toContain('line 2 looks like Shift_JIS (ja-shipping-fee,ja,送料はいくらですか？')
     expect(warnings[0]!.message).toContain('line 3 looks like EUC-KR (ko-refund,ko,환불은 언제 되나요?')
     expect(warnings[0]!.message).toContain('save the whole file in one encoding (UTF-8 is safest)')
-    // Warnings do not fail the import (the rules of `kotae check`): loadFaq returns the entries.
+    // Warnings do not fail the import (the rules of `kotae check`): loadFaqEntries returns the entries.
     expect(errors(r.issues)).toEqual([])
-    await expect(loadFaq(fx('mixed-encoding.csv'))).resolves.toHaveLength(2)
+    await expect(loadFaqEntries(fx('mixed-encoding.csv'))).resolves.toHaveLength(2)
   })
 
   it('mostly EUC-KR with one Shift_JIS row (read as EUC-KR without any warning before): the Shift_JIS line is named', async () => {
@@ -308,21 +309,21 @@ describe('files that mix text encodings', () => {
       iconv.encode('ko-shipping-fee,ko,배송비는 얼마인가요?,전국 동일 3000원이며 5만원 이상 구매 시 무료입니다.\n', 'cp949'),
       iconv.encode('ko-refund,ko,환불은 언제 되나요?,반품 상품이 도착한 후 3영업일 이내에 환불해 드립니다.\n', 'cp949'),
     ])
-    const r = await parseFaq(data, { format: 'csv', source: 'mixed.csv' })
+    const r = await importFaq(data, 'csv', { source: 'mixed.csv' })
     expect(r.encoding).toBe('EUC-KR')
     expect(r.issues).toEqual([{ row: 0, severity: 'warning', message: expect.stringContaining('read as EUC-KR (detected), 2 line(s) read as real text but line 2 looks like Shift_JIS') }])
   })
 
   it('an explicit --encoding: a warning when it decodes, else the error says the file mixes encodings', async () => {
-    const r = await readFaq(fx('mixed-encoding.csv'), { encoding: 'gb18030' })
+    const r = await importFaqFile(fx('mixed-encoding.csv'), { encoding: 'gb18030' })
     expect(r.issues).toEqual([
       { row: 0, severity: 'warning', message: expect.stringMatching(/^the file mixes text encodings: read as gb18030 \(--encoding\), line 2 looks like Shift_JIS .*; line 3 looks like EUC-KR/) },
     ])
     // Shift_JIS cannot decode the EUC-KR line: no single encoding fits, and the error says why.
-    const err = await rejection(readFaq(fx('mixed-encoding.csv'), { encoding: 'shift_jis' }))
+    const err = await rejection(importFaqFile(fx('mixed-encoding.csv'), { encoding: 'shift_jis' }))
     expect(err.code).toBe('FAQ_UNREADABLE')
-    expect(err.message).toContain('decoding as shift_jis produced 1 invalid character(s) (first on line 3)')
-    expect(err.message).toContain('the file seems to mix encodings (line 2: Shift_JIS; line 3: EUC-KR): save the whole file in one encoding')
+    expect(err.message).toContain('decoding as shift_jis produced 1 invalid character(s), so the file is not shift_jis (line 3)')
+    expect(err.message).toContain('The file seems to mix encodings (line 2: Shift_JIS; line 3: EUC-KR): save the whole file in one encoding')
   })
 
   it('a Shift_JIS file with a UTF-8 line no encoding reads cleanly: the error says the file mixes encodings', async () => {
@@ -331,14 +332,14 @@ describe('files that mix text encodings', () => {
       iconv.encode('ja-cancel,ja,注文をキャンセルできますか？,発送準備中になる前であればキャンセルできます。\n', 'cp932'),
       Buffer.from('ja-receipt,ja,領収書は発行できますか？,注文詳細から領収書をダウンロードできます。\n'),
     ])
-    const err = await rejection(parseFaq(data, { format: 'csv', source: 'appended.csv' }))
+    const err = await rejection(importFaq(data, 'csv', { source: 'appended.csv' }))
     expect(err.code).toBe('FAQ_UNREADABLE')
-    expect(err.message).toContain('the file seems to mix encodings (line 2: Shift_JIS; line 3: UTF-8)')
+    expect(err.message).toContain('The file seems to mix encodings (line 2: Shift_JIS; line 3: UTF-8)')
   })
 
   it('clean single-encoding files get no such warning (every import fixture, re-encoded line by line)', async () => {
     for (const [name, encoding] of [['faq-ja-sjis.csv', 'Shift_JIS'], ['faq-ko-euckr.csv', 'EUC-KR'], ['faq-zh-gb18030.tsv', 'GB18030']] as const) {
-      const r = await readFaq(new URL(`../../fixtures/import/${name}`, import.meta.url).pathname)
+      const r = await importFaqFile(new URL(`../../fixtures/import/${name}`, import.meta.url).pathname)
       expect(r.encoding, name).toBe(encoding)
       expect(r.issues, name).toEqual([])
     }

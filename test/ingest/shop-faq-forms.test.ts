@@ -4,7 +4,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { makeForms, readFaqJsonl } from '../../fixtures/shop-faq/make-forms.js'
 import { baseLanguage, type FaqEntry } from '../../src/schema.js'
-import { readFaq } from '../../src/ingest/index.js'
+import { importFaqFile } from '../../src/ingest/index.js'
 
 const dir = new URL('../../fixtures/shop-faq/', import.meta.url).pathname
 const faqPath = join(dir, 'faq.jsonl')
@@ -19,14 +19,14 @@ async function expectFormsMatch(folder: string): Promise<void> {
   const source = readFaqJsonl(faqPath)
   const byLang = (lang: string) => source.filter((e) => baseLanguage(e.lang) === lang).map(carried)
 
-  const csv = await readFaq(join(folder, 'part.csv'))
+  const csv = await importFaqFile(join(folder, 'part.csv'))
   expect(csv.encoding).toBe('UTF-8')
   expect(csv.issues).toEqual([])
   expect(csv.entries.map(carried)).toEqual(byLang('ja'))
   expect(csv.entries.length).toBeGreaterThan(0)
 
   for (const lang of ['ko', 'zh']) {
-    const sheet = await readFaq(join(folder, 'part.xlsx'), { sheet: lang })
+    const sheet = await importFaqFile(join(folder, 'part.xlsx'), { sheet: lang })
     expect(sheet.issues).toEqual([])
     expect(sheet.entries.map(carried)).toEqual(byLang(lang))
     expect(sheet.entries.length).toBeGreaterThan(0)

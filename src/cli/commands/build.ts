@@ -7,7 +7,7 @@ import type { Command } from 'commander'
 import { buildKnowledgeBase } from '../../engine.js'
 import { readSavedRecipe } from '../../kb/store.js'
 import { mergeAccepted } from '../../ops/suggest.js'
-import { formatIssue, loadFaqResult, readLabelledQueries } from '../../ingest/index.js'
+import { formatIssue, importFaqFile, readLabelledQueries, throwOnImportErrors } from '../../ingest/index.js'
 import { embedderFromFlags, withEmbedderOptions } from '../embedder.js'
 import { flagParsers, importOptions, withImportOptions } from '../options.js'
 import { progressBar } from '../progress.js'
@@ -27,8 +27,8 @@ export function registerBuild(program: Command): void {
         .option('--lock-timeout <ms>', 'how long to wait for another writer of the same folder before failing with KB_LOCKED', flags.wholeNumber('--lock-timeout', 0, 3_600_000), 5000),
     ),
   ).action(async (faq: string, opts) => {
-    const imported = await loadFaqResult(faq, importOptions(opts))
-    // loadFaqResult throws on errors; warnings (conflicting questions, generated ids...) are shown and the build goes on.
+    // Errors stop the build (kotae check lists them all); warnings (conflicting questions, generated ids...) are shown and the build goes on.
+    const imported = throwOnImportErrors(await importFaqFile(faq, importOptions(opts)))
     const warnings = imported.issues.filter((i) => i.severity === 'warning')
     if (warnings.length > 0) console.error(`${faq}: ${warnings.length} warning(s):\n${warnings.map((w) => `  ${formatIssue(w)}`).join('\n')}`)
     // Suggestions accepted into a base already in this folder are part of its content: merge them back.

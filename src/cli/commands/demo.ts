@@ -5,7 +5,7 @@ import { join } from 'node:path'
 import type { Command } from 'commander'
 import { buildKnowledgeBase } from '../../engine.js'
 import { loadKnowledgeBase } from '../../engine.js'
-import { loadFaq } from '../../ingest/index.js'
+import { loadFaqEntries } from '../../ingest/index.js'
 import { formatAskResult } from '../format.js'
 import { progressBar } from '../progress.js'
 
@@ -17,7 +17,7 @@ export function registerDemo(program: Command, packageRoot: string): void {
     .option('--keep <dir>', 'keep the knowledge base in this folder')
     .action(async (opts) => {
       const setDir = join(packageRoot, 'fixtures', 'shop-faq')
-      const entries = await loadFaq(join(setDir, 'faq.jsonl'))
+      const entries = await loadFaqEntries(join(setDir, 'faq.jsonl'))
       const questions = JSON.parse(await readFile(join(setDir, 'demo-questions.json'), 'utf8')) as Array<{ query: string; note?: string }>
       const dir = opts.keep ?? (await mkdtemp(join(tmpdir(), 'kotae-demo-')))
       const progress = progressBar()
