@@ -66,11 +66,15 @@ describe('kb.context', () => {
     expect(block.tokens).toBeLessThanOrEqual(150)
   })
 
-  it('a budget smaller than the header is INVALID_INPUT; so is a non-positive budget', async () => {
-    for (const maxTokens of [5, 0, -1, 2.5]) {
+  it('a budget smaller than the header is CONTEXT_BUDGET; a budget that is not a positive whole number is INVALID_OPTIONS', async () => {
+    const small = await kb.context(QUESTION, { maxTokens: 5 }).catch((e: unknown) => e)
+    expect(small).toBeInstanceOf(KotaeError)
+    expect(small).toMatchObject({ code: 'CONTEXT_BUDGET', details: { maxTokens: 5 } })
+    expect((small as KotaeError).message).toMatch(/maxTokens 5 is smaller than the header alone \(\d+ tokens\)/)
+    for (const maxTokens of [0, -1, 2.5]) {
       const error = await kb.context(QUESTION, { maxTokens }).catch((e: unknown) => e)
       expect(error, `maxTokens ${maxTokens}`).toBeInstanceOf(KotaeError)
-      expect((error as KotaeError).code).toBe('INVALID_INPUT')
+      expect((error as KotaeError).code).toBe('INVALID_OPTIONS')
       expect((error as KotaeError).message).toMatch(/maxTokens/)
     }
   })

@@ -139,14 +139,18 @@ describe('evaluateSet on a benchmark set folder', () => {
     expect(again.calibrationQueries).toBe(report.calibrationQueries)
   })
 
-  it('rejects a folder that is not a set and a calibFraction outside (0, 1) with INVALID_INPUT', async () => {
+  it('rejects a folder that is not a set (NOT_A_BENCHMARK_SET) and a calibFraction outside (0, 1) or an unknown option (INVALID_OPTIONS)', async () => {
     const notASet = await evaluateSet(join(root, 'nothing-here')).catch((e: unknown) => e)
     expect(notASet).toBeInstanceOf(KotaeError)
-    expect((notASet as KotaeError).code).toBe('INVALID_INPUT')
+    expect((notASet as KotaeError).code).toBe('NOT_A_BENCHMARK_SET')
+    expect((notASet as KotaeError).details).toEqual({ dir: join(root, 'nothing-here'), missing: ['faq.jsonl', 'queries.jsonl'] })
     expect((notASet as KotaeError).message).toContain('queries.jsonl')
     for (const calibFraction of [0, 1, 1.5]) {
       const error = await evaluateSet(noCalib, { calibFraction }).catch((e: unknown) => e)
-      expect((error as KotaeError).code, String(calibFraction)).toBe('INVALID_INPUT')
+      expect((error as KotaeError).code, String(calibFraction)).toBe('INVALID_OPTIONS')
+      expect((error as KotaeError).message, String(calibFraction)).toContain('calibFraction: must be between 0 and 1 (exclusive)')
     }
+    const typo = await evaluateSet(noCalib, { calibfraction: 0.5 } as never).catch((e: unknown) => e)
+    expect(typo).toMatchObject({ code: 'INVALID_OPTIONS', message: expect.stringContaining('calibfraction') })
   })
 })

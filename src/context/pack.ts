@@ -5,20 +5,22 @@
  */
 import { get_encoding, type Tiktoken, type TiktokenEncoding } from 'tiktoken'
 import { z } from 'zod'
-import { KotaeError } from '../errors.js'
-import type { AskResult, FaqEntry } from '../schema.js'
+import { createError } from '../errors.js'
+import { parseOptions, type AskResult, type FaqEntry } from '../schema.js'
 
-/** Options of `engine.context`. */
-export const ContextOptionsSchema = z.object({
-  /** Token budget of the whole block. */
+/** Options of `kb.context` (and {@link packContext}). */
+export const ContextOptionsSchema = z.strictObject({
+  /** Token budget of the whole block (required: it depends on the model and the rest of the prompt). */
   maxTokens: z.number().int().positive(),
-  /** Most entries to include (default 5). */
+  /** Most entries to include (default 5: more rarely helps an LLM choose and costs tokens). */
   maxEntries: z.number().int().positive().default(5),
-  /** tiktoken encoding (default cl100k_base). */
+  /** tiktoken encoding the budget is counted in (default cl100k_base, what most hosted models bill by or close to it). */
   encoding: z.enum(['cl100k_base', 'o200k_base', 'p50k_base', 'r50k_base']).default('cl100k_base'),
 })
-/** Options of `engine.context`. */
+/** Options of `kb.context`, as a caller writes them. */
 export type ContextOptions = z.input<typeof ContextOptionsSchema>
+/** The defaults of the context options (every option but the required `maxTokens`). */
+export const DEFAULT_CONTEXT_OPTIONS: Readonly<Omit<z.output<typeof ContextOptionsSchema>, 'maxTokens'>> = Object.freeze(ContextOptionsSchema.omit({ maxTokens: true }).parse({}))
 
 /** The packed block and what went into it. */
 export interface ContextBlock {
@@ -51,16 +53,15 @@ export function countTokens(text: string, encoding: TiktokenEncoding = 'cl100k_b
 /**
  * Pack the ranked candidates of `result` into a block of at most `maxTokens` tokens: a header,
  * then one section per entry (question, answer, confidence), best first; an entry that does not
- * fit whole is left out (never cut mid-answer) and listed in `omitted`.
+ * fit whole is left out (never cut mid-answer) and listed in `omitted`. Throws `INVALID_OPTIONS`
+ * for bad options and `CONTEXT_BUDGET` when even the header does not fit.
  */
 export function packContext(result: AskResult, entryById: (id: string) => FaqEntry | undefined, options: ContextOptions): ContextBlock {
-  const parsed = ContextOptionsSchema.safeParse(options)
-  if (!parsed.success) throw new KotaeError('INVALID_INPUT', `context options: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`)
-  const { maxTokens, maxEntries, encoding } = parsed.data
+  const { maxTokens, maxEntries, encoding } = parseOptions(ContextOptionsSchema, options, 'context')
   const header = `FAQ entries relevant to the customer's question (best first). Question: ${result.query}\n`
   let text = header
   let tokens = countTokens(text, encoding)
-  if (tokens > maxTokens) throw new KotaeError('INVALID_INPUT', `context: maxTokens ${maxTokens} is smaller than the header alone (${tokens} tokens)`)
+  if (tokens > maxTokens) throw createError('CONTEXT_BUDGET', { maxTokens, headerTokens: tokens })
   const entryIds: string[] = []
   const omitted: string[] = []
   for (const candidate of result.candidates.slice(0, maxEntries)) {

@@ -6,26 +6,37 @@
  */
 import { existsSync } from 'node:fs'
 import { join } from 'node:path'
-import { KotaeError } from '../errors.js'
-import type { LabelledQuery } from '../schema.js'
-import { loadFaq, readLabelledQueries } from '../ingest/index.js'
+import { z } from 'zod'
+import { createError } from '../errors.js'
+import { parseOptions, type LabelledQuery } from '../schema.js'
+import { loadFaqEntries, readLabelledQueries } from '../ingest/index.js'
 import { buildKnowledgeBase, type KnowledgeBase, type ProgressListener } from '../engine.js'
 import type { Embedder } from '../embed/embedder.js'
 import { mulberry32 } from '../random.js'
 import { computeMetrics, type Metrics, type ScoredQuery } from './metrics.js'
 
 /** Options of {@link evaluateSet}. */
-export interface EvaluateOptions {
-  embedder?: Embedder
-  /** Calibrate on this seeded fraction of queries.jsonl (0 < f < 1) instead of calib.jsonl / self-calibration. */
-  calibFraction?: number
-  /** Seed of the calibration split (default 1). */
-  seed?: number
-  /** Ignore calib.jsonl and self-calibrate (what users get before labelling anything). */
-  selfCalibrateOnly?: boolean
-  targetPrecision?: number
-  onProgress?: ProgressListener
-}
+export const EvaluateOptionsSchema = z.strictObject({
+  /** The embedder to build with (default: the built-in one). */
+  embedder: z.custom<Embedder>((value) => value !== null && typeof value === 'object' && typeof (value as Embedder).embed === 'function', { message: 'must be an Embedder (see createEmbedder)' }).optional(),
+  /**
+   * Calibrate on this seeded fraction of queries.jsonl (0 < f < 1) and score only the rest,
+   * instead of on calib.jsonl or by self-calibration (default: not used).
+   */
+  calibFraction: z.number().gt(0, { message: 'must be between 0 and 1 (exclusive)' }).lt(1, { message: 'must be between 0 and 1 (exclusive)' }).optional(),
+  /** Seed of the calibration split (default 1), so a split can be repeated. */
+  seed: z.number().int().default(1),
+  /** Ignore calib.jsonl and self-calibrate: what users get before labelling anything (default false). */
+  selfCalibrateOnly: z.boolean().default(false),
+  /** Wanted answer precision (default: the engine's, see `buildKnowledgeBase`). */
+  targetPrecision: z.number().optional(),
+  /** Called as the build and calibration progress (the CLI draws a bar with it). */
+  onProgress: z.custom<ProgressListener>((value) => typeof value === 'function', { message: 'must be a function (stage, done, total)' }).optional(),
+})
+/** Options of {@link evaluateSet}, as a caller writes them. */
+export type EvaluateOptions = z.input<typeof EvaluateOptionsSchema>
+/** The evaluation options with every default applied. */
+export const DEFAULT_EVALUATE_OPTIONS: Readonly<z.output<typeof EvaluateOptionsSchema>> = Object.freeze(EvaluateOptionsSchema.parse({}))
 
 /** How the evaluated engine was calibrated. */
 export type CalibrationUsed = 'calib.jsonl' | 'calib-fraction' | 'self'
@@ -81,39 +92,42 @@ export async function scoreQueries(kb: KnowledgeBase, queries: LabelledQuery[]):
   return { scored, latencies }
 }
 
-/** Evaluate the engine on a benchmark set folder. */
+/**
+ * Evaluate the engine on a benchmark set folder. Throws `INVALID_OPTIONS` for bad options,
+ * `NOT_A_BENCHMARK_SET` when the folder lacks faq.jsonl or queries.jsonl, and the import errors
+ * of those files (`FAQ_INVALID`, `QUERIES_INVALID`...).
+ */
 export async function evaluateSet(dir: string, options: EvaluateOptions = {}): Promise<EvaluationReport> {
+  const opts = parseOptions(EvaluateOptionsSchema, options, 'evaluateSet')
   const faqPath = join(dir, 'faq.jsonl')
   const queriesPath = join(dir, 'queries.jsonl')
-  if (!existsSync(faqPath) || !existsSync(queriesPath)) throw new KotaeError('INVALID_INPUT', `${dir} is not a benchmark set: it needs faq.jsonl and queries.jsonl (see FORMAT.md)`)
-  if (options.calibFraction !== undefined && !(options.calibFraction > 0 && options.calibFraction < 1)) {
-    throw new KotaeError('INVALID_INPUT', `calib fraction must be between 0 and 1 (exclusive), got ${options.calibFraction}`)
-  }
-  const entries = await loadFaq(faqPath)
+  const missing = ['faq.jsonl', 'queries.jsonl'].filter((name) => !existsSync(join(dir, name)))
+  if (missing.length > 0) throw createError('NOT_A_BENCHMARK_SET', { dir, missing })
+  const entries = await loadFaqEntries(faqPath)
   let queries = await readLabelledQueries(queriesPath)
   let calib: LabelledQuery[] = []
   let calibration: CalibrationUsed = 'self'
-  if (options.calibFraction !== undefined) {
-    const split = splitQueries(queries, options.calibFraction, options.seed)
+  if (opts.calibFraction !== undefined) {
+    const split = splitQueries(queries, opts.calibFraction, opts.seed)
     calib = split.calib
     queries = split.test
     calibration = 'calib-fraction'
-  } else if (!options.selfCalibrateOnly && existsSync(join(dir, 'calib.jsonl'))) {
+  } else if (!opts.selfCalibrateOnly && existsSync(join(dir, 'calib.jsonl'))) {
     calib = await readLabelledQueries(join(dir, 'calib.jsonl'))
     calibration = 'calib.jsonl'
   }
 
   const buildStart = performance.now()
   const kb = await buildKnowledgeBase(entries, {
-    embedder: options.embedder,
+    embedder: opts.embedder,
     // Self-calibrate always: it holds variants out of the classifier's training, and its samples top up small labelled sets.
     selfCalibrate: true,
-    targetPrecision: options.targetPrecision,
-    onProgress: options.onProgress,
+    targetPrecision: opts.targetPrecision,
+    onProgress: opts.onProgress,
   })
   const buildMs = performance.now() - buildStart
   const calibrateStart = performance.now()
-  if (calibration !== 'self') await kb.calibrate(calib, { targetPrecision: options.targetPrecision })
+  if (calibration !== 'self') await kb.calibrate(calib, { targetPrecision: opts.targetPrecision })
   const calibrateMs = performance.now() - calibrateStart
 
   const { scored, latencies } = await scoreQueries(kb, queries)
