@@ -5,7 +5,7 @@
  * the hub may be contacted) comes from the flags.
  */
 import { Option, type Command } from 'commander'
-import { createError } from '../errors.js'
+import { createError, isKotaeError } from '../errors.js'
 import { createEmbedder, DEFAULT_TRANSFORMERS_MODEL, type EmbedderSpec } from '../embed/index.js'
 import type { Embedder } from '../embed/embedder.js'
 import { readManifest } from '../kb/store.js'
@@ -38,21 +38,43 @@ export function embedderSpec(opts: Record<string, unknown>): EmbedderSpec {
 
 /** The embedder the flags ask for. */
 export async function embedderFromFlags(opts: Record<string, unknown>): Promise<Embedder> {
-  return createEmbedder(embedderSpec(opts))
+  return withCliHints(() => createEmbedder(embedderSpec(opts)))
 }
 
-/** Load the base in `kbDir` with the embedder its manifest records (a transformers model found through the flags). */
+/**
+ * Load the base in `kbDir` with the embedder its manifest records: the built-in one as it was, or
+ * the same transformers.js model (weights, pooling, prefixes), looked for where it was found at
+ * build time unless `--model-dir` / `--cache-dir` say where it is now, downloaded only with
+ * `--online`. `--model` and `--fp32` do not apply: the base says which model it needs.
+ */
 export async function loadWithEmbedder(kbDir: string, opts: Record<string, unknown>): Promise<KnowledgeBase> {
-  const manifest = await readManifest(kbDir)
-  // A base built with transformers.js names its model and weights: load exactly those
-  // (`transformers:<model>:<q8|fp32>:<pooling>`); only where to find them comes from the flags.
-  const recorded = /^transformers:(.+):(q8|fp32):(mean|cls)$/.exec(manifest.embedder.id)
-  if (!recorded) {
-    if (opts.embedder === 'transformers') {
-      throw createError('EMBEDDER_MISMATCH', { dir: kbDir, built: `"${manifest.embedder.id}"`, given: 'a transformers.js model (--embedder transformers)', hint: 'drop --embedder, or rebuild the base with it' })
-    }
-    return loadKnowledgeBase(kbDir)
+  const { spec } = (await readManifest(kbDir)).embedder
+  if (opts.embedder === 'transformers' && spec.kind !== 'transformers') {
+    const built = spec.kind === 'builtin' ? `the built-in embedder (dimension ${spec.dimension})` : "the caller's own embedder"
+    throw createError('EMBEDDER_MISMATCH', { dir: kbDir, built, given: 'a transformers.js model (--embedder transformers)', hint: 'drop --embedder, or rebuild the base with it' })
   }
-  const embedder = await createEmbedder({ ...embedderSpec({ ...opts, embedder: 'transformers' }), model: recorded[1]!, dtype: recorded[2] as 'q8' | 'fp32' } as EmbedderSpec)
-  return loadKnowledgeBase(kbDir, { embedder })
+  const model = { modelDir: opts.modelDir as string | undefined, cacheDir: opts.cacheDir as string | undefined, offline: !opts.online }
+  return withCliHints(() => loadKnowledgeBase(kbDir, { model }))
+}
+
+/**
+ * The library's embedder errors name both the option and the flag (`modelDir: '<dir>' (CLI:
+ * --model-dir <dir>)`); on the command line only the flag means anything, so keep just that.
+ */
+export function cliHint(text: string): string {
+  return text
+    .replace(/\b\w+: (?:'[^']*'|\w+) \(CLI: ([^)]+)\)/g, '$1')
+    .replace(/pass \w+: (?:'[^']*'|\w+) to use it, CLI: (--[\w-]+)\)/g, 'pass $1 to use it)')
+    .replace(/ \/ \w+: (?:'[^']*'|\w+)\)/g, ')')
+}
+
+/** Run `load`, rewriting an EMBEDDER_UNAVAILABLE error's reason and hint with {@link cliHint}. */
+async function withCliHints<T>(load: () => Promise<T>): Promise<T> {
+  try {
+    return await load()
+  } catch (error) {
+    if (!isKotaeError(error, 'EMBEDDER_UNAVAILABLE')) throw error
+    const { details } = error
+    throw createError('EMBEDDER_UNAVAILABLE', { ...details, reason: cliHint(details.reason), hint: cliHint(details.hint) }, { cause: error.cause ?? error })
+  }
 }
