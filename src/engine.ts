@@ -4,50 +4,38 @@
  * `KnowledgeBase.ask` runs one question through retrieval, calibrated confidence and the
  * decision policy; `save` / `loadKnowledgeBase` move it to and from disk.
  */
-import { KotaeError } from './errors.js'
-import { AskOptionsSchema, baseLanguage, type AskLogger, LabelledQuerySchema, type AskOptions, type AskResult, type BaseLanguage, type Candidate, type FaqEntry, type FaqEntryInput, type LabelledQuery } from './schema.js'
-import { validateEntries } from './ingest/validate.js'
-import type { ImportLimitsInput } from './ingest/limits.js'
-import { analyze, contentKey, detectLanguage, fieldTerms, hanStatistics, lexicalTerms, normalizeText, questionKey, sentences, type AnalyzedText, type HanLanguageStats } from './text/index.js'
+import { z } from 'zod'
+import { createError } from './errors.js'
+import { AskOptionsSchema, baseLanguage, LabelledQuerySchema, parseOptions, schemaProblems, type AskLogger, type AskOptions, type AskResult, type BaseLanguage, type Candidate, type FaqEntry, type FaqEntryInput, type LabelledQuery, type ProgressListener } from './schema.js'
+import { analyze, contentKey, detectLanguage, fieldTerms, hanStatistics, lexicalTerms, normalizeText, questionKey, sentences, type HanLanguageStats } from './text/index.js'
 import { BuiltinEmbedder } from './embed/builtin.js'
 import type { Embedder } from './embed/embedder.js'
-import { addToCentroid, centroidTables, hnswParametersFor, EntryClassifier, FieldIndex, LexicalIndex, Retriever, termCounts, VectorIndex, type ClassifierOptions, type EntryEvidence, type HnswParameters, type RetrieveOptions } from './retrieve/index.js'
+import { centroidTables, Retriever, type EntryEvidence, type RetrieveOptions } from './retrieve/index.js'
 import {
   candidateFeatures,
   coherentConfidences,
   confidenceCap,
   confidenceOf,
   decide,
-  defaultCalibration,
   fitCalibration,
   thresholdsFrom,
   type Calibration,
   type CalibrationSample,
   type DecisionThresholds,
 } from './decide/index.js'
+import { selfCalibrationPhrasings, selfCalibrationSamples, simulatedOutOfScope, type SampleSource } from './decide/self-calibration.js'
 import type { BuildRecipe } from './kb/recipe.js'
-import { phrasingsOf, type KnowledgeBaseParts, type Phrasings } from './kb/parts.js'
+import { BuildOptionsSchema, buildParts, type BuildOptions } from './kb/build.js'
+import type { KnowledgeBaseParts, Phrasings } from './kb/parts.js'
 import { readKnowledgeBase, writeKnowledgeBase, type LoadOptions, type SaveOptions } from './kb/store.js'
 import { packContext, type ContextBlock, type ContextOptions } from './context/pack.js'
-import { mulberry32 } from './random.js'
 
-/** Largest share of phrasings self-calibration holds out of the classifier's training. */
-const HELD_OUT_SHARE = 0.15
-/** Most held-out phrasings self-calibration asks (plus 40% as many simulated out-of-scope questions). */
-const SELF_CALIBRATION_SAMPLES = 600
-/** With this many held-out variants, self-calibration needs no questions made from the entries. */
-const ENOUGH_VARIANT_SAMPLES = 500
-/** Entries whose question and one answer sentence self-calibration asks. */
-const ENTRY_SAMPLES = 400
-/** Answer sentences shorter than this (in characters) are not asked: too little to go on. */
-const MIN_SENTENCE_CHARS = 8
-/** Bases up to this many phrasings keep their analysed terms during the build. */
-const TERMS_CACHE_LIMIT = 100_000
+export type { BuildOptions } from './kb/build.js'
+export type { ProgressListener } from './schema.js'
+
 /** Labelled calibration sets smaller than this are topped up with self-calibration samples. */
 const SMALL_LABELLED_SET = 300
-/** Target answer precision when none is given. */
-const DEFAULT_TARGET_PRECISION = 0.95
-/** How many of the best candidates a calibration sample keeps (for fitting the clarify threshold). */
+/** How many of the best candidates a calibration sample keeps (for fitting the clarify and confirm thresholds). */
 const SAMPLE_RANKING = 5
 /** How many candidates `ask` returns and scores. */
 const CANDIDATES = 10
@@ -56,33 +44,15 @@ const VERBATIM_CONFIDENCE = 0.99
 /** Score taken off entries in another language than the question when the base has the question's language. */
 const LANGUAGE_PENALTY = 0.05
 
-/** Progress of a long build, for progress bars. */
-export type ProgressListener = (stage: 'index' | 'calibrate', done: number, total: number) => void
-
-/** Options of {@link buildKnowledgeBase}. */
-export interface BuildOptions {
-  /** The embedder; default: the built-in weight-free embedder. */
-  embedder?: Embedder
-  /** HNSW parameters (default: `hnswParametersFor(phrasings)`). */
-  hnsw?: Partial<HnswParameters>
-  /** Fit the confidence from the FAQ's own variants after building (default true). */
-  selfCalibrate?: boolean
-  /** Target answer precision of the self-calibration (default 0.95). */
-  targetPrecision?: number
-  /** Called as the build progresses. */
-  onProgress?: ProgressListener
-  /** Entry-classifier options; `false` never trains one. */
-  classifier?: Partial<ClassifierOptions> | false
-  /** Import limits the entries are checked against (default `DEFAULT_IMPORT_LIMITS`): raise them for entries imported with raised limits. */
-  limits?: ImportLimitsInput
-}
-
-/** Options of {@link KnowledgeBase.calibrate}. */
-export interface CalibrateOptions {
-  /** Wanted share of correct answers among answers (default 0.95). */
-  targetPrecision?: number
-  onProgress?: ProgressListener
-}
+/** Options of {@link KnowledgeBase.calibrate} and {@link KnowledgeBase.selfCalibrate}. */
+export const CalibrateOptionsSchema = z.strictObject({
+  /** Wanted share of correct answers among answers (0.95: at most 1 in 20 wrong). */
+  targetPrecision: BuildOptionsSchema.shape.targetPrecision,
+  /** Called as the calibration progresses. */
+  onProgress: BuildOptionsSchema.shape.onProgress,
+})
+/** Options of {@link KnowledgeBase.calibrate}, as a caller writes them. */
+export type CalibrateOptions = z.input<typeof CalibrateOptionsSchema>
 
 /** A searchable FAQ: ask it questions, calibrate it, save it. */
 export class KnowledgeBase {
@@ -138,6 +108,18 @@ export class KnowledgeBase {
     })
   }
 
+  /** This base as self-calibration sees it: its content, and asking with parts held out. */
+  private get sampleSource(): SampleSource {
+    return {
+      entries: this.entries,
+      phrasings: this.phrasings,
+      languages: this.languages,
+      firstPhrasing: this.firstPhrasing,
+      hasClassifier: this.parts.classifier !== undefined,
+      sample: (query, expected, restrict, lang) => this.sample(query, expected, restrict, lang),
+    }
+  }
+
   /** The entry with this id, if any. */
   entry(id: string): FaqEntry | undefined {
     const index = this.indexById.get(id)
@@ -162,12 +144,8 @@ export class KnowledgeBase {
   /** Ask a question: candidates with calibrated confidence and an answer/clarify/escalate decision. */
   async ask(query: string, options: AskOptions = {}): Promise<AskResult> {
     const started = performance.now()
-    const parsed = AskOptionsSchema.safeParse(options)
-    if (!parsed.success) {
-      throw new KotaeError('INVALID_INPUT', `ask options: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ')}`)
-    }
-    if (typeof query !== 'string') throw new KotaeError('INVALID_INPUT', 'ask: the question must be a string')
-    const opts = parsed.data
+    const opts = parseOptions(AskOptionsSchema, options, 'ask')
+    if (typeof query !== 'string') throw createError('INVALID_ARGUMENT', { where: 'ask', argument: 'the question', expected: 'a string', received: query === null ? 'null' : typeof query })
     // Work per question is bounded: only the first maxQuestionLength characters are searched.
     const searched = query.length > opts.maxQuestionLength ? truncateCharacters(query, opts.maxQuestionLength) : query
     const result = await this.rank(searched, opts)
@@ -190,20 +168,22 @@ export class KnowledgeBase {
    * looks like. Returns the fitted calibration.
    */
   async calibrate(labelled: LabelledQuery[], options: CalibrateOptions = {}): Promise<Calibration> {
+    const { targetPrecision, onProgress } = parseOptions(CalibrateOptionsSchema, options, 'calibrate')
+    if (!Array.isArray(labelled)) throw createError('INVALID_ARGUMENT', { where: 'calibrate', argument: 'labelled', expected: 'an array of labelled queries ({ query, expected })', received: typeof labelled })
     const queries = labelled.map((q, i) => {
       const parsed = LabelledQuerySchema.safeParse(q)
-      if (!parsed.success) throw new KotaeError('CALIBRATION_DATA', `calibration query ${i + 1}: ${parsed.error.issues.map((e) => `${e.path.join('.')}: ${e.message}`).join('; ')}`)
+      if (!parsed.success) throw createError('CALIBRATION_DATA', { query: i + 1, problem: schemaProblems(parsed.error.issues).map((p) => `${p.path || '(query)'}: ${p.message}`).join('; ') })
       if (parsed.data.expected !== null && !this.indexById.has(parsed.data.expected)) {
-        throw new KotaeError('CALIBRATION_DATA', `calibration query ${i + 1}: expected entry "${parsed.data.expected}" is not in the knowledge base`)
+        throw createError('UNKNOWN_ENTRY', { entryId: parsed.data.expected, where: `calibration query ${i + 1} (expected)` })
       }
       return parsed.data
     })
-    if (queries.length === 0) throw new KotaeError('CALIBRATION_DATA', 'calibrate: no labelled queries given')
+    if (queries.length === 0) throw createError('CALIBRATION_DATA', { problem: 'no labelled queries given' })
     const samples: CalibrationSample[] = []
     for (const [i, q] of queries.entries()) {
       const sample = await this.sample(q.query, q.expected === null ? null : this.indexById.get(q.expected)!, {}, q.lang)
       if (sample) samples.push(sample)
-      options.onProgress?.('calibrate', i + 1, queries.length)
+      onProgress?.('calibrate', i + 1, queries.length)
     }
     // A small labelled set is topped up with the self-calibration samples (held-out variants and
     // simulated out-of-scope questions), so a few dozen labels cannot set the threshold alone.
@@ -214,13 +194,13 @@ export class KnowledgeBase {
     let simulated = 0
     if (labelledOutOfScope < samples.length * 0.1) {
       const wanted = Math.round(samples.length * 0.3) - labelledOutOfScope
-      const extra = await this.simulatedOutOfScope(wanted)
+      const extra = await simulatedOutOfScope(this.sampleSource, wanted)
       simulated = extra.length
       samples.push(...extra)
     }
-    this.recipe = { ...this.recipe, labelled: { queries, targetPrecision: options.targetPrecision ?? DEFAULT_TARGET_PRECISION } }
+    this.recipe = { ...this.recipe, labelled: { queries, targetPrecision } }
     this.calibration = fitCalibration(samples, {
-      targetPrecision: options.targetPrecision,
+      targetPrecision,
       source: 'labelled',
       simulatedOutOfScope: simulated,
       mustHoldOn: toppedUp ? labelledSamples : undefined,
@@ -229,79 +209,16 @@ export class KnowledgeBase {
   }
 
   /**
-   * Calibrate without labelled data, from questions made out of the FAQ itself:
-   * - held-out variants: each sampled variant asked with itself held out (entries with several phrasings);
-   * - held-out questions: an entry's question asked with the question held out of every index, so
-   *   only the rest of the entry (variants, answer, category) can find it, as when a customer
-   *   shares no wording with the FAQ;
-   * - held-out answer sentences: one sentence of the answer asked with that sentence held out;
-   * - simulated out-of-scope questions: an entry's question asked with the whole entry held out.
+   * Calibrate without labelled data, from questions made out of the FAQ itself, each asked with
+   * what would give its answer away held out (see `decide/self-calibration.ts`).
    */
-  async selfCalibrate(options: CalibrateOptions & { maxInScope?: number; maxOutOfScope?: number; heldOut?: number[] } = {}): Promise<Calibration> {
-    const random = mulberry32(0x6f6f73)
-    const chosen = options.heldOut ?? selfCalibrationPhrasings(this.phrasings, options.maxInScope)
-    const samples: CalibrationSample[] = []
-    for (const [i, p] of chosen.entries()) {
-      const sample = await this.heldOutPhrasingSample(p)
-      if (sample) samples.push(sample)
-      if (i % 100 === 0) options.onProgress?.('calibrate', i, chosen.length)
-    }
-    // Held-out variants are real wording; questions made from the entries fill in when there are too few.
-    if (samples.length < ENOUGH_VARIANT_SAMPLES) samples.push(...(await this.entryMadeSamples(random)))
-    const outOfScope = await this.simulatedOutOfScope(options.maxOutOfScope ?? Math.round(samples.length * 0.4), random)
-    samples.push(...outOfScope)
-    options.onProgress?.('calibrate', chosen.length, chosen.length)
+  async selfCalibrate(options: CalibrateOptions & { heldOut?: number[] } = {}): Promise<Calibration> {
+    const { targetPrecision, onProgress } = parseOptions(CalibrateOptionsSchema, { targetPrecision: options.targetPrecision, onProgress: options.onProgress }, 'selfCalibrate')
+    const heldOut = options.heldOut ?? selfCalibrationPhrasings(this.phrasings)
+    const { samples, simulatedOutOfScope } = await selfCalibrationSamples(this.sampleSource, heldOut, onProgress && ((done, total) => onProgress('calibrate', done, total)))
     this.selfSamples = samples
-    this.calibration = fitCalibration(samples, {
-      targetPrecision: options.targetPrecision,
-      source: 'self',
-      simulatedOutOfScope: outOfScope.length,
-    })
+    this.calibration = fitCalibration(samples, { targetPrecision, source: 'self', simulatedOutOfScope })
     return this.calibration
-  }
-
-  /** A phrasing asked with itself held out of every index (its words removed from the entry's field terms too). */
-  private heldOutPhrasingSample(p: number): Promise<CalibrationSample | undefined> {
-    const entry = this.phrasings.entryOf[p]
-    const text = this.phrasings.texts[p]
-    return this.sample(text, entry, { excludePhrasing: p, heldOut: { entry, phrasings: this.fieldTermCounts(text, entry) } }, this.entries[entry].lang)
-  }
-
-  /** Field-index term counts of a text in an entry's language (what holding it out removes). */
-  private fieldTermCounts(text: string, entry: number): Map<string, number> {
-    return termCounts(fieldTerms(analyze(normalizeText(text), this.languages[entry])))
-  }
-
-  /**
-   * In-scope samples every FAQ has, variants or not: held-out questions (only when no classifier
-   * was trained on them) and held-out answer sentences, for a seeded sample of entries.
-   */
-  private async entryMadeSamples(random: () => number): Promise<CalibrationSample[]> {
-    const samples: CalibrationSample[] = []
-    if (this.entries.length < 2) return samples
-    const chosen = sampleWithout([...this.entries.keys()], ENTRY_SAMPLES, random)
-    for (const entry of chosen) {
-      const { lang } = this.entries[entry]
-      const question = this.firstPhrasing[entry]
-      if (question >= 0 && !this.parts.classifier) {
-        const sample = await this.heldOutPhrasingSample(question)
-        if (sample) samples.push(sample)
-      }
-      if (question >= 0) {
-        const fragment = questionFragment(this.phrasings.texts[question], this.languages[entry], random)
-        if (fragment) {
-          const sample = await this.sample(fragment, entry, {}, lang)
-          if (sample) samples.push(sample)
-        }
-      }
-      const answerSentences = sentences(this.entries[entry].answer, this.languages[entry]).filter((s) => [...s].length >= MIN_SENTENCE_CHARS)
-      if (answerSentences.length > 0) {
-        const sentence = answerSentences[Math.floor(random() * answerSentences.length)]
-        const sample = await this.sample(sentence, entry, { heldOut: { entry, content: this.fieldTermCounts(sentence, entry) } }, lang)
-        if (sample) samples.push(sample)
-      }
-    }
-    return samples
   }
 
   /** Pack the best entries into an LLM prompt block within a token budget (see `packContext`). */
@@ -345,18 +262,6 @@ export class KnowledgeBase {
     const present = new Set(kb.entries.map((e) => e.id))
     kb.recipe = { ...kb.recipe, accepted: [...recipe.accepted, ...(options.accepted ?? [])].filter((a) => present.has(a.entryId)) }
     return kb
-  }
-
-  private async simulatedOutOfScope(wanted: number, random = mulberry32(0x6f6f74)): Promise<CalibrationSample[]> {
-    const samples: CalibrationSample[] = []
-    if (this.entries.length < 2 || wanted <= 0) return samples
-    const phrasings = sampleWithout([...this.phrasings.texts.keys()], wanted, random)
-    for (const p of phrasings) {
-      const entry = this.phrasings.entryOf[p]
-      const sample = await this.sample(this.phrasings.texts[p], null, { excludeEntry: entry }, this.entries[entry].lang)
-      if (sample) samples.push({ ...sample, outOfScope: true })
-    }
-    return samples
   }
 
   private async sample(query: string, expected: number | null, restrict: RetrieveOptions, lang?: string): Promise<CalibrationSample | undefined> {
@@ -466,115 +371,16 @@ export class KnowledgeBase {
 }
 
 /**
- * The phrasings self-calibration holds out and asks: a seeded sample (at most `max`, default
- * 600, at most 15%) of phrasings whose entry has at least one other phrasing. The entry classifier is
- * trained without them, so their answers are honest.
- */
-export function selfCalibrationPhrasings(phrasings: Phrasings, max = Math.min(SELF_CALIBRATION_SAMPLES, Math.ceil(phrasings.texts.length * HELD_OUT_SHARE))): number[] {
-  const counts = new Map<number, number>()
-  for (const entry of phrasings.entryOf) counts.set(entry, (counts.get(entry) ?? 0) + 1)
-  const candidates: number[] = []
-  phrasings.entryOf.forEach((entry, p) => {
-    if ((counts.get(entry) ?? 0) >= 2) candidates.push(p)
-  })
-  return sampleWithout(candidates, max, mulberry32(0x6b6f7461))
-}
-
-/**
- * Embed the phrasings in batches straight into the HNSW index and the entry centroids, so no
- * full copy of the vectors is ever held (at a million phrasings that copy alone is a gigabyte).
- */
-async function indexVectors(embedder: Embedder, phrasings: Phrasings, entries: number, hnsw: HnswParameters, onProgress?: ProgressListener) {
-  const { texts, entryOf } = phrasings
-  const vectors = VectorIndex.create(embedder.dimension, texts.length, hnsw)
-  const centroidSums = new Float32Array(entries * embedder.dimension)
-  const batch = 256
-  for (let start = 0; start < texts.length; start += batch) {
-    const embedded = await embedder.embed(texts.slice(start, start + batch), 'passage')
-    embedded.forEach((vector, i) => {
-      vectors.add(vector, start + i)
-      addToCentroid(centroidSums, entryOf[start + i], vector)
-    })
-    onProgress?.('index', Math.min(start + batch, texts.length), texts.length)
-  }
-  return { vectors, centroidSums }
-}
-
-/**
  * Build a knowledge base from FAQ entries (validated here: every problem is reported with the
- * entry's position, field and reason; duplicate ids are an error).
+ * entry's position, field and reason; duplicate ids are an error), then self-calibrate it unless
+ * `selfCalibrate: false`.
  */
 export async function buildKnowledgeBase(input: FaqEntryInput[], options: BuildOptions = {}): Promise<KnowledgeBase> {
-  if (!Array.isArray(input)) throw new KotaeError('INVALID_INPUT', 'buildKnowledgeBase: expected an array of FAQ entries')
-  // The import's conflict warnings were already shown by whoever read the file; the build only needs the errors.
-  const { entries, issues } = validateEntries(input, undefined, { questionConflicts: false, limits: options.limits })
-  const errors = issues.filter((issue) => issue.severity === 'error')
-  if (errors.length > 0) {
-    const shown = errors.slice(0, 10).map((e) => `entry ${e.row}${e.field ? `, field ${e.field}` : ''}: ${e.message}`)
-    throw new KotaeError('FAQ_INVALID', `${errors.length} problem(s) in the FAQ entries:\n  ${shown.join('\n  ')}${errors.length > 10 ? '\n  …' : ''}`, { issues: errors })
-  }
-  if (entries.length === 0) throw new KotaeError('EMPTY_FAQ', 'buildKnowledgeBase: the FAQ has no entries')
-
-  const embedder = options.embedder ?? new BuiltinEmbedder()
-  const phrasings = phrasingsOf(entries)
-  embedder.fit?.(phrasings.texts)
-  const { vectors, centroidSums } = await indexVectors(embedder, phrasings, entries.length, { ...hnswParametersFor(phrasings.texts.length), ...options.hnsw }, options.onProgress)
-  const languages = entries.map((entry) => baseLanguage(entry.lang))
-  // The lexical index, the field index and the classifier all read each phrasing's analysis:
-  // analyse once for ordinary bases, and again on demand for huge ones (where holding them all
-  // costs gigabytes).
-  const small = phrasings.texts.length <= TERMS_CACHE_LIMIT
-  const analyse = (p: number) => analyze(normalizeText(phrasings.texts[p]), languages[phrasings.entryOf[p]])
-  const analysed: AnalyzedText[] = []
-  const analysisOf = small ? (p: number) => (analysed[p] ??= analyse(p)) : analyse
-  const cached: string[][] = []
-  const termsOf = small ? (p: number) => (cached[p] ??= lexicalTerms(analysisOf(p))) : (p: number) => lexicalTerms(analysisOf(p))
-  const lexical = LexicalIndex.build(phrasings.texts.length, termsOf)
-  const fields = buildFieldIndex(entries, phrasings, (p) => fieldTerms(analysisOf(p)))
-  analysed.length = 0
-  const selfCalibrate = options.selfCalibrate !== false
-  const heldOut = selfCalibrate ? selfCalibrationPhrasings(phrasings) : []
-  const classifier = options.classifier === false ? undefined : EntryClassifier.train(termsOf, phrasings.entryOf, entries.length, options.classifier, new Set(heldOut))
-  const kb = new KnowledgeBase({
-    entries,
-    phrasings,
-    embedder,
-    vectors,
-    lexical,
-    fields,
-    centroidSums,
-    classifier,
-    calibration: defaultCalibration(options.targetPrecision),
-    selfSamples: [],
-    recipe: {
-      embedder: embedder.id,
-      hnsw: { ...options.hnsw },
-      classifier: options.classifier === false ? false : { ...options.classifier },
-      selfCalibrate,
-      targetPrecision: options.targetPrecision ?? DEFAULT_TARGET_PRECISION,
-      labelled: null,
-      accepted: [],
-    },
-  })
-  if (selfCalibrate) await kb.selfCalibrate({ targetPrecision: options.targetPrecision, onProgress: options.onProgress, heldOut })
+  const opts = parseOptions(BuildOptionsSchema, options, 'buildKnowledgeBase')
+  const { parts, heldOut } = await buildParts(input, opts)
+  const kb = new KnowledgeBase(parts)
+  if (opts.selfCalibrate) await kb.selfCalibrate({ targetPrecision: opts.targetPrecision, onProgress: opts.onProgress, heldOut })
   return kb
-}
-
-/**
- * The field index of the entries: their phrasings in one field (terms from `phrasingTerms`,
- * by phrasing), answer, category and tags in the other.
- */
-export function buildFieldIndex(entries: FaqEntry[], phrasings: Phrasings, phrasingTerms: (phrasing: number) => string[]): FieldIndex {
-  const phrasingsOf: number[][] = entries.map(() => [])
-  phrasings.entryOf.forEach((entry, p) => phrasingsOf[entry].push(p))
-  return FieldIndex.build(entries.length, (e) => {
-    const entry = entries[e]
-    const lang = baseLanguage(entry.lang)
-    return {
-      phrasings: phrasingsOf[e].flatMap(phrasingTerms),
-      content: [entry.answer, entry.category ?? '', ...entry.tags].flatMap((text) => fieldTerms(analyze(normalizeText(text), lang))),
-    }
-  })
 }
 
 /** The first `max` characters (code points, so no surrogate pair is split) of a text. */
@@ -591,30 +397,6 @@ const PREVIEW_CHARS = 80
 function answerPreview(answer: string, lang: BaseLanguage): string {
   const first = [...(sentences(answer, lang)[0] ?? answer)]
   return first.length <= PREVIEW_CHARS ? first.join('') : first.slice(0, PREVIEW_CHARS - 1).join('') + '…'
-}
-
-/**
- * A fragment of a question, as customers type one: most of its words (each kept with
- * probability 0.6), in order, at least two and never all of them. One-word fragments are not
- * made: a single word matched in its own question says far less about real one-word questions
- * ("facts", "approved") than it would claim. Ja/zh words are joined without spaces.
- */
-function questionFragment(question: string, lang: BaseLanguage, random: () => number): string | undefined {
-  const words = analyze(normalizeText(question), lang).words
-  if (words.length < 3) return undefined
-  const kept = words.filter(() => random() < 0.6)
-  if (kept.length < 2 || kept.length === words.length) return undefined
-  return kept.join(lang === 'ja' || lang === 'zh' ? '' : ' ')
-}
-
-function sampleWithout<T>(items: T[], count: number, random: () => number): T[] {
-  const pool = [...items]
-  const n = Math.min(count, pool.length)
-  for (let i = 0; i < n; i++) {
-    const j = i + Math.floor(random() * (pool.length - i))
-    ;[pool[i], pool[j]] = [pool[j], pool[i]]
-  }
-  return pool.slice(0, n)
 }
 
 /**

@@ -216,3 +216,6 @@ export interface AskContext {
 export interface AskLogger {
   record(result: AskResult, context: AskContext): string | undefined
 }
+
+/** Progress of a long build or calibration (stage, done, total), for progress bars. */
+export type ProgressListener = (stage: 'index' | 'calibrate', done: number, total: number) => void

@@ -210,42 +210,59 @@ describe('invalid input', () => {
     const entries: FaqEntryInput[] = [...MINI_FAQ.slice(0, 2), { id: 'broken', lang: 'ja', question: '送料は?', answer: '   ' }]
     const error = await kotaeError(() => buildKnowledgeBase(entries))
     expect(error.code).toBe('FAQ_INVALID')
-    expect(error.message).toMatch(/entry 3, field answer/)
-    expect(error.details.issues).toEqual([expect.objectContaining({ row: 3, field: 'answer' })])
+    expect(error.message).toMatch(/row 3 \(answer\)/)
+    expect(error.details.problems).toEqual([expect.objectContaining({ row: 3, field: 'answer' })])
   })
 
   it('several bad fields are all reported', async () => {
     const entries = [{ id: 'x', lang: 'fr', question: 'Bonjour ?', answer: 'Oui.' }, { id: 'y', lang: 'en', answer: 'No question.' }] as FaqEntryInput[]
     const error = await kotaeError(() => buildKnowledgeBase(entries))
     expect(error.code).toBe('FAQ_INVALID')
-    expect(error.message).toMatch(/entry 1, field lang/)
-    expect(error.message).toMatch(/entry 2, field question/)
+    expect(error.message).toMatch(/row 1 \(lang\)/)
+    expect(error.message).toMatch(/row 2 \(question\)/)
   })
 
-  it('duplicate ids are an error naming the id and both entries', async () => {
+  it('duplicate ids are DUPLICATE_ID naming the id and the entry that repeats it', async () => {
     const entries: FaqEntryInput[] = [MINI_FAQ[0], MINI_FAQ[1], { ...MINI_FAQ[5], id: MINI_FAQ[0].id }]
     const error = await kotaeError(() => buildKnowledgeBase(entries))
+    expect(error.code).toBe('DUPLICATE_ID')
+    expect(error.details).toMatchObject({ ids: [MINI_FAQ[0].id], rows: [3] })
+    expect(error.message).toContain(MINI_FAQ[0].id)
+  })
+
+  it('duplicate ids next to other problems are FAQ_INVALID listing all of them', async () => {
+    const entries: FaqEntryInput[] = [MINI_FAQ[0], { ...MINI_FAQ[5], id: MINI_FAQ[0].id }, { ...MINI_FAQ[6], answer: ' ' }]
+    const error = await kotaeError(() => buildKnowledgeBase(entries))
     expect(error.code).toBe('FAQ_INVALID')
-    expect(error.message).toContain(`duplicate id "${MINI_FAQ[0].id}"`)
-    expect(error.message).toMatch(/rows 1 and 3/)
+    expect(error.details.problems).toEqual([expect.objectContaining({ row: 2, field: 'id' }), expect.objectContaining({ row: 3, field: 'answer' })])
   })
 
-  it('no entries is EMPTY_FAQ; not an array is INVALID_INPUT', async () => {
+  it('no entries is EMPTY_FAQ; not an array is INVALID_ARGUMENT', async () => {
     expect((await kotaeError(() => buildKnowledgeBase([]))).code).toBe('EMPTY_FAQ')
-    expect((await kotaeError(() => buildKnowledgeBase({} as unknown as FaqEntryInput[]))).code).toBe('INVALID_INPUT')
+    expect((await kotaeError(() => buildKnowledgeBase({} as unknown as FaqEntryInput[]))).code).toBe('INVALID_ARGUMENT')
   })
 
-  it('bad ask options are INVALID_INPUT naming the option', async () => {
+  it('build options out of range are INVALID_OPTIONS naming the option, before any work', async () => {
+    const precision = await kotaeError(() => buildKnowledgeBase(MINI_FAQ, { targetPrecision: 5 }))
+    expect(precision.code).toBe('INVALID_OPTIONS')
+    expect(precision.details.problems).toEqual([expect.objectContaining({ path: 'targetPrecision' })])
+    const unknown = await kotaeError(() => buildKnowledgeBase(MINI_FAQ, { hnsw: { m: 8 } } as never))
+    expect(unknown.message).toMatch(/hnsw\.m: is not a known option/)
+    const calibrate = await kotaeError(() => kb.calibrate(MINI_CALIB, { targetPrecision: 0 }))
+    expect(calibrate.code).toBe('INVALID_OPTIONS')
+  })
+
+  it('bad ask options are INVALID_OPTIONS naming the option', async () => {
     const lang = await kotaeError(() => kb.ask('送料', { lang: 'fr' }))
-    expect(lang.code).toBe('INVALID_INPUT')
+    expect(lang.code).toBe('INVALID_OPTIONS')
     expect(lang.message).toMatch(/lang/)
     const metadata = await kotaeError(() => kb.ask('送料', { metadata: { group: { nested: true } } as never }))
-    expect(metadata.code).toBe('INVALID_INPUT')
+    expect(metadata.code).toBe('INVALID_OPTIONS')
     expect(metadata.message).toMatch(/metadata/)
     const transcript = await kotaeError(() => kb.ask('送料', { transcript: 'one turn' as never }))
     expect(transcript.message).toMatch(/transcript/)
     const query = await kotaeError(() => kb.ask(42 as never))
-    expect(query.code).toBe('INVALID_INPUT')
+    expect(query.code).toBe('INVALID_ARGUMENT')
   })
 })
 
@@ -270,11 +287,11 @@ describe('calibrate', () => {
     expect(strict).toBeGreaterThanOrEqual(loose)
   })
 
-  it('rejects an expected id the base does not have (CALIBRATION_DATA) and keeps the old calibration', async () => {
+  it('rejects an expected id the base does not have (UNKNOWN_ENTRY) and keeps the old calibration', async () => {
     const base = await buildKnowledgeBase(MINI_FAQ)
     const before = base.calibration
     const error = await kotaeError(() => base.calibrate([...MINI_CALIB.slice(0, 3), { query: '送料', expected: 'shipping-fee-fr' }]))
-    expect(error.code).toBe('CALIBRATION_DATA')
+    expect(error.code).toBe('UNKNOWN_ENTRY')
     expect(error.message).toContain('shipping-fee-fr')
     expect(error.message).toMatch(/query 4/)
     expect(base.calibration).toBe(before)
@@ -303,9 +320,9 @@ describe('setThresholds', () => {
     expect((await askAll(base)).map((r) => r.decision)).toEqual(before.map((r) => r.decision))
   })
 
-  it('an unreachable clarify threshold turns every non-answer into an escalation', async () => {
+  it('unreachable clarify and confirm thresholds turn every non-answer into an escalation', async () => {
     const base = await buildKnowledgeBase(MINI_FAQ)
-    base.setThresholds({ answerThreshold: 1.01, clarifyThreshold: 100 })
+    base.setThresholds({ answerThreshold: 1.01, clarifyThreshold: 100, confirmThreshold: 100 })
     for (const r of await askAll(base)) {
       expect(r.decision).toBe('escalate')
       expect(r.handoff).toBeDefined()

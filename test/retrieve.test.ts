@@ -3,7 +3,7 @@
  * the common-term cut-off, the entry classifier and the HNSW index.
  */
 import { describe, expect, it } from 'vitest'
-import { EntryClassifier, LexicalIndex, VectorIndex } from '../src/retrieve/index.js'
+import { DEFAULT_CLASSIFIER, EntryClassifier, LexicalIndex, VectorIndex } from '../src/retrieve/index.js'
 import { analyze, lexicalTerms, normalizeText } from '../src/text/index.js'
 import { BuiltinEmbedder } from '../src/embed/builtin.js'
 
@@ -58,11 +58,11 @@ describe('LexicalIndex', () => {
 
 describe('EntryClassifier', () => {
   it('is not trained when entries have too few phrasings', () => {
-    expect(EntryClassifier.train(termsOf, ENTRY_OF, 3, { minPhrasingsPerEntry: 4 })).toBeUndefined()
+    expect(EntryClassifier.train(termsOf, ENTRY_OF, 3, { ...DEFAULT_CLASSIFIER, minPhrasingsPerEntry: 4 })).toBeUndefined()
   })
 
   it('learns which words tell entries apart and gives a distribution over allowed entries', () => {
-    const classifier = EntryClassifier.train(termsOf, ENTRY_OF, 3, { minPhrasingsPerEntry: 2 })!
+    const classifier = EntryClassifier.train(termsOf, ENTRY_OF, 3, { ...DEFAULT_CLASSIFIER, minPhrasingsPerEntry: 2 })!
     const p = classifier.probabilities(terms('my parcel has not arrived'))
     expect(p[0]).toBeGreaterThan(p[1])
     expect(p[0]).toBeGreaterThan(p[2])

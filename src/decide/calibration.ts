@@ -5,7 +5,7 @@
  * probability into decisions at a target answer precision.
  */
 import { z } from 'zod'
-import { FEATURE_NAMES } from './features.js'
+import { FEATURE_NAMES, featureVector, type FeatureName } from './features.js'
 import { clarifyOptions } from './options.js'
 
 /** One calibration example: the top candidate's features and whether it was right. */
@@ -22,24 +22,30 @@ export const CalibrationSampleSchema = z.strictObject({
 /** One calibration example (see {@link CalibrationSampleSchema}). */
 export type CalibrationSample = z.infer<typeof CalibrationSampleSchema>
 
-/** A fitted calibration, stored in the knowledge base. */
+const perFeature = <T extends z.ZodType>(item: T) => z.array(item).length(FEATURE_NAMES.length, { message: `expected one value per feature (${FEATURE_NAMES.length})` })
+
+/** A fitted calibration, stored in the knowledge base. Its vectors are in the order of `featureNames`, which must be this kotae's {@link FEATURE_NAMES}. */
 export const CalibrationSchema = z.object({
   version: z.literal(1),
-  featureNames: z.array(z.string()),
-  weights: z.array(z.number()),
+  featureNames: z.array(z.string()).refine((names) => names.length === FEATURE_NAMES.length && names.every((name, i) => name === FEATURE_NAMES[i]), {
+    message: `the calibration was fitted on other features than this kotae computes (${FEATURE_NAMES.join(', ')}): rebuild the knowledge base`,
+  }),
+  weights: perFeature(z.number()),
   bias: z.number(),
-  means: z.array(z.number()),
-  scales: z.array(z.number()),
+  means: perFeature(z.number()),
+  scales: perFeature(z.number()),
   /**
    * Range of each feature over the calibration samples: features are clipped to it, so a
    * question unlike any sample (one word, a whole paragraph) is not given a confidence the
    * samples never showed.
    */
-  ranges: z.array(z.tuple([z.number(), z.number()])),
+  ranges: perFeature(z.tuple([z.number(), z.number()])),
   /** Answer when the top candidate's confidence is at least this. */
   answerThreshold: z.number(),
-  /** Below the answer threshold, clarify only when the options' summed confidence (option mass) is at least this. */
+  /** Below the answer threshold, offer two or more options only when their summed confidence (option mass) is at least this. */
   clarifyThreshold: z.number(),
+  /** Below the answer threshold, confirm the top entry alone ("did you mean …?") only when its confidence is at least this. */
+  confirmThreshold: z.number(),
   /** Fused scores below this are treated as out of scope (nothing in the FAQ resembles the question). */
   outOfScopeScore: z.number(),
   targetPrecision: z.number(),
@@ -52,6 +58,9 @@ export const CalibrationSchema = z.object({
 })
 /** A fitted calibration. */
 export type Calibration = z.infer<typeof CalibrationSchema>
+
+/** Weights of an unfitted calibration, by feature: never used to answer (its confidence is 0), they only give it its usual shape. */
+const UNFITTED_WEIGHTS: Record<FeatureName, number> = { score: 3, margin: 2, vector: 0, lexical: 0, centroid: 0, agreement: 0.5, languageMatch: 0.5, queryLength: 0, classifier: 0, novelty: -1, field: 0 }
 
 /** What raises the share of questions a base can answer: shown wherever a base cannot answer. */
 export const HOW_TO_ANSWER_MORE = 'add alternate phrasings (variants) to the entries, label a few hundred real questions and build with `--calib` (or `kb.calibrate`), or accept suggestions from the hit log (`kotae suggest`)'
@@ -66,13 +75,14 @@ export function defaultCalibration(targetPrecision = 0.95, note = 'not calibrate
   return {
     version: 1,
     featureNames: [...FEATURE_NAMES],
-    weights: [3, 2, 0, 0, 0, 0.5, 0.5, 0, 0, -1, 0],
+    weights: featureVector(UNFITTED_WEIGHTS),
     bias: -1,
     means: FEATURE_NAMES.map(() => 0),
     scales: FEATURE_NAMES.map(() => 0.25),
     ranges: FEATURE_NAMES.map(() => [-1e9, 1e9] as [number, number]),
     answerThreshold: NEVER,
     clarifyThreshold: 0.3,
+    confirmThreshold: 0.3,
     outOfScopeScore: 0.2,
     targetPrecision,
     source: 'default',
@@ -177,35 +187,42 @@ const CLARIFY_HIT_RATE = 0.35
 const MIN_CLARIFY_MASS = 0.25
 
 /**
- * The clarify threshold, fitted for the way the policy uses it: over the samples the base would
- * not answer, the option mass (summed confidence of the options `clarifyOptions` picks) above
- * which at least {@link CLARIFY_HIT_RATE} of clarify questions hold the right entry.
+ * The clarify and confirm thresholds, each fitted for the way the policy uses it: over the
+ * samples the base would not answer, the options `clarifyOptions` picks are either two or more
+ * entries (a clarify question, thresholded on their summed confidence) or the top entry alone (a
+ * confirmation, thresholded on its confidence). For each kind, the threshold is the lowest value
+ * above which at least {@link CLARIFY_HIT_RATE} of those questions offer the right entry; with no
+ * such questions it stays at the answer threshold (never ask below it).
  */
-function fitClarifyThreshold(samples: CalibrationSample[], calibration: Calibration, answerThreshold: number): number {
-  const asked: Array<{ mass: number; hit: boolean }> = []
+function fitAskThresholds(samples: CalibrationSample[], calibration: Calibration, answerThreshold: number): { clarifyThreshold: number; confirmThreshold: number } {
+  const asked = { clarify: [] as Array<{ mass: number; hit: boolean }>, confirm: [] as Array<{ mass: number; hit: boolean }> }
   for (const sample of samples) {
     if (!sample.ranking || sample.ranking.length === 0) continue
     const confidences = coherentConfidences(sample.ranking.map((c) => confidenceOf(calibration, c.features)))
     if (confidences[0] >= answerThreshold) continue
     const { options, mass } = clarifyOptions(sample.ranking.map((c, i) => ({ score: c.features[0], confidence: confidences[i], offerable: c.offerable })))
-    asked.push({ mass, hit: sample.expectedRank !== undefined && sample.expectedRank >= 0 && options.includes(sample.expectedRank) })
+    const hit = sample.expectedRank !== undefined && sample.expectedRank >= 0 && options.includes(sample.expectedRank)
+    asked[options.length > 1 ? 'clarify' : 'confirm'].push({ mass, hit })
   }
-  asked.sort((a, b) => b.mass - a.mass)
-  let threshold = Math.min(answerThreshold, 1)
-  let hits = 0
-  for (let n = 0; n < asked.length; n++) {
-    if (asked[n].hit) hits++
-    if (hits / (n + 1) >= CLARIFY_HIT_RATE) threshold = asked[n].mass
+  const fit = (questions: Array<{ mass: number; hit: boolean }>) => {
+    questions.sort((a, b) => b.mass - a.mass)
+    let threshold = Math.min(answerThreshold, 1)
+    let hits = 0
+    for (let n = 0; n < questions.length; n++) {
+      if (questions[n].hit) hits++
+      if (hits / (n + 1) >= CLARIFY_HIT_RATE) threshold = questions[n].mass
+    }
+    return Math.max(MIN_CLARIFY_MASS, threshold)
   }
-  return Math.max(MIN_CLARIFY_MASS, threshold)
+  return { clarifyThreshold: fit(asked.clarify), confirmThreshold: fit(asked.confirm) }
 }
 
 /**
  * Fit the logistic regression (standardised features, L2-regularised gradient descent) and
  * choose the thresholds: the answer threshold is the lowest confidence at which the answers
  * above it reach `targetPrecision` by their Wilson lower bound (so small calibration sets err on
- * the side of escalating); the clarify threshold is fitted on option mass (see
- * {@link fitClarifyThreshold}).
+ * the side of escalating); the clarify and confirm thresholds are fitted on the options the policy
+ * would offer (see {@link fitAskThresholds}).
  */
 export function fitCalibration(samples: CalibrationSample[], options: FitOptions): Calibration {
   const targetPrecision = options.targetPrecision ?? 0.95
@@ -274,7 +291,7 @@ export function fitCalibration(samples: CalibrationSample[], options: FitOptions
   const answered = scored.filter((s) => s.confidence >= answerThreshold).length
   const correctAnswered = scored.slice(0, answered).filter((s) => s.sample.correct).length
 
-  const clarifyThreshold = fitClarifyThreshold(samples, calibration, answerThreshold)
+  const { clarifyThreshold, confirmThreshold } = fitAskThresholds(samples, calibration, answerThreshold)
 
   // Out of scope: below the 2nd percentile of fused scores of correct in-scope top candidates.
   const correctScores = samples.filter((s) => s.correct).map((s) => s.features[0]).sort((a, b) => a - b)
@@ -288,6 +305,7 @@ export function fitCalibration(samples: CalibrationSample[], options: FitOptions
     ...calibration,
     answerThreshold,
     clarifyThreshold,
+    confirmThreshold,
     outOfScopeScore,
     notes,
     fitted: {

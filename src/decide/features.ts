@@ -6,8 +6,15 @@
  */
 import type { EntryEvidence } from '../retrieve/index.js'
 
-/** Names of the features, in order (kept in the saved calibration to detect drift). */
+/** Names of the features, in the order of a feature vector (saved with a calibration and checked on load). */
 export const FEATURE_NAMES = ['score', 'margin', 'vector', 'lexical', 'centroid', 'agreement', 'languageMatch', 'queryLength', 'classifier', 'novelty', 'field'] as const
+/** One feature's name. */
+export type FeatureName = (typeof FEATURE_NAMES)[number]
+
+/** A value per feature, keyed by name, as a vector in {@link FEATURE_NAMES} order. */
+export function featureVector(values: Readonly<Record<FeatureName, number>>): number[] {
+  return FEATURE_NAMES.map((name) => values[name])
+}
 
 /** Context of the question that the features need besides the evidence. */
 export interface QueryContext {

@@ -12,8 +12,10 @@ import { clarifyOptions, DEFAULT_AMBIGUITY_MARGIN, DEFAULT_MAX_OPTIONS } from '.
 export interface DecisionThresholds {
   /** Answer when the top confidence is at least this. */
   answerThreshold: number
-  /** Clarify only when the offered options' confidences add up to at least this. */
+  /** Offer two or more options only when their confidences add up to at least this. */
   clarifyThreshold: number
+  /** Confirm the top entry alone only when its confidence is at least this. */
+  confirmThreshold: number
   /** A top fused score below this means nothing in the FAQ resembles the question. */
   outOfScopeScore: number
   /** Entries whose fused score is within this of the top are "close" (clarify options). */
@@ -27,6 +29,7 @@ export function thresholdsFrom(calibration: Calibration, overrides: Partial<Deci
   return {
     answerThreshold: calibration.answerThreshold,
     clarifyThreshold: calibration.clarifyThreshold,
+    confirmThreshold: calibration.confirmThreshold,
     outOfScopeScore: calibration.outOfScopeScore,
     ambiguityMargin: DEFAULT_AMBIGUITY_MARGIN,
     maxOptions: DEFAULT_MAX_OPTIONS,
@@ -73,7 +76,8 @@ export function decide(ranked: RankedForDecision[], thresholds: DecisionThreshol
   const { options, mass, ambiguous } = clarifyOptions(ranked, thresholds.ambiguityMargin, thresholds.maxOptions, uncalibrated)
   // A base with no fitted threshold offers its best entries rather than answer on an unproven confidence.
   if (uncalibrated) return { decision: 'clarify', reason: 'uncalibrated', options }
-  // Ask when the options are likely enough to hold the right entry (the clarify threshold is fitted on exactly this).
-  if (mass >= thresholds.clarifyThreshold) return { decision: 'clarify', reason: ambiguous ? 'ambiguous' : 'low-confidence', options }
+  // Ask when the options are likely enough to hold the right entry: several options against the
+  // clarify threshold, the top entry alone against the confirm threshold (each fitted on exactly this).
+  if (mass >= (options.length > 1 ? thresholds.clarifyThreshold : thresholds.confirmThreshold)) return { decision: 'clarify', reason: ambiguous ? 'ambiguous' : 'low-confidence', options }
   return { decision: 'escalate', reason: 'low-confidence', options: [] }
 }

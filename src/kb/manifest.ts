@@ -8,6 +8,7 @@
  */
 import { z } from 'zod'
 import { RecordedEmbedderSchema } from '../embed/spec.js'
+import { HnswParametersSchema } from '../retrieve/vector-index.js'
 
 /** Version of the folder layout; bumped on any incompatible change (3: `parts`, `history`, strict schema; 5: `embedder.spec`). */
 export const KB_FORMAT_VERSION = 5
@@ -48,16 +49,6 @@ export const tempManifestName = (generation: string) => `.manifest-${generation}
 /** Most generations a manifest's history lists. */
 export const HISTORY_LIMIT = 8
 
-/** HNSW parameter bounds accepted in a manifest (hnswlib itself accepts nonsense such as efSearch 0). */
-export const HNSW_BOUNDS = { M: [2, 256], efConstruction: [1, 10_000], efSearch: [1, 10_000] } as const
-
-const boundedInt = (name: keyof typeof HNSW_BOUNDS) =>
-  z
-    .number()
-    .int()
-    .min(HNSW_BOUNDS[name][0], `must be an integer from ${HNSW_BOUNDS[name][0]} to ${HNSW_BOUNDS[name][1]}`)
-    .max(HNSW_BOUNDS[name][1], `must be an integer from ${HNSW_BOUNDS[name][0]} to ${HNSW_BOUNDS[name][1]}`)
-
 const FileRecordSchema = z.strictObject({
   sha256: z.string().regex(/^[0-9a-f]{64}$/, 'must be 64 lowercase hex digits'),
   bytes: z.number().int().nonnegative(),
@@ -73,7 +64,7 @@ export const ManifestEmbedderSchema = z.strictObject({
   spec: RecordedEmbedderSchema,
 })
 /** The HNSW parameters of a manifest (also validated before a save writes anything). */
-export const ManifestHnswSchema = z.strictObject({ M: boundedInt('M'), efConstruction: boundedInt('efConstruction'), efSearch: boundedInt('efSearch') })
+export const ManifestHnswSchema = HnswParametersSchema
 
 /** The strict manifest schema (format version {@link KB_FORMAT_VERSION}). */
 export const ManifestSchema = z.strictObject({

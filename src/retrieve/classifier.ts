@@ -5,22 +5,24 @@
  * entries apart ("card" is in half of a bank's FAQ and decides nothing; "pin" decides a lot),
  * which is what lifts accuracy on FAQs with many variants per entry.
  */
+import { z } from 'zod'
 import { mulberry32 } from '../random.js'
 
-/** When to train the classifier, and how. */
-export interface ClassifierOptions {
-  /** Train only when the FAQ averages at least this many phrasings per entry (default 4). */
-  minPhrasingsPerEntry: number
-  /** Skip training when features × entries exceeds this (memory bound; default 40M weights). */
-  maxWeights: number
-  /** Passes over the phrasings (default 4). */
-  epochs: number
-  /** Initial learning rate (default 2.0, decayed linearly). */
-  learningRate: number
-}
-
-/** Defaults of {@link ClassifierOptions}. */
-export const DEFAULT_CLASSIFIER: ClassifierOptions = { minPhrasingsPerEntry: 4, maxWeights: 40_000_000, epochs: 4, learningRate: 2.0 }
+/** When to train the classifier, and how: one schema, its defaults and their reasons. */
+export const ClassifierOptionsSchema = z.strictObject({
+  /** Train only when the FAQ averages at least this many phrasings per entry (fewer cannot teach it which words tell entries apart). */
+  minPhrasingsPerEntry: z.number().min(1).max(1000).default(4),
+  /** Skip training when features × entries exceeds this (memory bound: 40M weights is 160 MB). */
+  maxWeights: z.number().int().min(1).max(1e9).default(40_000_000),
+  /** Passes over the phrasings. */
+  epochs: z.number().int().min(1).max(100).default(4),
+  /** Initial learning rate (decayed linearly). */
+  learningRate: z.number().gt(0).max(100).default(2.0),
+})
+/** When to train the classifier, and how (see {@link ClassifierOptionsSchema}). */
+export type ClassifierOptions = z.output<typeof ClassifierOptionsSchema>
+/** The default classifier options. */
+export const DEFAULT_CLASSIFIER: Readonly<ClassifierOptions> = Object.freeze(ClassifierOptionsSchema.parse({}))
 
 /** Small FAQs are trained for at least this many example steps (up to MAX_EPOCHS passes). */
 const MIN_STEPS = 30_000
@@ -53,8 +55,8 @@ export class EntryClassifier {
    * large for a classifier to help (see {@link ClassifierOptions}). `skip` phrasings are left
    * out of training (self-calibration asks them later).
    */
-  static train(termsOf: (phrasing: number) => string[], entryOf: Int32Array, entries: number, options: Partial<ClassifierOptions> = {}, skip?: Set<number>): EntryClassifier | undefined {
-    const o = { ...DEFAULT_CLASSIFIER, ...options }
+  static train(termsOf: (phrasing: number) => string[], entryOf: Int32Array, entries: number, options: Readonly<ClassifierOptions> = DEFAULT_CLASSIFIER, skip?: Set<number>): EntryClassifier | undefined {
+    const o = options
     if (entries < 2 || entryOf.length < entries * o.minPhrasingsPerEntry) return undefined
     const index = new Map<string, number>()
     const examples: Array<{ features: Int32Array; entry: number }> = []

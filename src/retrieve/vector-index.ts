@@ -3,18 +3,27 @@
  * One point per phrasing; the label is the phrasing's index.
  */
 import hnswlib from 'hnswlib-node'
+import { z } from 'zod'
 
 const { HierarchicalNSW } = hnswlib
 
-/** HNSW parameters (defaults: {@link hnswParametersFor}, chosen with bench/speed.ts). */
-export interface HnswParameters {
-  /** Links per node: more means better recall and more memory. */
-  M: number
-  /** Candidate list size while building: more means a better graph and a slower build. */
-  efConstruction: number
-  /** Candidate list size while searching: more means better recall and slower queries. */
-  efSearch: number
+/** An integer parameter in a range (hnswlib itself accepts nonsense such as efSearch 0). */
+function boundedInt(min: number, max: number) {
+  const message = `must be an integer from ${min} to ${max}`
+  return z.number().int(message).min(min, message).max(max, message)
 }
+
+/** HNSW parameters (defaults by index size: {@link hnswParametersFor}, chosen with bench/speed.ts). */
+export const HnswParametersSchema = z.strictObject({
+  /** Links per node: more means better recall and more memory. */
+  M: boundedInt(2, 256),
+  /** Candidate list size while building: more means a better graph and a slower build. */
+  efConstruction: boundedInt(1, 10_000),
+  /** Candidate list size while searching: more means better recall and slower queries. */
+  efSearch: boundedInt(1, 10_000),
+})
+/** HNSW parameters (see {@link HnswParametersSchema}). */
+export type HnswParameters = z.output<typeof HnswParametersSchema>
 
 /**
  * Defaults for {@link HnswParameters} below {@link LARGE_INDEX} phrasings: recall@10 ≥ 0.99 from 10k to 50k
