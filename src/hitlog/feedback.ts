@@ -5,7 +5,8 @@
  */
 import type Database from 'better-sqlite3'
 import { z } from 'zod'
-import { KotaeError } from '../errors.js'
+import { createError } from '../errors.js'
+import { schemaProblems } from '../schema.js'
 import type { HitEvent, SuggestionStatus } from './reader.js'
 import type { EntryKeys } from './store.js'
 
@@ -44,21 +45,22 @@ export interface CheckedFeedback {
 
 /**
  * Validate feedback for `eventId`, then against its event (`lookup` reads it; `undefined` when
- * the log does not have it). Throws `INVALID_INPUT` for malformed feedback, an unknown event or
- * an option that was not offered.
+ * the log does not have it). Throws `INVALID_FEEDBACK` for malformed feedback or an option that
+ * was not offered, `UNKNOWN_EVENT` for an event the log does not have.
  */
 export function checkFeedback(eventId: string, feedback: Feedback, lookup: () => HitEvent | undefined, path: string): CheckedFeedback {
   const parsed = FeedbackSchema.safeParse(feedback)
   if (!parsed.success) {
-    throw new KotaeError('INVALID_INPUT', `invalid feedback for event ${eventId}: ${parsed.error.issues.map((i) => `${i.path.join('.') || 'kind'}: ${i.message}`).join('; ')} (kind is one of helpful, not-helpful, picked, resolved)`)
+    const problems = schemaProblems(parsed.error.issues).map((p) => `${p.path || 'kind'}: ${p.message}`)
+    throw createError('INVALID_FEEDBACK', { eventId, problem: `${problems.join('; ')} (kind is one of helpful, not-helpful, picked, resolved)` })
   }
   const fb = parsed.data
   const event = lookup()
-  if (!event) throw new KotaeError('INVALID_INPUT', `no event with id "${eventId}" in the hit log ${path}; use the eventId returned by ask`, { eventId })
+  if (!event) throw createError('UNKNOWN_EVENT', { eventId, path })
   let entryId: string | null
   if (fb.kind === 'picked') {
     if (event.options.length > 0 && !event.options.includes(fb.entryId)) {
-      throw new KotaeError('INVALID_INPUT', `entry "${fb.entryId}" was not offered for event ${eventId} (offered: ${event.options.join(', ')}); use kind "resolved" for an entry chosen by a person`, { eventId, entryId: fb.entryId })
+      throw createError('INVALID_FEEDBACK', { eventId, problem: `entry "${fb.entryId}" was not offered (offered: ${event.options.join(', ')}); use kind "resolved" for an entry chosen by a person` })
     }
     entryId = fb.entryId
   } else if (fb.kind === 'resolved') {

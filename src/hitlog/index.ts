@@ -10,36 +10,20 @@ import { EventEmitter } from 'node:events'
 import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import type Database from 'better-sqlite3'
-import { KotaeError } from '../errors.js'
+import { createError, KotaeError } from '../errors.js'
 import { parseOptions, type AskContext, type AskLogger, type AskResult, type DecisionKind } from '../schema.js'
 import { checkFeedback, insertFeedback, storeSuggestionStatus, type Feedback, type FeedbackReceipt } from './feedback.js'
 import { HitLogOptionsSchema, type HitLogOptions, type ResolvedHitLogOptions } from './options.js'
 import * as queries from './queries.js'
 import type { EntryCounts, HitEvent, HitLogReader, ResolvedQuery, SuggestionLedger, SuggestionStatus, UnansweredRow } from './reader.js'
 import { LogRedaction } from './redaction.js'
-import { HitLogStore, ID_SHIFT } from './store.js'
-import { closeAtExit, EventWriter, forgetAtExit, type DropReason } from './writer.js'
+import { HitLogStore, ID_SHIFT, type DropReason } from './store.js'
+import { closeAtExit, EventWriter, forgetAtExit } from './writer.js'
 
 export { FeedbackSchema, type Feedback, type FeedbackReceipt } from './feedback.js'
 export { HitLogOptionsSchema, DEFAULT_HITLOG_OPTIONS, type HitLogOptions, type ResolvedHitLogOptions } from './options.js'
 export type { EntryCounts, HitEvent, HitLogReader, ResolvedQuery, SuggestionLedger, SuggestionStatus, UnansweredRow } from './reader.js'
-export { HITLOG_SCHEMA_VERSION, migrateHitLog } from './store.js'
-export type { DropReason } from './writer.js'
-
-/**
- * `details` of the `LOG_STORE` errors passed to `onError`. `dropped` is the number of events lost
- * by this report (0 when nothing was lost, e.g. a failed write whose events stay queued);
- * `reason` is set for losses, and `id-reassigned` when events were stored under new ids.
- */
-export interface HitLogErrorDetails {
-  path: string
-  dropped: number
-  reason?: DropReason | 'id-reassigned'
-  /** Events still queued after this failure. */
-  queued: number
-  /** The SQLite error code, when SQLite failed. */
-  sqliteCode?: string
-}
+export { HITLOG_SCHEMA_VERSION, migrateHitLog, type DropReason, type HitLogErrorDetails } from './store.js'
 
 /** Counters describing the log's health, for monitoring. `recorded = written + dropped + queued`. */
 export interface HitLogStats {
@@ -153,9 +137,9 @@ export class HitLog extends EventEmitter implements AskLogger, HitLogReader, Sug
     this.store.closeDb()
   }
 
-  /** The open database, or a `LOG_STORE` error a person can act on (for explicit API calls, which may throw). */
+  /** The open database, or a `LOG_STORE` (`LOG_CLOSED`, `LOG_VERSION`) error a person can act on (for explicit API calls, which may throw). */
   private requireDb(): Database.Database {
-    if (this.writer.closed) throw new KotaeError('LOG_STORE', `the hit log ${this.path} is closed`, { path: this.path, dropped: 0, queued: 0 })
+    if (this.writer.closed) throw createError('LOG_CLOSED', { path: this.path, dropped: 0 })
     if (this.store.db && this.store.changed()) this.store.gone()
     if (!this.store.db && !this.store.tryOpen(false, false)) throw this.store.openError!
     return this.store.db!
@@ -183,8 +167,9 @@ export class HitLog extends EventEmitter implements AskLogger, HitLogReader, Sug
    * Record feedback on an event: `helpful` / `not-helpful` (about the answer given), `picked`
    * (the option the user chose after `clarify`; must be one of the offered options) or
    * `resolved` (the entry a person used after an escalation). The comment is stored through the
-   * log's redaction, like queries. Throws `INVALID_INPUT` for an unknown event or entry,
-   * `LOG_STORE` when the store is unusable.
+   * log's redaction, like queries. Throws `INVALID_FEEDBACK` for malformed feedback or an option
+   * that was not offered, `UNKNOWN_EVENT` for an unknown event id, `LOG_STORE` when the store is
+   * unusable, `LOG_CLOSED` after `close()`.
    */
   feedback(eventId: string, feedback: Feedback, at: number = this.opts.now()): FeedbackReceipt {
     const checked = checkFeedback(eventId, feedback, () => this.getEvent(eventId), this.path)
@@ -251,11 +236,12 @@ export function resolveHitLogPath(pathOrKbDir: string): string {
 /**
  * Open (creating and migrating as needed) the hit log at a file, or `hits.sqlite` inside a
  * knowledge-base folder. By default a store that cannot be opened is reported and retried
- * later, so the bot keeps answering; pass `strict: true` to get the `LOG_STORE` error instead.
+ * later, so the bot keeps answering; pass `strict: true` to get the error instead (`LOG_STORE`,
+ * or `LOG_VERSION` for a log written by a newer kotae). Throws `INVALID_OPTIONS` for bad options.
  */
 export function openHitLog(pathOrKbDir: string, options: HitLogOptions = {}): HitLog {
   if (typeof pathOrKbDir !== 'string' || pathOrKbDir.trim() === '') {
-    throw new KotaeError('INVALID_INPUT', 'openHitLog needs a file path or a knowledge-base folder')
+    throw createError('INVALID_ARGUMENT', { where: 'openHitLog', argument: 'pathOrKbDir', expected: 'a file path or a knowledge-base folder', received: JSON.stringify(pathOrKbDir) ?? String(pathOrKbDir) })
   }
   return new HitLog(resolveHitLogPath(pathOrKbDir), options)
 }

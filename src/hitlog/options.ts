@@ -39,7 +39,12 @@ export const HitLogOptionsSchema = z.object({
   quickCheck: z.boolean().default(true),
   /** Throw the `LOG_STORE` error when the store cannot be opened (for reports); false: report it and retry later, so the bot keeps answering. */
   strict: z.boolean().default(false),
-  /** Called with every store failure and every loss (a `LOG_STORE` KotaeError, see `HitLogErrorDetails`). Without it, 'error' listeners, else a process warning. */
+  /**
+   * Called with every store failure and every loss: a `LOG_STORE` KotaeError (details:
+   * `HitLogErrorDetails`, with the count and kind of the loss), or `LOG_VERSION` for a file
+   * written by a newer kotae, `LOG_CLOSED` for an event recorded after `close()`. Without it,
+   * 'error' listeners, else a process warning.
+   */
   onError: functionOf<(error: KotaeError) => void>('onError').optional(),
   /** Clock for event times, ms since epoch (tests). Flush scheduling uses the monotonic clock. */
   now: functionOf<() => number>('now').default(() => Date.now),

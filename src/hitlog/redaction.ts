@@ -4,9 +4,8 @@
  * (generated once and kept in its `meta` table) and is only known once the file is open.
  */
 import type Database from 'better-sqlite3'
-import { KotaeError } from '../errors.js'
 import { createRedactor, generateSalt, type RedactedQuery, type RedactionOptions, type Redactor } from '../privacy/redact.js'
-import { META_SALT } from './store.js'
+import { logStoreError, META_SALT } from './store.js'
 
 /** The redaction of one log (see the module comment). */
 export class LogRedaction {
@@ -68,6 +67,6 @@ function fileSalt(db: Database.Database, path: string, queued: number): string {
     db.prepare('INSERT OR IGNORE INTO meta (key, value) VALUES (?, ?)').run(META_SALT, generateSalt())
     salt = get()
   }
-  if (!salt) throw new KotaeError('LOG_STORE', `the hit log ${path} has an empty hash salt in its meta table; move the file away to start a new log, or pass redaction.salt`, { path, dropped: 0, queued })
+  if (!salt) throw logStoreError({ path, reason: 'its meta table has an empty hash salt', hint: 'move the file away to start a new log, or pass redaction.salt', dropped: 0, queued })
   return salt
 }

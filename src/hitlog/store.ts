@@ -8,7 +8,7 @@
 import { existsSync, mkdirSync, statSync, type BigIntStats } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
-import { KotaeError } from '../errors.js'
+import { createError, KotaeError, type ErrorDetails } from '../errors.js'
 import type { DecisionKind, ReasonCode } from '../schema.js'
 
 /** Current schema version (PRAGMA user_version). */
@@ -87,35 +87,65 @@ export function isDamaged(code: string | undefined): boolean {
 /** How to recover from a damaged file (kotae never deletes a log). */
 export const DAMAGED_ADVICE = 'The file is damaged or is not a hit log: move it away (kotae never deletes it); a new, empty log is then created at this path on the next open.'
 
-/** The `details` that go with a `LOG_STORE` error besides the path (see `HitLogErrorDetails`). */
-export interface StoreErrorDetails {
-  dropped?: number
-  queued?: number
-  reason?: string
-  sqliteCode?: string
+/**
+ * Why events were lost: `queue-full` (the store kept failing and the queue reached `maxQueue`;
+ * the oldest were dropped), `write-failed` (writes kept failing for `retryForMs`, or still failed
+ * when the log was closed), `store-gone` (the file was deleted or replaced while open: the events
+ * this process had written to it are no longer in the log at its path).
+ */
+export type DropReason = 'queue-full' | 'write-failed' | 'store-gone'
+
+/**
+ * `details` of the `LOG_STORE` errors the hit log reports through `onError` (and throws from
+ * reads): the catalogue's `LOG_STORE` details (`reason` and `hint` are the text; `dropped` is the
+ * number of events lost by this report, 0 when nothing was lost, e.g. a failed write whose events
+ * stay queued; `queued` the events still waiting; `sqliteCode` when SQLite failed), plus
+ * `incident` for losses (a {@link DropReason}) and `id-reassigned` when events were stored under
+ * new ids.
+ */
+export type HitLogErrorDetails = ErrorDetails['LOG_STORE'] & {
+  queued: number
+  incident?: DropReason | 'id-reassigned'
 }
 
-/** Turn an exception into a `LOG_STORE` error a person can act on; `context` says what happens to the events. */
-export function storeError(message: string, path: string, cause: unknown, context = '', details: StoreErrorDetails = {}): KotaeError {
-  if (cause instanceof KotaeError) return context ? new KotaeError(cause.code, `${cause.message} ${context}`, { ...cause.details, ...details }, { cause: cause.cause }) : cause
-  const reason = cause instanceof Error ? cause.message : String(cause)
+/** A `LOG_STORE` error of the hit log. */
+export function logStoreError(details: HitLogErrorDetails, cause?: unknown): KotaeError<'LOG_STORE'> {
+  return createError('LOG_STORE', details, cause === undefined ? undefined : { cause })
+}
+
+/** Sentences joined with a space (empty ones left out). */
+export const sentences = (...parts: string[]): string => parts.filter((p) => p !== '').join(' ')
+
+/** What a person can do about a SQLite failure, as a sentence ('' when nothing specific). */
+function adviceFor(code: string | undefined, reason: string): string {
+  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code?.startsWith('SQLITE_BUSY_') || code?.startsWith('SQLITE_LOCKED_')) return 'Another process holds a lock on the file.'
+  if (isDamaged(code)) return DAMAGED_ADVICE
+  if (code === 'SQLITE_FULL') return 'The disk is full.'
+  if (code?.startsWith('SQLITE_CANTOPEN') || code?.startsWith('SQLITE_READONLY') || /directory does not exist/.test(reason)) return 'Check that the folder exists and is writable.'
+  if (code?.startsWith('SQLITE_IOERR')) return 'The disk or file system failed.'
+  return ''
+}
+
+/**
+ * Turn an exception into a `LOG_STORE` error a person can act on: `action` is what failed
+ * (`cannot write 3 queued event(s)`), `context` says what happens to the events. A kotae error
+ * is kept as it is, with `context` added to its hint when it has one.
+ */
+export function storeError(action: string, path: string, cause: unknown, context = '', details: Partial<HitLogErrorDetails> = {}): KotaeError {
+  if (cause instanceof KotaeError) {
+    if (!context || cause.code !== 'LOG_STORE') return cause
+    const d = cause.details as HitLogErrorDetails
+    return logStoreError({ ...d, ...details, hint: sentences(d.hint, context) }, cause.cause)
+  }
+  const reason = causeText(cause)
   const code = sqliteCode(cause)
-  let advice = ''
-  if (code === 'SQLITE_BUSY' || code === 'SQLITE_LOCKED' || code?.startsWith('SQLITE_BUSY_') || code?.startsWith('SQLITE_LOCKED_')) advice = ' Another process holds a lock on the file.'
-  else if (isDamaged(code)) advice = ` ${DAMAGED_ADVICE}`
-  else if (code === 'SQLITE_FULL') advice = ' The disk is full.'
-  else if (code?.startsWith('SQLITE_CANTOPEN') || code?.startsWith('SQLITE_READONLY') || /directory does not exist/.test(reason)) advice = ' Check that the folder exists and is writable.'
-  else if (code?.startsWith('SQLITE_IOERR')) advice = ' The disk or file system failed.'
-  const text = `${message} (${path}): ${reason.replace(/\.$/, '')}.${advice}${context ? ` ${context}` : ''}`
-  return new KotaeError('LOG_STORE', text, { path, dropped: 0, sqliteCode: code, ...details }, { cause })
+  return logStoreError({ path, reason: `${action}: ${reason}`, hint: sentences(adviceFor(code, reason), context), dropped: 0, queued: 0, ...(code === undefined ? {} : { sqliteCode: code }), ...details }, cause)
 }
 
-/** Apply pending migrations inside one transaction; refuse files written by a newer kotae. */
+/** Apply pending migrations inside one transaction; refuse files written by a newer kotae (`LOG_VERSION`). */
 export function migrateHitLog(db: Database.Database, path = db.name): number {
   const version = db.pragma('user_version', { simple: true }) as number
-  if (version > HITLOG_SCHEMA_VERSION) {
-    throw new KotaeError('LOG_STORE', `the hit log ${path} has schema version ${version}, newer than this kotae understands (${HITLOG_SCHEMA_VERSION}); upgrade kotae or use another log file`, { path, version })
-  }
+  if (version > HITLOG_SCHEMA_VERSION) throw createError('LOG_VERSION', { path, version, supported: HITLOG_SCHEMA_VERSION })
   if (version === HITLOG_SCHEMA_VERSION) return version
   db.transaction(() => {
     for (let v = version + 1; v <= HITLOG_SCHEMA_VERSION; v++) {
@@ -226,7 +256,7 @@ export class HitLogStore {
       const folder = dirname(this.path)
       if (create) mkdirSync(folder, { recursive: true })
       else if (!existsSync(folder)) {
-        throw new KotaeError('LOG_STORE', `cannot open the hit log (${this.path}): its folder ${folder} no longer exists (removed while the log was open?) and is not recreated.`, { path: this.path, dropped: 0, queued: this.hooks.queued() })
+        throw logStoreError({ path: this.path, reason: `cannot be opened: its folder ${folder} no longer exists (removed while the log was open?) and is not recreated`, hint: '', dropped: 0, queued: this.hooks.queued() })
       }
       const existed = (statSync(this.path, { throwIfNoEntry: false })?.size ?? 0) > 0
       db = new Database(this.path, { timeout: this.options.busyTimeoutMs })
@@ -241,7 +271,7 @@ export class HitLogStore {
           rows = [causeText(err)]
         }
         if (rows.length !== 1 || rows[0] !== 'ok') {
-          throw new KotaeError('LOG_STORE', `the hit log ${this.path} is damaged (PRAGMA quick_check: ${rows.join('; ')}). ${DAMAGED_ADVICE}`, { path: this.path, dropped: 0, queued: this.hooks.queued(), sqliteCode: 'SQLITE_CORRUPT' })
+          throw logStoreError({ path: this.path, reason: `the file is damaged (PRAGMA quick_check: ${rows.join('; ')})`, hint: DAMAGED_ADVICE, dropped: 0, queued: this.hooks.queued(), sqliteCode: 'SQLITE_CORRUPT' })
         }
       }
       migrateHitLog(db, this.path)
@@ -262,7 +292,7 @@ export class HitLogStore {
       }
       this.db = null
       this.lastCause = causeText(err)
-      this.openError = storeError('cannot open the hit log', this.path, err, reportFailure ? this.hooks.keptNote() : '', { queued: this.hooks.queued() })
+      this.openError = storeError('cannot be opened', this.path, err, reportFailure ? this.hooks.keptNote() : '', { queued: this.hooks.queued() })
       if (reportFailure) this.hooks.report(this.openError)
       return false
     }
@@ -296,17 +326,19 @@ export class HitLogStore {
     const folderThere = existsSync(dirname(this.path))
     this.lastCause = 'the file was deleted or replaced'
     const what = lost > 0 ? `the ${lost} event(s) this process had written to it are no longer in the log at this path (deleted with the file, or moved away with it)` : 'nothing this process wrote to it was lost'
-    const next = folderThere ? 'a new log is started at the same path.' : `its folder ${dirname(this.path)} no longer exists and is not recreated. ${this.hooks.keptNote()}`
-    this.hooks.report(new KotaeError('LOG_STORE', `the hit log file ${this.path} was deleted or replaced while open: ${what}; ${next}`, { path: this.path, dropped: lost, reason: 'store-gone', queued: this.hooks.queued() }))
+    const next = folderThere ? 'a new log is started at the same path' : `its folder ${dirname(this.path)} no longer exists and is not recreated`
+    this.hooks.report(
+      logStoreError({ path: this.path, reason: `the file was deleted or replaced while open: ${what}; ${next}`, hint: folderThere ? '' : this.hooks.keptNote(), dropped: lost, incident: 'store-gone', queued: this.hooks.queued() }),
+    )
     if (folderThere) this.tryOpen(false, true)
     else this.lastOpenAttempt = monotonic()
   }
 
-  /** Map a failure while using the open store to a `LOG_STORE` error; a damaged file or I/O failure closes it (reopening runs the quick check again). */
-  failure(message: string, err: unknown, context = ''): KotaeError {
+  /** Map a failure while using the open store to a `LOG_STORE` error (`action`: what failed); a damaged file or I/O failure closes it (reopening runs the quick check again). */
+  failure(action: string, err: unknown, context = ''): KotaeError {
     const code = sqliteCode(err)
     this.lastCause = causeText(err)
-    const e = storeError(message, this.path, err, context, { queued: this.hooks.queued() })
+    const e = storeError(action, this.path, err, context, { queued: this.hooks.queued() })
     if (isDamaged(code) || code?.startsWith('SQLITE_IOERR')) {
       this.closeDb()
       this.file = null

@@ -17,19 +17,11 @@
  * operating-system crash.
  */
 import type Database from 'better-sqlite3'
-import { KotaeError } from '../errors.js'
+import { createError, type KotaeError } from '../errors.js'
 import type { AskContext, AskResult } from '../schema.js'
 import type { ResolvedHitLogOptions } from './options.js'
 import type { LogRedaction } from './redaction.js'
-import { DECISIONS, ID_SHIFT, MAX_TIME, META_WRITERS, REASONS, SCALE, sqliteCode, storeError, type HitLogStore } from './store.js'
-
-/**
- * Why events were lost: `queue-full` (the store kept failing and the queue reached `maxQueue`;
- * the oldest were dropped), `write-failed` (writes kept failing for `retryForMs`, or still failed
- * when the log was closed), `store-gone` (the file was deleted or replaced while open: the events
- * this process had written to it are no longer in the log at its path).
- */
-export type DropReason = 'queue-full' | 'write-failed' | 'store-gone'
+import { DECISIONS, ID_SHIFT, logStoreError, MAX_TIME, META_WRITERS, REASONS, SCALE, sqliteCode, storeError, type DropReason, type HitLogStore } from './store.js'
 
 /** Milliseconds whose per-writer counters are remembered (older ones are only revisited by back-dated events). */
 const COUNTER_MS = 4096
@@ -210,10 +202,16 @@ export class EventWriter {
    */
   record(result: AskResult, context: AskContext = {}): string | undefined {
     try {
-      if (this.isClosed) throw new KotaeError('LOG_STORE', `the hit log ${this.path} is closed; this event was not recorded`, { path: this.path, dropped: 0, queued: 0 })
+      if (this.isClosed) throw createError('LOG_CLOSED', { path: this.path, dropped: 1 })
       const at = context.at instanceof Date ? context.at.getTime() : context.at ?? this.opts.now()
       if (typeof at !== 'number' || !Number.isFinite(at) || at < 0 || at >= MAX_TIME) {
-        throw new KotaeError('LOG_STORE', `cannot record an event in ${this.path}: its time ${String(context.at ?? at)} is not a valid date; this event was not recorded`, { path: this.path, dropped: 0, queued: this.queue.length })
+        throw logStoreError({
+          path: this.path,
+          reason: `cannot record an event: its time ${String(context.at ?? at)} is not a valid date`,
+          hint: 'this event was not recorded; give context.at as ms since epoch or a Date',
+          dropped: 0,
+          queued: this.queue.length,
+        })
       }
       const id = this.nextId(Math.floor(at))
       const top = (result.candidates ?? []).slice(0, 3).map((c) => ({ id: c.id, s: Math.round(c.score * SCALE), c: Math.round(c.confidence * SCALE) }))
@@ -354,18 +352,21 @@ export class EventWriter {
       if (reassigned > 0) {
         this.counts.reassigned += reassigned
         this.report(
-          new KotaeError(
-            'LOG_STORE',
-            `${reassigned} event id(s) were already taken in ${this.path} (another process writes the same log, or the same events were imported twice): those events were stored under new ids, none was dropped. The ids returned by record still find them through this HitLog (getEvent, feedback); feedback sent with them through another process would not.`,
-            { path: this.path, dropped: 0, reason: 'id-reassigned', queued: this.queue.length },
-          ),
+          logStoreError({
+            path: this.path,
+            reason: `${reassigned} event id(s) were already taken in the file (another process writes the same log, or the same events were imported twice): those events were stored under new ids, none was dropped`,
+            hint: 'The ids returned by record still find them through this HitLog (getEvent, feedback); feedback sent with them through another process would not.',
+            dropped: 0,
+            incident: 'id-reassigned',
+            queued: this.queue.length,
+          }),
         )
       }
       return true
     } catch (err) {
       // Forget interned keys learnt in the rolled-back transaction.
       store.keys.clear()
-      const e = store.failure(`cannot write ${batch.length} queued event(s) to the hit log`, err, this.keptNote())
+      const e = store.failure(`cannot write ${batch.length} queued event(s)`, err, this.keptNote())
       if (store.db) {
         try {
           store.keys.load(store.db)
@@ -388,10 +389,12 @@ export class EventWriter {
       this.queue.splice(0, n)
       this.lose('write-failed', n)
       this.report(
-        new KotaeError('LOG_STORE', `${n} event(s) were dropped: they could not be written to ${this.path} for ${seconds(this.opts.retryForMs)} (last error: ${this.store.lastCause || 'unknown'}).`, {
+        logStoreError({
           path: this.path,
+          reason: `${n} event(s) were dropped: they could not be written to the file for ${seconds(this.opts.retryForMs)} (last error: ${this.store.lastCause || 'unknown'})`,
+          hint: '',
           dropped: n,
-          reason: 'write-failed',
+          incident: 'write-failed',
           queued: this.queue.length,
         }),
       )
@@ -406,11 +409,14 @@ export class EventWriter {
     if (n === 0) return
     this.unreportedOverflow = 0
     this.report(
-      new KotaeError(
-        'LOG_STORE',
-        `${n} event(s) were dropped: the queue of events waiting to be written to ${this.path} is full (maxQueue ${this.opts.maxQueue}) because they cannot be written (last error: ${this.store.lastCause || 'none yet'}); the oldest are dropped first.`,
-        { path: this.path, dropped: n, reason: 'queue-full', queued: this.queue.length },
-      ),
+      logStoreError({
+        path: this.path,
+        reason: `${n} event(s) were dropped: the queue of events waiting to be written is full (maxQueue ${this.opts.maxQueue}) because they cannot be written (last error: ${this.store.lastCause || 'none yet'})`,
+        hint: 'the oldest are dropped first',
+        dropped: n,
+        incident: 'queue-full',
+        queued: this.queue.length,
+      }),
     )
   }
 
@@ -434,10 +440,12 @@ export class EventWriter {
       this.queue.length = 0
       this.lose('write-failed', n)
       this.report(
-        new KotaeError('LOG_STORE', `${n} queued event(s) could not be written to ${this.path} before the log was closed and are lost (last error: ${this.store.lastCause || 'unknown'}).`, {
+        logStoreError({
           path: this.path,
+          reason: `${n} queued event(s) could not be written to the file before the log was closed and are lost (last error: ${this.store.lastCause || 'unknown'})`,
+          hint: '',
           dropped: n,
-          reason: 'write-failed',
+          incident: 'write-failed',
           queued: 0,
         }),
       )

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto'
 import { z } from 'zod'
 import type { Embedder } from '../embed/embedder.js'
-import { KotaeError } from '../errors.js'
+import { createError } from '../errors.js'
 import { parseOptions, type FaqEntry, type FaqEntryInput } from '../schema.js'
 import type { HitLogReader, SuggestionLedger } from '../hitlog/reader.js'
 import { containsMask, containsPii } from '../privacy/redact.js'
@@ -136,7 +136,9 @@ export type RejectOptions = z.input<typeof RejectOptionsSchema>
 /**
  * Accept suggestions: load the knowledge base in `kbDir`, append the queries to their entries'
  * variants, rebuild with the same embedder, save (atomically, by the engine) and mark them
- * accepted in the log. Returns what was accepted and the rebuilt knowledge base.
+ * accepted in the log. Returns what was accepted and the rebuilt knowledge base. Throws
+ * `UNKNOWN_SUGGESTION` for ids that are not pending, `STALE_SUGGESTION` for ids whose entries
+ * are gone from the base, `INVALID_OPTIONS` without ids or `all: true`.
  */
 export async function acceptSuggestions(kbDir: string, log: SuggestionLedger, options: AcceptOptions): Promise<{ accepted: Suggestion[]; kb: OpsKnowledgeBase }> {
   const opts = parseOptions(AcceptOptionsSchema, options, 'acceptSuggestions')
@@ -148,7 +150,7 @@ export async function acceptSuggestions(kbDir: string, log: SuggestionLedger, op
     const byId = new Map(pending.map((s) => [s.id, s]))
     const unknown = opts.ids.filter((id) => !byId.has(id))
     if (unknown.length) {
-      throw new KotaeError('INVALID_INPUT', `unknown or already decided suggestion id(s): ${unknown.join(', ')}; run \`kotae suggest ${kbDir}\` to list the pending ones`, { unknown })
+      throw createError('UNKNOWN_SUGGESTION', { ids: unknown, hint: `run \`kotae suggest ${kbDir}\` to list the pending ones` })
     }
     chosen = opts.ids.map((id) => byId.get(id)!)
   } else {
@@ -157,7 +159,7 @@ export async function acceptSuggestions(kbDir: string, log: SuggestionLedger, op
   const entryIds = new Set(kb.entries.map((e) => e.id))
   const missing = chosen.filter((s) => !entryIds.has(s.entryId))
   if (missing.length && opts.ids?.length) {
-    throw new KotaeError('INVALID_INPUT', `suggestion(s) ${missing.map((s) => s.id).join(', ')} point to entries no longer in the knowledge base (${[...new Set(missing.map((s) => s.entryId))].join(', ')})`)
+    throw createError('STALE_SUGGESTION', { ids: missing.map((s) => s.id), entries: [...new Set(missing.map((s) => s.entryId))] })
   }
   chosen = chosen.filter((s) => entryIds.has(s.entryId))
   if (chosen.length === 0) return { accepted: [], kb }
@@ -201,13 +203,13 @@ export function mergeAccepted(entries: FaqEntry[], accepted: ReadonlyArray<{ ent
   return { entries: withVariants(entries, kept), kept, dropped: accepted.filter((a) => !ids.has(a.entryId)) }
 }
 
-/** Reject suggestions so they are not listed again. */
+/** Reject suggestions so they are not listed again; `UNKNOWN_SUGGESTION` for ids that are not pending. */
 export function rejectSuggestions(log: SuggestionLedger, ids: string[], options: RejectOptions = {}): Suggestion[] {
   const opts = parseOptions(RejectOptionsSchema, options, 'rejectSuggestions')
   const pending = listSuggestions(log, { entries: opts.entries })
   const byId = new Map(pending.map((s) => [s.id, s]))
   const unknown = ids.filter((id) => !byId.has(id))
-  if (unknown.length) throw new KotaeError('INVALID_INPUT', `unknown or already decided suggestion id(s): ${unknown.join(', ')}`, { unknown })
+  if (unknown.length) throw createError('UNKNOWN_SUGGESTION', { ids: unknown, hint: 'list the pending ones with listSuggestions (kotae suggest <kb>)' })
   const chosen = ids.map((id) => byId.get(id)!)
   log.setSuggestionStatus(chosen.map((s) => ({ entryId: s.entryId, query: s.query })), 'rejected')
   return chosen

@@ -23,7 +23,7 @@
  */
 import { createHmac, randomBytes } from 'node:crypto'
 import { z } from 'zod'
-import { KotaeError } from '../errors.js'
+import { createError } from '../errors.js'
 import { parseOptions } from '../schema.js'
 
 /** A built-in detector: its name (as reported in {@link RedactedQuery.masked}), its mask and what it catches. */
@@ -140,13 +140,14 @@ function compile(p: RedactionPattern): RegExp {
   try {
     return new RegExp(p.pattern, 'gu')
   } catch (err) {
-    throw new KotaeError('INVALID_INPUT', `redaction pattern "${p.name}" is not a valid regular expression: ${(err as Error).message}`, { pattern: p.pattern }, { cause: err })
+    throw createError('INVALID_PATTERN', { name: p.name, pattern: p.pattern, reason: (err as Error).message }, { cause: err })
   }
 }
 
 /**
- * Compiles redaction options into a function. Validates the options and throws `INVALID_INPUT`
- * for an invalid pattern, an unknown mode, or `hash` mode without a salt.
+ * Compiles redaction options into a function. Validates the options: throws `INVALID_PATTERN` for
+ * a pattern that is not a regular expression, `INVALID_OPTIONS` for an unknown mode or `hash`
+ * mode without a salt.
  */
 export function createRedactor(options: RedactionOptions = {}): Redactor {
   const opts = parseOptions(RedactionOptionsSchema, options, 'redaction')

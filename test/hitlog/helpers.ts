@@ -24,15 +24,15 @@ export const ENTRIES = [
 ]
 export const QUESTIONS = ['how long does shipping take', 'return policy', 'can I pay by card', 'do you sell gift cards', 'when will my order arrive']
 
-/** Collects reported errors; `lost(reason)` sums the events they report as lost. */
+/** Collects reported errors; `lost(incident)` sums the events they report as lost. */
 export function errorSink() {
   const errors: KotaeError[] = []
   const details = (e: KotaeError) => e.details as unknown as HitLogErrorDetails
   return {
     errors,
     onError: (e: KotaeError) => void errors.push(e),
-    lost: (reason?: string) => errors.filter((e) => !reason || details(e).reason === reason).reduce((s, e) => s + (details(e).dropped ?? 0), 0),
-    reasons: () => errors.map((e) => details(e).reason).filter(Boolean),
+    lost: (incident?: string) => errors.filter((e) => !incident || details(e).incident === incident).reduce((s, e) => s + (details(e).dropped ?? 0), 0),
+    incidents: () => errors.map((e) => details(e).incident).filter(Boolean),
   }
 }
 

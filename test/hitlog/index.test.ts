@@ -48,9 +48,22 @@ describe('HitLog', () => {
     const c = log.record(result('q2', 'clarify', [['late', 0.4], ['track', 0.35]]), {})!
     expect(log.feedback(a, { kind: 'not-helpful', comment: 'wrong' })).toMatchObject({ kind: 'not-helpful', entryId: 'late' })
     expect(log.feedback(c, { kind: 'picked', entryId: 'track' })).toMatchObject({ entryId: 'track' })
-    expect(() => log.feedback(c, { kind: 'picked', entryId: 'cancel' })).toThrow(/was not offered for event .* \(offered: late, track\); use kind "resolved"/)
+    expect(() => log.feedback(c, { kind: 'picked', entryId: 'cancel' })).toThrow(/feedback for event .*: entry "cancel" was not offered \(offered: late, track\); use kind "resolved"/)
     expect(() => log.feedback('999', { kind: 'helpful' })).toThrow(/no event with id "999"/)
     expect(() => log.feedback(a, { kind: 'great' } as never)).toThrow(KotaeError)
+    expect(() => log.feedback(c, { kind: 'picked', entryId: 'cancel' })).toThrow(expect.objectContaining({ code: 'INVALID_FEEDBACK', details: expect.objectContaining({ eventId: c }) }))
+    expect(() => log.feedback(a, { kind: 'great' } as never)).toThrow(expect.objectContaining({ code: 'INVALID_FEEDBACK' }))
+    expect(() => log.feedback('999', { kind: 'helpful' })).toThrow(expect.objectContaining({ code: 'UNKNOWN_EVENT', details: { eventId: '999', path: log.path } }))
+  })
+
+  it('says it is closed: reads throw LOG_CLOSED, an event recorded after close is reported as not recorded', () => {
+    const errors: KotaeError[] = []
+    const log = openHitLog(join(tempDir(), 'closed.sqlite'), { onError: (e) => void errors.push(e) })
+    log.close()
+    expect(log.record(result('q', 'answer', [['late', 0.9]]))).toBeUndefined()
+    expect(errors.map((e) => [e.code, e.details.dropped])).toEqual([['LOG_CLOSED', 1]])
+    expect(errors[0].message).toMatch(/is closed; 1 event\(s\) were not recorded/)
+    expect(() => log.coverage()).toThrow(expect.objectContaining({ code: 'LOG_CLOSED' }))
   })
 
   it('migrates a version-1 file and refuses a newer one', () => {
@@ -73,6 +86,7 @@ describe('HitLog', () => {
     check.pragma(`user_version = ${HITLOG_SCHEMA_VERSION + 1}`)
     check.close()
     expect(() => openHitLog(path, { strict: true })).toThrow(/newer than this kotae understands/)
+    expect(() => openHitLog(path, { strict: true })).toThrow(expect.objectContaining({ code: 'LOG_VERSION', details: { path, version: HITLOG_SCHEMA_VERSION + 1, supported: HITLOG_SCHEMA_VERSION } }))
   })
 
   it('survives a corrupt file: record never throws, the error is reported, nothing is deleted', () => {
@@ -118,6 +132,8 @@ describe('HitLog', () => {
 
   it('rejects bad options with a readable message', () => {
     expect(() => openHitLog('', {})).toThrow(/file path or a knowledge-base folder/)
+    expect(() => openHitLog('', {})).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT' }))
+    expect(() => openHitLog(join(tempDir(), 'o.sqlite'), { batchSize: -1 })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS', details: expect.objectContaining({ where: 'openHitLog' }) }))
     expect(() => openHitLog(join(tempDir(), 'o.sqlite'), { batchSize: -1 })).toThrow(/batchSize/)
   })
 })

@@ -94,7 +94,7 @@ describe('the log file or its folder removed while serving', () => {
     rmSync(dir, { recursive: true, force: true })
     for (let i = 0; i < 100; i++) await kb.ask(QUESTIONS[i % QUESTIONS.length])
     expect(log.flush()).toBe(false)
-    const gone = sink.errors.find((e) => (e.details as { reason?: string }).reason === 'store-gone')!
+    const gone = sink.errors.find((e) => (e.details as { incident?: string }).incident === 'store-gone')!
     expect(gone.message).toMatch(/was deleted or replaced while open: the 20 event\(s\) this process had written to it are no longer in the log/)
     expect(gone.message).toMatch(/no longer exists and is not recreated\. The 100 queued event\(s\) are kept and retried/)
     expect(log.stats()).toMatchObject({ recorded: 120, written: 0, queued: 100, drops: { 'store-gone': 20 } })

@@ -67,7 +67,7 @@ describe('hit log losses are reported with their count and reason', () => {
     await new Promise((r) => setTimeout(r, 50))
     expect(log.stats()).toMatchObject({ recorded: 10, dropped: 7, queued: 3, drops: { 'queue-full': 7 } })
     expect(sink.lost('queue-full')).toBe(7)
-    const overflow = sink.errors.find((e) => (e.details as { reason?: string }).reason === 'queue-full')!
+    const overflow = sink.errors.find((e) => (e.details as { incident?: string }).incident === 'queue-full')!
     expect(overflow.code).toBe('LOG_STORE')
     expect(overflow.message).toMatch(/event\(s\) were dropped: the queue .* is full \(maxQueue 3\)/)
     invariant(log)
@@ -142,7 +142,7 @@ describe('event ids', () => {
     expect(count(path)).toBe(3000)
     expect(sink.lost()).toBe(0)
     expect(b.stats().reassigned).toBeGreaterThan(0)
-    expect(sink.reasons()).toEqual(['id-reassigned'])
+    expect(sink.incidents()).toEqual(['id-reassigned'])
     expect(sink.errors[0].message).toMatch(/none was dropped/)
     for (let i = 0; i < 1500; i += 37) {
       expect(a.getEvent(idsA[i])!.query).toBe(`a ${i}`)

@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { buildKnowledgeBase } from '../../src/engine.js'
 import { loadKnowledgeBase } from '../../src/engine.js'
-import { acceptSuggestions, listSuggestions, openHitLog } from '../../src/ops/index.js'
+import { acceptSuggestions, listSuggestions, openHitLog, rejectSuggestions } from '../../src/ops/index.js'
 import type { FaqEntryInput } from '../../src/schema.js'
 import { removeTempDirs, tempDir } from './helpers.js'
 
@@ -42,9 +42,12 @@ async function learningLoop(entries: FaqEntryInput[], target: string, candidates
     const mine = suggestions.find((s) => s.entryId === target && s.query === query)
     expect(mine).toMatchObject({ count: 1, resolved: 1, masked: false })
 
+    await expect(acceptSuggestions(dir, log, {})).rejects.toMatchObject({ code: 'INVALID_OPTIONS' })
     const { accepted } = await acceptSuggestions(dir, log, { ids: [mine!.id] })
     expect(accepted.map((s) => s.id)).toEqual([mine!.id])
     expect(listSuggestions(log, {})).toEqual([])
+    await expect(acceptSuggestions(dir, log, { ids: [mine!.id] })).rejects.toMatchObject({ code: 'UNKNOWN_SUGGESTION', details: { ids: [mine!.id] } })
+    expect(() => rejectSuggestions(log, [mine!.id])).toThrow(expect.objectContaining({ code: 'UNKNOWN_SUGGESTION' }))
 
     const after = await loadKnowledgeBase(dir)
     expect(after.entry(target)!.variants).toContain(query)

@@ -169,7 +169,9 @@ describe('redactQuery', () => {
 
   it('rejects invalid options with an actionable error', () => {
     expect(() => createRedactor({ patterns: [{ name: 'bad', pattern: '(', mask: 'x' }] })).toThrow(/redaction pattern "bad" is not a valid regular expression/)
+    expect(() => createRedactor({ patterns: [{ name: 'bad', pattern: '(', mask: 'x' }] })).toThrow(expect.objectContaining({ code: 'INVALID_PATTERN', details: expect.objectContaining({ name: 'bad', pattern: '(' }) }))
     expect(() => createRedactor({ mode: 'scramble' as never })).toThrow(KotaeError)
+    expect(() => createRedactor({ mode: 'scramble' as never })).toThrow(expect.objectContaining({ code: 'INVALID_OPTIONS' }))
   })
 
   it('stores verbatim in none mode', () => {

@@ -4,7 +4,7 @@
  * log (and the FAQ entries, for metadata, stale entries and phrasing duplicates).
  */
 import { z } from 'zod'
-import { KotaeError } from '../../errors.js'
+import { createError } from '../../errors.js'
 import { parseOptions } from '../../schema.js'
 import type { DecisionKind, FaqEntry } from '../../schema.js'
 import { clusterQueries, DEFAULT_PHRASING_THRESHOLD, similarPhrasings, type EmbedFunction, type QueryCluster } from '../cluster.js'
@@ -138,7 +138,8 @@ const iso = (t: number | null | undefined) => (t === null || t === undefined ? n
 
 /**
  * Build the report for the window ending at `now`. Throws `LOG_STORE` when the log cannot be
- * read and `INVALID_INPUT` for bad options; everything else degrades to empty sections.
+ * read, `INVALID_OPTIONS` for bad options and `INVALID_DURATION` for a `since` that is not a
+ * duration; everything else degrades to empty sections.
  */
 export async function buildReport(log: HitLogReader, options: ReportOptions = {}): Promise<OpsReport> {
   const opts = parseOptions(ReportOptionsSchema, options, 'buildReport')
@@ -314,7 +315,7 @@ function ratio(a: number, b: number): number {
  * report's window). Never touches files: the caller writes the kept entries to a new file.
  */
 export function prunedEntries(entries: FaqEntry[], report: Pick<OpsReport, 'entries'>, minHits: number): { kept: FaqEntry[]; removed: { id: string; hits: number }[] } {
-  if (!Number.isInteger(minHits) || minHits < 0) throw new KotaeError('INVALID_INPUT', `minHits must be a whole number ≥ 0, got ${minHits}`)
+  if (!Number.isInteger(minHits) || minHits < 0) throw createError('INVALID_ARGUMENT', { where: 'prunedEntries', argument: 'minHits', expected: 'a whole number ≥ 0', received: String(minHits) })
   const hits = new Map(report.entries.map((e) => [e.id, e.hits]))
   const kept: FaqEntry[] = []
   const removed: { id: string; hits: number }[] = []

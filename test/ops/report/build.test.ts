@@ -83,6 +83,9 @@ describe('buildReport', () => {
   it('explains bad options', async () => {
     ;({ log } = fixtureLog())
     await expect(buildReport(log, { since: 'a month' })).rejects.toThrow(/use a number and a unit/)
+    await expect(buildReport(log, { since: 'a month' })).rejects.toMatchObject({ code: 'INVALID_DURATION', details: { option: 'since', text: 'a month' } })
     await expect(buildReport(log, { lowConfidence: 3 })).rejects.toThrow(/lowConfidence/)
+    await expect(buildReport(log, { lowConfidence: 3 })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' })
+    expect(() => prunedEntries(ENTRIES, { entries: [] }, -1)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', details: expect.objectContaining({ argument: 'minHits' }) }))
   })
 })
