@@ -48,9 +48,9 @@ export async function embedderFromFlags(opts: Record<string, unknown>): Promise<
  * `--online`. `--model` and `--fp32` do not apply: the base says which model it needs.
  */
 export async function loadWithEmbedder(kbDir: string, opts: Record<string, unknown>): Promise<KnowledgeBase> {
-  const { spec } = (await readManifest(kbDir)).embedder
+  const { id, spec } = (await readManifest(kbDir)).embedder
   if (opts.embedder === 'transformers' && spec.kind !== 'transformers') {
-    const built = spec.kind === 'builtin' ? `the built-in embedder (dimension ${spec.dimension})` : "the caller's own embedder"
+    const built = `"${id}" (${spec.kind === 'builtin' ? 'the built-in one' : "the caller's own"})`
     throw createError('EMBEDDER_MISMATCH', { dir: kbDir, built, given: 'a transformers.js model (--embedder transformers)', hint: 'drop --embedder, or rebuild the base with it' })
   }
   const model = { modelDir: opts.modelDir as string | undefined, cacheDir: opts.cacheDir as string | undefined, offline: !opts.online }
