@@ -7,7 +7,7 @@
 import { z } from 'zod'
 import { createError } from './errors.js'
 import { AskOptionsSchema, baseLanguage, LabelledQuerySchema, parseOptions, schemaProblems, type AskLogger, type AskOptions, type AskResult, type BaseLanguage, type Candidate, type FaqEntry, type FaqEntryInput, type LabelledQuery, type ProgressListener } from './schema.js'
-import { analyze, contentKey, detectLanguage, fieldTerms, hanStatistics, lexicalTerms, normalizeText, questionKey, sentences, type HanLanguageStats } from './text/index.js'
+import { analyze, classifierTerms, contentKey, detectLanguage, fieldTerms, hanStatistics, lexicalTerms, normalizeText, questionKey, sentences, type HanLanguageStats } from './text/index.js'
 import { BuiltinEmbedder } from './embed/builtin.js'
 import type { Embedder } from './embed/embedder.js'
 import { centroidTables, Retriever, type EntryEvidence, type RetrieveOptions } from './retrieve/index.js'
@@ -301,7 +301,7 @@ export class KnowledgeBase {
     const analyzed = analyze(normalized, lang)
     const terms = lexicalTerms(analyzed)
     const [vector] = await this.embedder.embed([query], 'query')
-    const evidence = this.retriever.retrieve({ vector, terms, fieldTerms: fieldTerms(analyzed) }, { ...restrict, allowEntry })
+    const evidence = this.retriever.retrieve({ vector, terms, fieldTerms: fieldTerms(analyzed), classifierTerms: classifierTerms(analyzed) }, { ...restrict, allowEntry })
     const preferLanguage = this.languagesPresent.has(lang) && this.languagesPresent.size > 1
     if (preferLanguage) {
       for (const e of evidence) if (this.languages[e.entry] !== lang) e.score -= LANGUAGE_PENALTY

@@ -6,7 +6,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildKnowledgeBase, detectLanguage, normalizeText, type FaqEntryInput, type KnowledgeBase } from '../src/index.js'
 // Word segmentation has no public entry point; it is the text module's own export.
-import { analyze, segmentWords } from '../src/text/index.js'
+import { analyze, classifierTerms, fieldTerms, lexicalTerms, segmentWords } from '../src/text/index.js'
 import { MINI_FAQ } from './fixtures/mini-faq.js'
 
 let mini: KnowledgeBase
@@ -167,6 +167,21 @@ describe('Japanese and Chinese word segmentation (Intl.Segmenter)', () => {
 
   it('keeps character bigrams as well, so a word split differently still matches', () => {
     const grams = analyze(normalizeText('配送料'), 'ja').cjkGrams
-    expect(grams).toEqual(expect.arrayContaining(['c2:配送', 'c2:送料']))
+    expect(grams).toEqual(expect.arrayContaining([{ size: 2, text: '配送' }, { size: 2, text: '送料' }]))
+    // The index keys of a phrasing and of a question split into other words still meet on the bigram.
+    const shared = (a: string, b: string) => lexicalTerms(analyze(normalizeText(a), 'ja')).filter((t) => lexicalTerms(analyze(normalizeText(b), 'ja')).includes(t))
+    expect(shared('配送料はいくら', '送料を知りたい').length).toBeGreaterThan(0)
+  })
+
+  it('gives the classifier words and character grams but no word pairs, and the field index Latin character grams', () => {
+    const analyzed = analyze(normalizeText('cancel my order'), 'en')
+    expect(classifierTerms(analyzed).length).toBe(analyzed.words.length)
+    expect(lexicalTerms(analyzed).length).toBe(2 * analyzed.words.length - 1)
+    expect(fieldTerms(analyzed).length).toBe(analyzed.words.length + analyzed.latinGrams.length)
+    // One-kana grammar particles are no unigram of their own; Han and Hangul characters are.
+    const ja = analyze(normalizeText('送料の'), 'ja').cjkGrams.filter((g) => g.size === 1).map((g) => g.text)
+    expect(ja).toEqual(['送', '料'])
+    const ko = analyze(normalizeText('배송비'), 'ko').cjkGrams.filter((g) => g.size === 1).map((g) => g.text)
+    expect(ko).toEqual(['배', '송', '비'])
   })
 })

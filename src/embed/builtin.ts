@@ -41,8 +41,8 @@ export function hashedFeatures(text: string, lang?: BaseLanguage): HashedFeature
   }
   for (const gram of analyzed.latinGrams) features.push({ hash: fnv1a('g:' + gram), weight: FAMILY_WEIGHT.latinGram })
   for (const gram of analyzed.cjkGrams) {
-    const weight = gram.startsWith('c1:') ? FAMILY_WEIGHT.cjk1 : gram.startsWith('c2:') ? FAMILY_WEIGHT.cjk2 : FAMILY_WEIGHT.cjk3
-    features.push({ hash: fnv1a(gram), weight })
+    const weight = gram.size === 1 ? FAMILY_WEIGHT.cjk1 : gram.size === 2 ? FAMILY_WEIGHT.cjk2 : FAMILY_WEIGHT.cjk3
+    features.push({ hash: fnv1a(`c${gram.size}:${gram.text}`), weight })
   }
   return features
 }

@@ -14,7 +14,7 @@ import { ImportLimitsSchema } from '../ingest/limits.js'
 import { validateEntries } from '../ingest/validate.js'
 import { addToCentroid, ClassifierOptionsSchema, EntryClassifier, FieldIndex, hnswParametersFor, HnswParametersSchema, LexicalIndex, VectorIndex, type HnswParameters } from '../retrieve/index.js'
 import { baseLanguage, type FaqEntry, type FaqEntryInput, type ProgressListener } from '../schema.js'
-import { analyze, fieldTerms, lexicalTerms, normalizeText, type AnalyzedText } from '../text/index.js'
+import { analyze, classifierTerms, fieldTerms, lexicalTerms, normalizeText, type AnalyzedText } from '../text/index.js'
 import { phrasingsOf, type KnowledgeBaseParts, type Phrasings } from './parts.js'
 
 /** Bases up to this many phrasings keep their analysed terms during the build. */
@@ -80,9 +80,9 @@ export async function buildParts(input: FaqEntryInput[], options: z.output<typeo
   const termsOf = small ? (p: number) => (cached[p] ??= lexicalTerms(analysisOf(p))) : (p: number) => lexicalTerms(analysisOf(p))
   const lexical = LexicalIndex.build(phrasings.texts.length, termsOf)
   const fields = buildFieldIndex(entries, phrasings, (p) => fieldTerms(analysisOf(p)))
-  analysed.length = 0
   const heldOut = options.selfCalibrate ? selfCalibrationPhrasings(phrasings) : []
-  const classifier = options.classifier === false ? undefined : EntryClassifier.train(termsOf, phrasings.entryOf, entries.length, options.classifier, new Set(heldOut))
+  const classifier = options.classifier === false ? undefined : EntryClassifier.train((p) => classifierTerms(analysisOf(p)), phrasings.entryOf, entries.length, options.classifier, new Set(heldOut))
+  analysed.length = 0
   const parts: KnowledgeBaseParts = {
     entries,
     phrasings,

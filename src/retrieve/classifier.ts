@@ -51,7 +51,7 @@ export class EntryClassifier {
   }
 
   /**
-   * Train on phrasings (`termsOf(p)` + entry), or return undefined when the FAQ is too sparse or too
+   * Train on phrasings (`termsOf(p)`: the text stage's `classifierTerms`, + entry), or return undefined when the FAQ is too sparse or too
    * large for a classifier to help (see {@link ClassifierOptions}). `skip` phrasings are left
    * out of training (self-calibration asks them later).
    */
@@ -62,7 +62,7 @@ export class EntryClassifier {
     const examples: Array<{ features: Int32Array; entry: number }> = []
     for (let p = 0; p < entryOf.length; p++) {
       if (skip?.has(p)) continue
-      const terms = classifierTerms(termsOf(p))
+      const terms = termsOf(p)
       const ids = new Set<number>()
       for (const term of terms) {
         let id = index.get(term)
@@ -117,8 +117,7 @@ export class EntryClassifier {
    * Probability of each entry given the query terms (softmax over allowed entries only, so a
    * filtered-out or held-out entry takes no probability mass).
    */
-  probabilities(queryTerms: string[], allow?: (entry: number) => boolean): Float64Array {
-    const terms = classifierTerms(queryTerms)
+  probabilities(terms: string[], allow?: (entry: number) => boolean): Float64Array {
     const ids = new Set<number>()
     for (const term of terms) {
       const id = this.index.get(term)
@@ -132,14 +131,6 @@ export class EntryClassifier {
     softmaxLogits(weights, bias, features, value, entries, out, allow)
     return out
   }
-}
-
-/**
- * The terms the classifier learns from: words and CJK character grams, not word pairs. Pairs
- * double the cost of training and, measured on the dev sets, add nothing the words do not.
- */
-function classifierTerms(terms: string[]): string[] {
-  return terms.filter((term) => !term.startsWith('b:'))
 }
 
 function softmaxLogits(weights: Float32Array, bias: Float32Array, features: Int32Array, value: number, entries: number, out: Float64Array, allow?: (entry: number) => boolean): void {

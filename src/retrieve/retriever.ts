@@ -60,10 +60,12 @@ export interface RetrieveOptions {
 /** A question as retrieval sees it. */
 export interface RetrievalQuery {
   vector: Float32Array
-  /** Terms for the phrasing index and the classifier. */
+  /** Terms for the phrasing index (`lexicalTerms`). */
   terms: string[]
-  /** Terms for the field index. */
+  /** Terms for the field index (`fieldTerms`). */
   fieldTerms: string[]
+  /** Terms for the entry classifier (`classifierTerms`). */
+  classifierTerms: string[]
 }
 
 /** Everything retrieval needs about the phrasings and entries of a knowledge base. */
@@ -138,7 +140,7 @@ export class Retriever {
       evidenceFor(hit.entry, this.firstPhrasing?.[hit.entry] ?? 0).fieldScore = hit.score
     }
     if (this.classifier) {
-      const probabilities = this.classifier.probabilities(queryTerms, allow)
+      const probabilities = this.classifier.probabilities(query.classifierTerms, allow)
       const order = topIndexes(probabilities, CLASSIFIER_CANDIDATES)
       for (const entry of order) if (probabilities[entry] > 0.01) evidenceFor(entry, this.firstPhrasing?.[entry] ?? 0)
       for (const evidence of byEntry.values()) evidence.classifierScore = probabilities[evidence.entry]

@@ -7,7 +7,7 @@
  * not break matching.
  */
 import type { BaseLanguage } from '../schema.js'
-import { scriptRuns } from './script.js'
+import { scriptOf, scriptRuns } from './script.js'
 
 const segmenters = new Map<string, Intl.Segmenter>()
 
@@ -50,12 +50,22 @@ function dropFinalE(word: string): string {
   return word.length > 4 && word.endsWith('e') ? word.slice(0, -1) : word
 }
 
-/** What one text looks like to the retrieval stages. */
+/** One character n-gram of a CJK run: how many characters, and which. */
+export interface CjkGram {
+  size: 1 | 2 | 3
+  text: string
+}
+
+/**
+ * What one text looks like to the retrieval stages: families of terms, each typed. The index
+ * keys built from them (`lexicalTerms`, `fieldTerms`, `classifierTerms`) are this stage's own
+ * encoding: no other stage reads a key's prefix.
+ */
 export interface AnalyzedText {
-  /** Words in order (stemmed for Latin; Segmenter words for ja/zh; eojeol for ko). */
+  /** Words in order (stemmed for Latin; Segmenter words for ja/zh; eojeol, and their stem, for ko). */
   words: string[]
-  /** Character n-grams of CJK runs (`c1:` unigrams, `c2:` bigrams, `c3:` trigrams). */
-  cjkGrams: string[]
+  /** Character uni-, bi- and trigrams of CJK runs, in text order. */
+  cjkGrams: CjkGram[]
   /** Character 3- and 4-grams of Latin words, with word-boundary marks. */
   latinGrams: string[]
 }
@@ -63,17 +73,20 @@ export interface AnalyzedText {
 /** Analyse a normalised text (see `normalizeText`) in the given language. */
 export function analyze(text: string, lang: BaseLanguage): AnalyzedText {
   const words: string[] = []
-  const cjkGrams: string[] = []
+  const cjkGrams: CjkGram[] = []
   const latinGrams: string[] = []
   let cjkRun = ''
+  let hangul = false
   const flushCjk = () => {
     if (!cjkRun) return
-    addCjk(cjkRun, lang, words, cjkGrams)
+    addCjk(cjkRun, hangul, lang, words, cjkGrams)
     cjkRun = ''
+    hangul = false
   }
   for (const run of scriptRuns(text)) {
     if (run.script === 'han' || run.script === 'kana' || run.script === 'hangul') {
       cjkRun += run.text
+      hangul ||= run.script === 'hangul'
       continue
     }
     flushCjk()
@@ -89,11 +102,9 @@ export function analyze(text: string, lang: BaseLanguage): AnalyzedText {
   return { words, cjkGrams, latinGrams }
 }
 
-const KANA_CHAR = /^[\u3040-\u30ff\u31f0-\u31ff]$/u
-
-function addCjk(run: string, lang: BaseLanguage, words: string[], grams: string[]): void {
+/** Words and character grams of a run of Han, kana and Hangul (`hangul`: whether it holds any Hangul: then it is Korean words). */
+function addCjk(run: string, hangul: boolean, lang: BaseLanguage, words: string[], grams: CjkGram[]): void {
   const chars = [...run]
-  const hangul = /[\uac00-\ud7af]/u.test(run)
   if (hangul) {
     words.push(run)
     const stem = koreanStem(run)
@@ -103,9 +114,9 @@ function addCjk(run: string, lang: BaseLanguage, words: string[], grams: string[
   }
   for (let i = 0; i < chars.length; i++) {
     // A single kana is grammar (の, が, を), not content: only Han and Hangul stand alone.
-    if (!KANA_CHAR.test(chars[i])) grams.push('c1:' + chars[i])
-    if (i + 1 < chars.length) grams.push('c2:' + chars[i] + chars[i + 1])
-    if (i + 2 < chars.length) grams.push('c3:' + chars[i] + chars[i + 1] + chars[i + 2])
+    if (scriptOf(chars[i]) !== 'kana') grams.push({ size: 1, text: chars[i] })
+    if (i + 1 < chars.length) grams.push({ size: 2, text: chars[i] + chars[i + 1] })
+    if (i + 2 < chars.length) grams.push({ size: 3, text: chars[i] + chars[i + 1] + chars[i + 2] })
   }
 }
 
@@ -143,8 +154,24 @@ export function lexicalTerms(analyzed: AnalyzedText): string[] {
     terms.push('w:' + words[i])
     if (i + 1 < words.length) terms.push('b:' + words[i] + ' ' + words[i + 1])
   }
-  for (const gram of analyzed.cjkGrams) if (!gram.startsWith('c3:')) terms.push(gram)
+  pushCjkTerms(analyzed.cjkGrams, terms)
   return terms
+}
+
+/**
+ * Terms for the entry classifier: words and CJK character uni/bigrams, no word pairs (pairs
+ * double the cost of training and, measured on the dev sets, add nothing the words do not).
+ */
+export function classifierTerms(analyzed: AnalyzedText): string[] {
+  const terms: string[] = []
+  for (const word of analyzed.words) terms.push('w:' + word)
+  pushCjkTerms(analyzed.cjkGrams, terms)
+  return terms
+}
+
+/** CJK uni- and bigram keys (trigrams are left to the embedder). */
+function pushCjkTerms(grams: CjkGram[], terms: string[]): void {
+  for (const gram of grams) if (gram.size < 3) terms.push(`c${gram.size}:${gram.text}`)
 }
 
 /**
@@ -157,7 +184,7 @@ export function lexicalTerms(analyzed: AnalyzedText): string[] {
 export function fieldTerms(analyzed: AnalyzedText): string[] {
   const terms: string[] = []
   for (const word of analyzed.words) terms.push('w:' + word)
-  for (const gram of analyzed.cjkGrams) if (!gram.startsWith('c3:')) terms.push(gram)
+  pushCjkTerms(analyzed.cjkGrams, terms)
   for (const gram of analyzed.latinGrams) terms.push('g:' + gram)
   return terms
 }
