@@ -3,14 +3,12 @@
  * with different answers are warnings that name both rows; the import and the build go on.
  * Through the public API (validateEntries, importFaq/importFaqFile) and the `kotae` command.
  */
-import { execFile } from 'node:child_process'
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, describe, expect, it } from 'vitest'
 import { importFaq, importFaqFile, validateEntries, type ImportIssue } from '../../src/ingest/index.js'
-
-const ROOT = new URL('../..', import.meta.url).pathname
+import { kotae } from '../helpers/cli.js'
 
 /** Two entries of `lang` with different answers; the warnings validateEntries gives for them (rows 2 and 3). */
 function pair(lang: string, first: string, second: string, answers: [string, string] = ['回答A', '回答B']): ImportIssue[] {
@@ -236,14 +234,6 @@ describe('kotae check / kotae build', () => {
       'ko-refund,ko,환불은 언제 되나요?,반품 확인 후 3영업일 이내에 환불됩니다.',
     ].join('\n') + '\n',
   )
-
-  function kotae(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-    return new Promise((resolve) => {
-      execFile(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { cwd: ROOT, env: { ...process.env, NO_COLOR: '1' } }, (error, stdout, stderr) => {
-        resolve({ code: error ? (typeof error.code === 'number' ? error.code : 1) : 0, stdout, stderr })
-      })
-    })
-  }
 
   const line =
     'row 5, field question: warning: near-identical to the question of row 2 ("送料はいくらですか？" / "送料はいくらですか") but the answers differ: ' +
