@@ -10,8 +10,8 @@ import { spawnSync } from 'node:child_process'
 import { hostname, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BuiltinEmbedder, buildKnowledgeBase, KB_FORMAT_VERSION, KotaeError, loadKnowledgeBase, readManifest, type AskResult, type KnowledgeBase } from '../src/index.js'
-import { MINI_CALIB, MINI_FAQ, MINI_QUERIES } from './fixtures/mini-faq.js'
+import { BuiltinEmbedder, buildKnowledgeBase, KB_FORMAT_VERSION, KotaeError, loadKnowledgeBase, readManifest, type AskResult, type KnowledgeBase } from '../../src/index.js'
+import { MINI_CALIB, MINI_FAQ, MINI_QUERIES } from '../fixtures/mini-faq.js'
 
 const QUESTIONS = [...MINI_QUERIES.map((q) => q.query), '배송이', 'ﾊﾟｽﾜｰﾄﾞ', '配送料', 'help']
 

@@ -5,11 +5,11 @@
  */
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { buildKnowledgeBase, loadFaq, readLabelledQueries, type AskResult, type KnowledgeBase, type LabelledQuery } from '../src/index.js'
-import { MINI_CALIB, MINI_FAQ, MINI_QUERIES } from './fixtures/mini-faq.js'
-import { MIN_OPTION_CONFIDENCE } from '../src/decide/index.js'
+import { buildKnowledgeBase, loadFaq, readLabelledQueries, type AskResult, type KnowledgeBase, type LabelledQuery } from '../../src/index.js'
+import { MINI_CALIB, MINI_FAQ, MINI_QUERIES } from '../fixtures/mini-faq.js'
+import { MIN_OPTION_CONFIDENCE } from '../../src/decide/index.js'
 
-const SHOP = new URL('../fixtures/shop-faq/', import.meta.url).pathname
+const SHOP = new URL('../../fixtures/shop-faq/', import.meta.url).pathname
 
 let shopSelf: KnowledgeBase
 let shopLabelled: KnowledgeBase

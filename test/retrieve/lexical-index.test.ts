@@ -3,9 +3,9 @@
  * the common-term cut-off, the entry classifier and the HNSW index.
  */
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_CLASSIFIER, EntryClassifier, LexicalIndex, VectorIndex } from '../src/retrieve/index.js'
-import { analyze, lexicalTerms, normalizeText } from '../src/text/index.js'
-import { BuiltinEmbedder } from '../src/embed/builtin.js'
+import { DEFAULT_CLASSIFIER, EntryClassifier, LexicalIndex, VectorIndex } from '../../src/retrieve/index.js'
+import { analyze, lexicalTerms, normalizeText } from '../../src/text/index.js'
+import { BuiltinEmbedder } from '../../src/embed/builtin.js'
 
 const PHRASINGS = [
   'how long does delivery take',

@@ -6,7 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
-import { buildKnowledgeBase, readFaq, readLabelledQueries, type AskResult, type FaqEntry, type KnowledgeBase, type LabelledQuery } from '../src/index.js'
+import { buildKnowledgeBase, readFaq, readLabelledQueries, type AskResult, type FaqEntry, type KnowledgeBase, type LabelledQuery } from '../../src/index.js'
 
 const DIR = 'fixtures/qonly-faq'
 

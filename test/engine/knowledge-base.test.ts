@@ -3,8 +3,8 @@
  * payloads, filters), validation errors, calibrate, setThresholds and the ask logger.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
-import { buildKnowledgeBase, KotaeError, type AskResult, type FaqEntryInput, type KnowledgeBase } from '../src/index.js'
-import { MINI_CALIB, MINI_FAQ, MINI_QUERIES } from './fixtures/mini-faq.js'
+import { buildKnowledgeBase, KotaeError, type AskResult, type FaqEntryInput, type KnowledgeBase } from '../../src/index.js'
+import { MINI_CALIB, MINI_FAQ, MINI_QUERIES } from '../fixtures/mini-faq.js'
 
 /** A base calibrated on labelled questions (answers happen) and one left self-calibrated. */
 let kb: KnowledgeBase
