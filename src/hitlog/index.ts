@@ -83,7 +83,7 @@ export class HitLog extends EventEmitter implements AskLogger, HitLogReader, Sug
       },
       lost: (n) => writer!.lostWithFile(n),
     })
-    this.writer = writer = new EventWriter(this.store, this.redaction, this.opts, (e) => this.report(e))
+    this.writer = writer = new EventWriter(this.store, this.redaction, this.opts, (e) => this.report(e), () => this.flush())
     const ok = this.store.tryOpen(true, !this.opts.strict)
     if (!ok && this.opts.strict) {
       this.writer.abandon()
@@ -124,7 +124,11 @@ export class HitLog extends EventEmitter implements AskLogger, HitLogReader, Sug
     return this.writer.record(result, context)
   }
 
-  /** Write all queued events now; true when the queue is empty afterwards. Never throws (failures are reported). */
+  /**
+   * Write all queued events now; true when the queue is empty afterwards. Never throws (failures
+   * are reported). Every write goes through this method, the log's own timer and inline writes
+   * included.
+   */
   flush(): boolean {
     return this.writer.flush()
   }
@@ -147,7 +151,7 @@ export class HitLog extends EventEmitter implements AskLogger, HitLogReader, Sug
 
   /** Run a query on the store (queue written first); SQLite failures become `LOG_STORE` errors, and a damaged file is closed. */
   private read<T>(what: string, fn: (db: Database.Database) => T, flush = true): T {
-    if (flush) this.writer.flush()
+    if (flush) this.flush()
     const db = this.requireDb()
     try {
       return fn(db)
