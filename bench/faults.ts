@@ -18,7 +18,8 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, 
 import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { buildKnowledgeBase, BuiltinEmbedder, KotaeError, loadFaq, loadKnowledgeBase } from '../src/index.js'
+import { buildKnowledgeBase, BuiltinEmbedder, KotaeError, loadKnowledgeBase } from '../src/index.js'
+import { loadFaq } from '../src/ingest/index.js'
 import { errnoError, injectFaultsForTesting } from '../src/kb/fsio.js'
 import { environmentLine, ROOT, writeSection } from './results.js'
 

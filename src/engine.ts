@@ -80,7 +80,12 @@ export class KnowledgeBase {
   /** How the base was built and calibrated (saved with the base, replayed by `rebuild`). */
   recipe: BuildRecipe
 
-  constructor(readonly parts: KnowledgeBaseParts) {
+  /** @internal The indexes and tables the engine asks with (what the store writes and reads). */
+  readonly parts: KnowledgeBaseParts
+
+  /** @internal Made by {@link buildKnowledgeBase} and {@link loadKnowledgeBase}. */
+  constructor(parts: KnowledgeBaseParts) {
+    this.parts = parts
     this.entries = parts.entries
     this.embedder = parts.embedder
     this.phrasings = parts.phrasings

@@ -1,43 +1,51 @@
 /**
  * kotae (答え): answer customers from a multilingual FAQ with calibrated confidence.
- * The public API, nothing else. See README.md for the tour.
+ *
+ * The core a bot backend needs, nothing else: build or load a knowledge base, ask it, and the
+ * types of what comes back. Reading FAQ files is `kotae/ingest`, the hit log, reports and
+ * suggestions are `kotae/ops`, benchmarks are `kotae/eval`. `api/kotae.api.md` lists every
+ * export with its signature. See README.md for the tour.
  */
-export { buildKnowledgeBase, loadKnowledgeBase, KnowledgeBase, type BuildOptions, type CalibrateOptions, type ProgressListener } from './engine.js'
-export { readManifest, KB_FORMAT_VERSION, LoadOptionsSchema, SaveOptionsSchema, type LoadOptions, type Manifest, type SaveOptions } from './kb/store.js'
-export { BuildRecipeSchema, type BuildRecipe } from './kb/recipe.js'
-export { readFaq, parseFaq, loadFaq, validateEntries, formatImportReport, readLabelledQueries, DEFAULT_IMPORT_LIMITS, ImportLimitsSchema, type ImportIssue, type ImportResult, type ReadFaqOptions, type ImportLimits, type ImportLimitsInput } from './ingest/index.js'
-export { createEmbedder, BuiltinEmbedder, EmbedderSpecSchema, type Embedder, type EmbedKind, type EmbedderSpec, type BuiltinEmbedderOptions, type TransformersEmbedderOptions } from './embed/index.js'
-export { normalizeText, detectLanguage } from './text/index.js'
-export { countTokens, type ContextBlock, type ContextOptions } from './context/pack.js'
-export { evaluateSet, type EvaluateOptions, type EvaluationReport } from './eval/run.js'
-export { computeMetrics, METRIC_NAMES, type Metrics, type MetricName, type ScoredQuery } from './eval/metrics.js'
-export type { Calibration, CalibrationSample, DecisionThresholds } from './decide/index.js'
-export { KotaeError, createError, isKotaeError, ERROR_CATALOGUE, type KotaeErrorCode, type ErrorDetails, type SchemaProblem, type RowProblem } from './errors.js'
 export {
-  openHitLog,
-  HitLog,
-  redactQuery,
-  buildReport,
-  renderReportHtml,
-  prunedEntries,
-  detectSurges,
-  listSuggestions,
-  acceptSuggestions,
-  rejectSuggestions,
-  SURGE_RULE,
-  type Feedback,
-  type HitLogOptions,
-  type RedactionOptions,
-  type ReportOptions,
-  type OpsReport,
-  type Suggestion,
-  type DropReason,
-  type HitLogErrorDetails,
-} from './ops/index.js'
+  buildKnowledgeBase,
+  loadKnowledgeBase,
+  KnowledgeBase,
+  CalibrateOptionsSchema,
+  type BuildOptions,
+  type CalibrateOptions,
+  type ProgressListener,
+} from './engine.js'
+export { BuildOptionsSchema, DEFAULT_BUILD_OPTIONS } from './kb/build.js'
+export type { Phrasings } from './kb/parts.js'
+export { readManifest, KB_FORMAT_VERSION, LoadOptionsSchema, SaveOptionsSchema, type LoadOptions, type Manifest, type SaveOptions } from './kb/store.js'
+export { DEFAULT_LOCK_OPTIONS } from './kb/lock.js'
+export { BuildRecipeSchema, type BuildRecipe } from './kb/recipe.js'
+export {
+  createEmbedder,
+  BuiltinEmbedder,
+  EmbedderSpecSchema,
+  DEFAULT_TRANSFORMERS_MODEL,
+  type Embedder,
+  type EmbedKind,
+  type EmbedderSpec,
+  type ResolvedEmbedderSpec,
+  type TransformersSpec,
+  type RecordedEmbedder,
+  type ModelLocation,
+  type BuiltinEmbedderOptions,
+  type BuiltinEmbedderState,
+  type TransformersEmbedderOptions,
+} from './embed/index.js'
+export { HnswParametersSchema, ClassifierOptionsSchema, DEFAULT_CLASSIFIER, type HnswParameters, type ClassifierOptions } from './retrieve/index.js'
+export { normalizeText, detectLanguage, type HanLanguageStats } from './text/index.js'
+export { countTokens, ContextOptionsSchema, DEFAULT_CONTEXT_OPTIONS, type ContextBlock, type ContextOptions } from './context/pack.js'
+export type { Calibration, CalibrationSample, DecisionThresholds } from './decide/index.js'
+export { KotaeError, isKotaeError, ERROR_CATALOGUE, type KotaeErrorCode, type ErrorDetails, type SchemaProblem, type RowProblem } from './errors.js'
 export {
   FaqEntrySchema,
   LabelledQuerySchema,
   AskOptionsSchema,
+  BASE_LANGUAGES,
   type FaqEntry,
   type FaqEntryInput,
   type LabelledQuery,
@@ -45,6 +53,10 @@ export {
   type AskLogger,
   type AskContext,
   type AskResult,
+  type AskResultCommon,
+  type AnswerResult,
+  type ClarifyResult,
+  type EscalateResult,
   type Candidate,
   type Handoff,
   type DecisionKind,

@@ -3,7 +3,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { buildKnowledgeBase, computeMetrics, evaluateSet, KotaeError, METRIC_NAMES, type ScoredQuery } from '../src/index.js'
+import { buildKnowledgeBase, KotaeError } from '../src/index.js'
+import { computeMetrics, evaluateSet, METRIC_NAMES, type ScoredQuery } from '../src/eval/index.js'
 import { MINI_CALIB, MINI_FAQ, MINI_QUERIES, miniFaqJsonl, queriesJsonl } from './fixtures/mini-faq.js'
 
 /** The metric names of shared/benchmark/FORMAT.md, in its order. */

@@ -51,7 +51,7 @@ export function hashedFeatures(text: string, lang?: BaseLanguage): HashedFeature
 export type BuiltinEmbedderOptions = Omit<z.input<typeof BuiltinSpecSchema>, 'kind'>
 
 /** State learnt by `fit`: document frequencies of feature hashes. */
-interface BuiltinState {
+export interface BuiltinEmbedderState {
   documents: number
   hashes: number[]
   frequencies: number[]
@@ -88,13 +88,13 @@ export class BuiltinEmbedder implements Embedder {
     }
   }
 
-  state(): BuiltinState {
+  state(): BuiltinEmbedderState {
     const hashes = [...this.documentFrequency.keys()]
     return { documents: this.documents, hashes, frequencies: hashes.map((h) => this.documentFrequency.get(h) ?? 0) }
   }
 
   restore(state: unknown): void {
-    const s = state as BuiltinState
+    const s = state as BuiltinEmbedderState
     this.documents = s.documents
     this.documentFrequency = new Map(s.hashes.map((h, i) => [h, s.frequencies[i] ?? 0]))
   }

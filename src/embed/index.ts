@@ -10,7 +10,7 @@ import type { Embedder } from './embedder.js'
 import { EmbedderSpecSchema, ModelLocationSchema, type EmbedderSpec, type ModelLocation, type RecordedEmbedder } from './spec.js'
 
 export type { Embedder, EmbedKind } from './embedder.js'
-export { BuiltinEmbedder, type BuiltinEmbedderOptions } from './builtin.js'
+export { BuiltinEmbedder, type BuiltinEmbedderOptions, type BuiltinEmbedderState } from './builtin.js'
 export type { TransformersEmbedderOptions } from './transformers.js'
 export {
   EmbedderSpecSchema,

@@ -2,7 +2,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
-import { METRIC_NAMES } from '../../src/index.js'
+import { METRIC_NAMES } from '../../src/eval/index.js'
 import { kotae, tempFolder } from '../helpers/cli.js'
 import { MINI_CALIB, MINI_QUERIES, miniFaqJsonl, queriesJsonl } from '../fixtures/mini-faq.js'
 

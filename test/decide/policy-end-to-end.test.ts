@@ -5,7 +5,8 @@
  */
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
-import { buildKnowledgeBase, loadFaq, readLabelledQueries, type AskResult, type KnowledgeBase, type LabelledQuery } from '../../src/index.js'
+import { buildKnowledgeBase, type AskResult, type KnowledgeBase, type LabelledQuery } from '../../src/index.js'
+import { loadFaq, readLabelledQueries } from '../../src/ingest/index.js'
 import { MINI_CALIB, MINI_FAQ, MINI_QUERIES } from '../fixtures/mini-faq.js'
 import { MIN_OPTION_CONFIDENCE } from '../../src/decide/index.js'
 

@@ -6,7 +6,8 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
-import { buildKnowledgeBase, readFaq, readLabelledQueries, type AskResult, type FaqEntry, type KnowledgeBase, type LabelledQuery } from '../../src/index.js'
+import { buildKnowledgeBase, type AskResult, type FaqEntry, type KnowledgeBase, type LabelledQuery } from '../../src/index.js'
+import { readFaq, readLabelledQueries } from '../../src/ingest/index.js'
 
 const DIR = 'fixtures/qonly-faq'
 
