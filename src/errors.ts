@@ -87,8 +87,6 @@ export interface ErrorDetails {
   LOG_VERSION: { path: string; version: number; supported: number }
   /** The hit log could not store something; `dropped` events are lost and said so. */
   LOG_STORE: { path: string; reason: string; hint: string; dropped: number; queued?: number; sqliteCode?: string }
-  /** TRANSITION (issue 12): the old catch-all; removed once every site throws a specific code. */
-  INVALID_INPUT: Record<string, unknown>
 }
 
 /** One of the stable error codes. */
@@ -137,25 +135,20 @@ export const ERROR_CATALOGUE: { [C in KotaeErrorCode]: { summary: string; messag
   LOG_DAMAGED: { summary: 'The hit log file is damaged, deleted or replaced.', message: (d) => `the hit log ${d.path} ${d.reason}.${sentence(d.hint)}` },
   LOG_VERSION: { summary: 'The hit log was written by a newer kotae.', message: (d) => `the hit log ${d.path} has schema version ${d.version}, newer than this kotae understands (${d.supported}); upgrade kotae or start a new log` },
   LOG_STORE: { summary: 'The hit log could not store something; lost events are counted in `details.dropped`.', message: (d) => `the hit log ${d.path}: ${d.reason}.${sentence(d.hint)}` },
-  INVALID_INPUT: { summary: 'TRANSITION: being split into the codes above.', message: () => 'invalid input' },
 }
 
 /** An error with a stable code, typed details and a message from the code's template. */
 export class KotaeError<C extends KotaeErrorCode = KotaeErrorCode> extends Error {
   readonly code: C
-  /** TRANSITION (issue 12): `& Record` until tests read details through isKotaeError. */
+  /** TRANSITION (issue 12): `& Record` until every test narrows with isKotaeError before reading details. */
   readonly details: ErrorDetails[C] & Readonly<Record<string, unknown>>
 
   /** Prefer {@link createError}; the constructor exists so `instanceof` works. */
-  constructor(code: C, details: ErrorDetails[C], options?: { cause?: unknown })
-  /** TRANSITION (issue 12): a hand-written message; removed once every throw site uses createError. */
-  constructor(code: C, message: string, details?: Record<string, unknown>, options?: { cause?: unknown })
-  constructor(code: C, detailsOrMessage: ErrorDetails[C] | string, extra?: Record<string, unknown> | { cause?: unknown }, options?: { cause?: unknown }) {
-    const legacy = typeof detailsOrMessage === 'string'
-    super(legacy ? detailsOrMessage : ERROR_CATALOGUE[code].message(detailsOrMessage as never), legacy ? options : (extra as { cause?: unknown } | undefined))
+  constructor(code: C, details: ErrorDetails[C], options?: { cause?: unknown }) {
+    super(ERROR_CATALOGUE[code].message(details as never), options)
     this.name = 'KotaeError'
     this.code = code
-    this.details = (legacy ? (extra ?? {}) : detailsOrMessage) as ErrorDetails[C] & Readonly<Record<string, unknown>>
+    this.details = details as ErrorDetails[C] & Readonly<Record<string, unknown>>
   }
 }
 
