@@ -5,13 +5,13 @@
  * its manifest records.
  */
 import { execFile } from 'node:child_process'
-import { cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
-import { tmpdir } from 'node:os'
+import { cp, readFile, writeFile } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import { promisify } from 'node:util'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildKnowledgeBase, createEmbedder, KotaeError, loadKnowledgeBase, readManifest, type KnowledgeBase } from '../../src/index.js'
 import { MINI_FAQ } from '../fixtures/mini-faq.js'
+import { removeTempDirs, tempDir } from '../helpers/tmp.js'
 
 const MODEL_DIR = resolve('fixtures/tiny-model')
 const spec = { kind: 'transformers' as const, model: 'kotae/tiny-e5', modelDir: MODEL_DIR }
@@ -19,11 +19,11 @@ let dir: string
 let kb: KnowledgeBase
 
 beforeAll(async () => {
-  dir = await mkdtemp(join(tmpdir(), 'kotae-tx-'))
+  dir = tempDir('kotae-tx-')
   kb = await buildKnowledgeBase(MINI_FAQ, { embedder: await createEmbedder(spec) })
   await kb.save(join(dir, 'kb'))
 })
-afterAll(async () => rm(dir, { recursive: true, force: true }))
+afterAll(removeTempDirs)
 
 describe('a knowledge base built with the transformers.js embedder', () => {
   it('records the model in its manifest and ranks an entry\'s own question first', async () => {

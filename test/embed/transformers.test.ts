@@ -1,11 +1,11 @@
-import { cpSync, mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { cpSync, rmSync } from 'node:fs'
 import { dirname, join, resolve } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { AutoTokenizer, env } from '@huggingface/transformers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KotaeError } from '../../src/errors.js'
 import { createTransformersEmbedder, type TransformersEmbedder } from '../../src/embed/transformers.js'
+import { removeTempDirs, tempDir } from '../helpers/tmp.js'
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
 const MODEL_ROOT = join(root, 'fixtures/tiny-model')
@@ -60,14 +60,14 @@ beforeAll(async () => {
     fetchCalls.push(String(input))
     throw new Error(`network access attempted in an offline test: ${String(input)}`)
   }
-  tmp = mkdtempSync(join(tmpdir(), 'kotae-tiny-model-'))
+  tmp = tempDir('kotae-tiny-model-')
   embedder = await createTransformersEmbedder({ model: MODEL, modelDir: MODEL_ROOT })
 })
 
 afterAll(async () => {
   await embedder?.dispose()
   env.fetch = originalFetch
-  if (tmp) rmSync(tmp, { recursive: true, force: true })
+  removeTempDirs()
 })
 
 describe('TransformersEmbedder with the tiny offline model', () => {

@@ -12,7 +12,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { KotaeError, loadKnowledgeBase, readManifest, type KnowledgeBase } from '../../src/index.js'
 import { MINI_FAQ } from '../fixtures/mini-faq.js'
-import { deadPid, ensureBuiltCli, generations, kotaeError, miniBase, removeTemp, runCli, tempDir, writeFaq } from './helpers.js'
+import { deadPid, ensureBuiltCli, generations, kotaeError, miniBase, removeTempDirs, runCli, tempDir, writeFaq } from './helpers.js'
 
 let root: string
 let big: KnowledgeBase
@@ -26,7 +26,7 @@ beforeAll(async () => {
 })
 afterAll(() => {
   for (const child of sleepers) child.kill('SIGKILL')
-  removeTemp(root)
+  removeTempDirs()
 })
 
 let folders = 0

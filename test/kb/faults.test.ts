@@ -10,7 +10,7 @@ import { basename, join } from 'node:path'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { loadKnowledgeBase, readManifest, type KnowledgeBase } from '../../src/index.js'
 import { errnoError, injectFaultsForTesting, type FaultPoint } from '../../src/kb/fsio.js'
-import { generations, kotaeError, miniBase, removeTemp, tempDir, views } from './helpers.js'
+import { generations, kotaeError, miniBase, removeTempDirs, tempDir, views } from './helpers.js'
 
 let root: string
 let base: KnowledgeBase
@@ -27,7 +27,7 @@ beforeAll(async () => {
   expected = await views(base)
 })
 afterEach(() => injectFaultsForTesting(null))
-afterAll(() => removeTemp(root))
+afterAll(removeTempDirs)
 
 let copies = 0
 function copyOfSaved(): string {

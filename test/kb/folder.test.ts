@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadKnowledgeBase, readManifest, type KnowledgeBase } from '../../src/index.js'
 import { MINI_FAQ } from '../fixtures/mini-faq.js'
-import { ensureBuiltCli, generations, kotaeError, miniBase, removeTemp, runCli, tempDir, writeFaq } from './helpers.js'
+import { ensureBuiltCli, generations, kotaeError, miniBase, removeTempDirs, runCli, tempDir, writeFaq } from './helpers.js'
 
 let root: string
 let base: KnowledgeBase
@@ -17,7 +17,7 @@ beforeAll(async () => {
   root = tempDir('kotae-kb-folder-')
   base = await miniBase(8)
 })
-afterAll(() => removeTemp(root))
+afterAll(removeTempDirs)
 
 /** A user's project folder: files whose names look like the store's but are not its own. */
 function userFolder(name: string): { dir: string; files: Record<string, string> } {

@@ -1,24 +1,24 @@
 /**
- * Shared by the knowledge-base store tests (test/kb/): temp folders, a small base, what a user
+ * Shared by the knowledge-base store tests (test/kb/): temp folders (test/helpers/tmp.ts), a small base, what a user
  * sees of its answers, the folder's generations, and catching a KotaeError.
  */
 import { execFile, spawnSync } from 'node:child_process'
-import { existsSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs'
-import { tmpdir } from 'node:os'
+import { existsSync, readdirSync, statSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { expect } from 'vitest'
 import { BuiltinEmbedder, buildKnowledgeBase, KotaeError, type AskResult, type KnowledgeBase } from '../../src/index.js'
 import { MINI_FAQ, MINI_QUERIES } from '../fixtures/mini-faq.js'
+import { removeTempDir, removeTempDirs, tempDir as makeTempDir } from '../helpers/tmp.js'
 
-/** A fresh temp folder; remove it with {@link removeTemp}. */
+/** A fresh temp folder (default prefix kotae-kb-), removed by `afterAll(removeTempDirs)` or now by {@link removeTemp}. */
 export function tempDir(prefix = 'kotae-kb-'): string {
-  return mkdtempSync(join(tmpdir(), prefix))
+  return makeTempDir(prefix)
 }
 
-/** Remove a temp folder and everything in it. */
-export function removeTemp(dir: string): void {
-  rmSync(dir, { recursive: true, force: true })
-}
+/** Remove a temp folder and everything in it now. */
+export const removeTemp = removeTempDir
+
+export { removeTempDirs }
 
 /** Build the mini FAQ base (or its first `entries` entries) with the built-in embedder. */
 export function miniBase(entries = MINI_FAQ.length, dimension = 128): Promise<KnowledgeBase> {

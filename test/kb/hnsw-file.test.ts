@@ -8,7 +8,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { readManifest } from '../../src/index.js'
 import { HnswFileError, HNSW_HEADER_BYTES, inspectHnswFile } from '../../src/kb/hnsw-file.js'
-import { miniBase, removeTemp, tempDir } from './helpers.js'
+import { miniBase, removeTempDirs, tempDir } from './helpers.js'
 
 let root: string
 let data: Buffer
@@ -18,7 +18,7 @@ beforeAll(async () => {
   await (await miniBase(32, 96)).save(join(root, 'kb'))
   data = readFileSync(join(root, 'kb', (await readManifest(join(root, 'kb'))).generation, 'vectors.hnsw'))
 })
-afterAll(() => removeTemp(root))
+afterAll(removeTempDirs)
 
 describe('inspectHnswFile', () => {
   it('reads what the index was built with from a complete file', () => {

@@ -8,7 +8,7 @@ import { cpSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { loadKnowledgeBase, readManifest, type Manifest } from '../../src/index.js'
-import { kotaeError, miniBase, removeTemp, tempDir } from './helpers.js'
+import { kotaeError, miniBase, removeTempDirs, tempDir } from './helpers.js'
 
 let root: string
 /** A base built with the 64-dimension built-in embedder, with a classifier. */
@@ -19,7 +19,7 @@ beforeAll(async () => {
   saved = join(root, 'saved')
   await (await miniBase(32, 64)).save(saved)
 })
-afterAll(() => removeTemp(root))
+afterAll(removeTempDirs)
 
 type Json = Record<string, any>
 let copies = 0

@@ -11,15 +11,10 @@ import { kotae } from '../helpers/cli.js'
 import { BuiltinEmbedder, buildKnowledgeBase, loadKnowledgeBase } from '../../src/index.js'
 import { acceptSuggestions, listSuggestions, openHitLog } from '../../src/ops/index.js'
 import { MINI_CALIB, MINI_FAQ } from '../fixtures/mini-faq.js'
-import { removeTemp, tempDir } from './helpers.js'
+import { removeTempDirs, tempDir } from './helpers.js'
 
-const made: string[] = []
-const temp = () => {
-  const dir = tempDir('kotae-recipe-')
-  made.push(dir)
-  return dir
-}
-afterEach(() => made.splice(0).forEach(removeTemp))
+const temp = () => tempDir('kotae-recipe-')
+afterEach(removeTempDirs)
 
 
 describe('save → load keeps what calibration and rebuilds read', () => {

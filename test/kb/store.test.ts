@@ -1,17 +1,17 @@
 /**
  * The knowledge base on disk: save → load gives the same answers, the manifest describes the
  * folder, every load failure has the right code and names the file, and a crash mid-save
- * never leaves the folder unreadable. Locking, faults, foreign folders and manifest tampering:
- * test/kb/.
+ * never leaves the folder unreadable (src/kb/store.ts). Locking, faults, foreign folders,
+ * manifest tampering and the HNSW file: the other files of test/kb/.
  */
 import { createHash } from 'node:crypto'
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
-import { spawnSync } from 'node:child_process'
-import { hostname, tmpdir } from 'node:os'
+import { cpSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { hostname } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { BuiltinEmbedder, buildKnowledgeBase, KB_FORMAT_VERSION, KotaeError, loadKnowledgeBase, readManifest, type AskResult, type KnowledgeBase } from '../../src/index.js'
+import { BuiltinEmbedder, buildKnowledgeBase, KB_FORMAT_VERSION, loadKnowledgeBase, readManifest, type AskResult, type KnowledgeBase, type KotaeError } from '../../src/index.js'
 import { MINI_CALIB, MINI_FAQ, MINI_QUERIES } from '../fixtures/mini-faq.js'
+import { deadPid, kotaeError, removeTempDirs, tempDir } from './helpers.js'
 
 const QUESTIONS = [...MINI_QUERIES.map((q) => q.query), '배송이', 'ﾊﾟｽﾜｰﾄﾞ', '配送料', 'help']
 
@@ -21,19 +21,14 @@ let kb: KnowledgeBase
 let saved: string
 
 beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'kotae-kb-test-'))
+  root = tempDir('kotae-kb-store-')
   kb = await buildKnowledgeBase(MINI_FAQ, { embedder: new BuiltinEmbedder({ dimension: 128 }) })
   await kb.calibrate(MINI_CALIB)
   saved = join(root, 'saved')
   await kb.save(saved)
 })
 
-afterAll(() => rmSync(root, { recursive: true, force: true }))
-
-/** The pid of a process that has exited (for locks left by a killed writer). */
-function deadPid(): number {
-  return spawnSync(process.execPath, ['-e', '0']).pid!
-}
+afterAll(removeTempDirs)
 
 let copies = 0
 function copyOfSaved(): string {
@@ -57,14 +52,9 @@ async function views(base: KnowledgeBase) {
   return out
 }
 
-async function loadError(dir: string, options?: Parameters<typeof loadKnowledgeBase>[1]): Promise<KotaeError> {
-  try {
-    await loadKnowledgeBase(dir, options)
-  } catch (error) {
-    expect(error).toBeInstanceOf(KotaeError)
-    return error as KotaeError
-  }
-  throw new Error(`expected loading ${dir} to fail`)
+/** The KotaeError loading `dir` fails with. */
+function loadError(dir: string, options?: Parameters<typeof loadKnowledgeBase>[1]): Promise<KotaeError> {
+  return kotaeError(() => loadKnowledgeBase(dir, options))
 }
 
 describe('save → load', () => {

@@ -1,0 +1,78 @@
+/**
+ * vitest global setup: the whole run gets a temp directory of its own, and whatever the tests
+ * leave in it is named, then removed.
+ *
+ * Before the workers start, TMPDIR (and TMP / TEMP) point at a fresh `kotae-test-run-*`
+ * folder, so `os.tmpdir()` in every test worker and every process a test spawns (the CLI runs
+ * inherit the environment) makes its folders there. At teardown the setup warns about each
+ * folder still in it, with the source file that holds its name prefix (the test that most likely
+ * made it and did not remove it), and about any new `kotae-*` folder in the system temp
+ * directory (made by something that ignores TMPDIR, or by another run at the same time); then it
+ * removes the run's folder. A run that is killed leaves that one folder, not one per test.
+ */
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { basename, join } from 'node:path'
+
+const ROOT = join(import.meta.dirname, '..')
+const ENV_NAMES = ['TMPDIR', 'TMP', 'TEMP'] as const
+/** Caches other tools keep in the temp directory on purpose (tsx's compile cache, made by the CLI runs): removed with the run's folder, not reported. */
+const TOOL_CACHES = [/^tsx-\d+$/]
+
+/** Entries of `dir` whose name starts with `kotae` (the prefix of every temp folder kotae's tests and tools make). */
+function kotaeEntries(dir: string): string[] {
+  try {
+    return readdirSync(dir).filter((name) => name.startsWith('kotae'))
+  } catch {
+    return []
+  }
+}
+
+/** The TypeScript sources of the repository the leftovers may come from. */
+function sources(): Array<{ path: string; text: string }> {
+  const out: Array<{ path: string; text: string }> = []
+  for (const folder of ['test', 'src', 'bench']) {
+    let names: string[] = []
+    try {
+      names = readdirSync(join(ROOT, folder), { recursive: true }) as string[]
+    } catch {
+      continue
+    }
+    for (const name of names) if (name.endsWith('.ts')) out.push({ path: join(folder, name), text: readFileSync(join(ROOT, folder, name), 'utf8') })
+  }
+  return out
+}
+
+/** "name (likely from file, file)": the files whose source holds the folder's prefix (its name without mkdtemp's 6 random characters). */
+function describeLeftovers(names: string[]): string[] {
+  const files = sources()
+  return names.map((name) => {
+    const prefix = name.replace(/[A-Za-z0-9]{6}$/, '')
+    const from = files.filter((f) => f.text.includes(`'${prefix}`) || f.text.includes(`"${prefix}`) || f.text.includes(`\`${prefix}`)).map((f) => f.path)
+    return `  ${name}${from.length > 0 ? ` (prefix '${prefix}': ${from.join(', ')})` : ''}`
+  })
+}
+
+export default function setup(): () => void {
+  const previous = Object.fromEntries(ENV_NAMES.map((name) => [name, process.env[name]]))
+  const systemTmp = tmpdir()
+  const before = new Set(kotaeEntries(systemTmp))
+  const runDir = mkdtempSync(join(systemTmp, 'kotae-test-run-'))
+  for (const name of ENV_NAMES) process.env[name] = runDir
+
+  return () => {
+    for (const name of ENV_NAMES) {
+      if (previous[name] === undefined) delete process.env[name]
+      else process.env[name] = previous[name]
+    }
+    const leftInRun = readdirSync(runDir).filter((name) => !TOOL_CACHES.some((cache) => cache.test(name)))
+    const newInSystem = kotaeEntries(systemTmp).filter((name) => !before.has(name) && name !== basename(runDir))
+    if (leftInRun.length > 0) {
+      console.warn(`[temp folders] ${leftInRun.length} left behind by the tests (now removed with ${runDir}); remove them in the test that makes them (test/helpers/tmp.ts: tempDir + afterAll(removeTempDirs)):\n${describeLeftovers(leftInRun).join('\n')}`)
+    }
+    if (newInSystem.length > 0) {
+      console.warn(`[temp folders] ${newInSystem.length} new in ${systemTmp}, outside the run's TMPDIR (made by something that ignores TMPDIR, or by another run at the same time; not removed):\n${describeLeftovers(newInSystem).join('\n')}`)
+    }
+    rmSync(runDir, { recursive: true, force: true })
+  }
+}
