@@ -1,7 +1,8 @@
 /**
- * Decision semantics over many real questions (the shop-faq benchmark fixture and the mini FAQ):
- * never answer below the fitted threshold, always answer above it, clarify only with distinct
- * close entries, never answer an out-of-scope question.
+ * The decision policy through the engine, over many real questions (the shop-faq benchmark
+ * fixture and the mini FAQ): never answer below the fitted threshold, always answer above it,
+ * clarify only with distinct close entries, and the out-of-scope questions answered today,
+ * listed exactly. The policy on its own: policy.test.ts, policy-properties.test.ts.
  */
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
@@ -32,7 +33,11 @@ async function askAll(kb: KnowledgeBase, qs: LabelledQuery[]): Promise<AskResult
   return results
 }
 
-/** Every invariant of the decision policy, checked on one result against the base's thresholds. */
+/**
+ * What one result of `ask` promises, checked against the base's thresholds. It reads the
+ * engine's decision and checks that it keeps the policy's promises; it does not work the
+ * decision out again (src/decide/policy.ts is tested on its own in policy.test.ts).
+ */
 function checkPolicy(kb: KnowledgeBase, r: AskResult): void {
   const t = kb.thresholds
   const top = r.candidates[0]
@@ -46,39 +51,42 @@ function checkPolicy(kb: KnowledgeBase, r: AskResult): void {
   if (r.reason === 'exact-match') {
     // An FAQ's own question asked as written: answered with that entry.
     expect(r.decision, where).toBe('answer')
-    expect(r.answer?.id, where).toBe(top.id)
+    expect(r.decision === 'answer' && r.answer.id, where).toBe(top.id)
     return
   }
-  // Answer exactly when the top entry is in scope and at or above the answer threshold.
-  expect(r.decision === 'answer', where).toBe(inScope && top.confidence >= t.answerThreshold)
   if (r.decision === 'answer') {
+    // Never an answer below the answer threshold, or out of scope.
+    expect(r.reason, where).toBe('confident')
+    expect(inScope, where).toBe(true)
     expect(r.confidence, where).toBeGreaterThanOrEqual(t.answerThreshold)
-    expect(r.answer?.id, where).toBe(top.id)
+    expect(r.answer.id, where).toBe(top.id)
+  } else if (inScope) {
+    // Always an answer at or above it (a base that cannot answer has a threshold above 1).
+    expect(r.confidence, where).toBeLessThan(t.answerThreshold)
   }
-  if (!inScope) expect(r.reason, where).toBe('out-of-scope')
+  // Out of scope exactly when nothing in the FAQ resembles the question.
+  expect(r.reason === 'out-of-scope', where).toBe(!inScope)
   if (r.decision === 'clarify') {
-    const ids = r.options!.map((o) => o.id)
-    // Ambiguous: at least two close entries; a confirmation may offer the top entry alone.
+    const ids = r.options.map((o) => o.id)
     expect(ids.length, where).toBeGreaterThanOrEqual(r.reason === 'ambiguous' ? 2 : 1)
-    expect(ids.length, where).toBeLessThanOrEqual(Math.min(3, t.maxOptions))
-    // Every option is plausible: no 0.0% filler (a base that never answers has no fitted confidence to judge by).
-    if (r.reason !== 'uncalibrated') for (const o of r.options!) expect(o.confidence, where).toBeGreaterThanOrEqual(MIN_OPTION_CONFIDENCE)
+    expect(ids.length, where).toBeLessThanOrEqual(t.maxOptions)
     expect(new Set(ids).size, where).toBe(ids.length)
-    for (const o of r.options!) expect(r.candidates, where).toContainEqual(o)
+    for (const o of r.options) expect(r.candidates, where).toContainEqual(o)
     // The top entry is always offered first, and every option is close to it.
-    expect(r.options![0].id, where).toBe(top.id)
-    for (const o of r.options!) expect(top.score - o.score, where).toBeLessThanOrEqual(2 * t.ambiguityMargin + 1e-12)
+    expect(ids[0], where).toBe(top.id)
+    for (const o of r.options) expect(top.score - o.score, where).toBeLessThanOrEqual(2 * t.ambiguityMargin + 1e-12)
     if (r.reason === 'uncalibrated') {
       // A base that cannot answer offers its best entries, whatever their confidence.
       expect(kb.calibration.answerThreshold, where).toBeGreaterThan(1)
     } else {
-      // Asked only when the options together are likely enough to hold the right entry.
+      // Every option is plausible (no 0.0% filler), and together they are likely enough to hold
+      // the right entry: several options against the clarify threshold, one against the confirm threshold.
+      for (const o of r.options) expect(o.confidence, where).toBeGreaterThanOrEqual(MIN_OPTION_CONFIDENCE)
       expect(['ambiguous', 'low-confidence'], where).toContain(r.reason)
-      expect(r.options!.reduce((s, o) => s + o.confidence, 0), where).toBeGreaterThanOrEqual(t.clarifyThreshold - 1e-12)
-      expect(top.confidence, where).toBeLessThan(t.answerThreshold)
-      // 'ambiguous' exactly when another option is as close as the ambiguity margin.
-      const close = r.options!.filter((o) => top.score - o.score <= t.ambiguityMargin).length
-      expect(r.reason === 'ambiguous', where).toBe(close >= 2)
+      const mass = r.options.reduce((s, o) => s + o.confidence, 0)
+      expect(mass, where).toBeGreaterThanOrEqual((ids.length > 1 ? t.clarifyThreshold : t.confirmThreshold) - 1e-12)
+      // 'ambiguous': another option is as close to the top as the ambiguity margin.
+      if (r.reason === 'ambiguous') expect(r.options.filter((o) => top.score - o.score <= t.ambiguityMargin).length, where).toBeGreaterThanOrEqual(2)
     }
   }
   if (r.decision === 'escalate') {
@@ -124,18 +132,31 @@ describe('decision policy on the shop-faq benchmark questions', () => {
     }
   })
 
-  // BUG (reported, required by the issue): out-of-scope questions get confident answers.
-  // At 2f232a9 the self-calibrated base answers 2 of the 48 (「ホテルの予約をキャンセルしたい」 →
-  // cancel-order-ja @0.973, 「비행기 표 취소하고 싶어요」 → cancel-order-ko @0.975) and the base
-  // calibrated on calib.jsonl (answer threshold 0.51) answers 14, e.g. "help" → size-guide-en @0.999,
-  // 「確定申告のやり方がわからない」 → account-registration-ja @0.982, 「帮帮我」 → out-of-stock-zh @0.772.
-  // Remove `.fails` when both lists are empty.
-  it.fails('out-of-scope questions (expected null) never get an answer, self-calibrated or calibrated on calib.jsonl', async () => {
+  // KNOWN WRONG ANSWERS (issue 12): the out-of-scope questions (expected null) of shop-faq that
+  // get an answer today, listed exactly so that a fix (an entry leaves the list) and a regression
+  // (one joins it) both fail this test: update the list in the commit that changes it, and say
+  // why. The aim is an empty list. The self-calibrated base answers 1 of the 48; the base
+  // calibrated on calib.jsonl answers 11 (mostly a topic of the FAQ asked about another
+  // business: a hotel, a flight, a rental car, a post office, a city hall).
+  it('out-of-scope questions that get an answer: exactly the known list, self-calibrated and calibrated on calib.jsonl', async () => {
     const answered: string[] = []
     for (const [name, kb] of [['self', shopSelf], ['calib.jsonl', shopLabelled]] as const) {
-      for (const r of await askAll(kb, outOfScope)) if (r.decision === 'answer') answered.push(`${name}: ${r.query} → ${r.answer!.id} @${r.confidence.toFixed(3)}`)
+      for (const r of await askAll(kb, outOfScope)) if (r.decision === 'answer') answered.push(`${name}: ${r.query} → ${r.answer.id}`)
     }
-    expect(answered).toEqual([])
+    expect(answered).toEqual([
+      'self: 비행기 표 취소하고 싶어요 → cancel-order-ko',
+      'calib.jsonl: 配送業者の求人はありますか → tracking-number-ja',
+      'calib.jsonl: 近くの郵便局の営業時間を知りたい → support-hours-ja',
+      'calib.jsonl: Amazonで買った商品の返品方法を教えて → return-policy-ja',
+      'calib.jsonl: 市役所で住民票の住所変更をしたい → change-address-ja',
+      'calib.jsonl: ホテルの予約をキャンセルしたい → cancel-order-ja',
+      'calib.jsonl: 確定申告のやり方がわからない → account-registration-ja',
+      'calib.jsonl: 은행 영업시간이 어떻게 돼요 → support-hours-ko',
+      'calib.jsonl: 비행기 표 취소하고 싶어요 → cancel-order-ko',
+      'calib.jsonl: how do I return a rental car → return-policy-en',
+      'calib.jsonl: can you track my flight status → tracking-number-en',
+      'calib.jsonl: 淘宝买的东西怎么退货 → wrong-item-zh',
+    ])
   })
 
   it('clarify options are distinct entries, and usually hold the expected one', async () => {
@@ -144,7 +165,7 @@ describe('decision policy on the shop-faq benchmark questions', () => {
     let hit = 0
     results.forEach((r, i) => {
       if (r.decision !== 'clarify') return
-      const ids = r.options!.map((o) => o.id)
+      const ids = r.options.map((o) => o.id)
       expect(new Set(ids).size).toBe(ids.length)
       if (queries[i].expected !== null) {
         clarifyInScope++
@@ -174,23 +195,22 @@ describe('decision policy on the mini FAQ', () => {
     for (const r of await askAll(mini, oos)) expect(r.decision, r.query).not.toBe('answer')
   })
 
-  // BUG (reported): fitCalibration standardises a feature that was constant over the calibration
-  // samples with a scale of ~3e-16 instead of 1 (`Math.sqrt(variance) || 1` misses the 1e-31
-  // variance left by rounding the mean 0.9999999999999997). In a default (self-calibrated) build
-  // of the mini FAQ every sample has languageMatch = 1, so every candidate in another language
-  // than the question gets confidence 1.000, e.g. ask('满多少免运费'): top shipping-fee-zh
-  // (score 0.76, confidence 0.894), 2nd return-policy-ja (score 0.09, confidence 1.000).
-  it('in a default build, a candidate in another language far behind the top is never more confident than the top', async () => {
+  // A default (self-calibrated) build of the mini FAQ has every calibration sample in the
+  // question's language. That once gave entries in another language, far behind the top, a
+  // confidence of 1.000 (a constant feature standardised by ~3e-16); calibration.test.ts checks
+  // that a constant feature cannot move a confidence. Here, through the engine: a question in a
+  // language the base has is never offered an entry in another language.
+  it('in a default build, clarify options are in the question language', async () => {
     const base = await buildKnowledgeBase(MINI_FAQ)
-    const t = base.thresholds
-    const inversions: string[] = []
-    for (const r of await askAll(base, [...MINI_QUERIES, ...MINI_CALIB, { query: '满多少免运费', expected: 'shipping-fee-zh' }])) {
-      const top = r.candidates[0]
-      for (const c of r.candidates.slice(1)) {
-        const otherLanguage = c.lang.slice(0, 2) !== r.language
-        if (otherLanguage && top.score - c.score > t.ambiguityMargin && c.confidence > top.confidence) inversions.push(`${r.query}: ${c.id} ${c.confidence.toFixed(3)} > ${top.id} ${top.confidence.toFixed(3)}`)
-      }
+    const questions = [...MINI_QUERIES, ...MINI_CALIB, { query: '满多少免运费', expected: 'shipping-fee-zh' }, { query: '注文', expected: null }, { query: '배송', expected: null }, { query: '退货', expected: null }]
+    const foreign: string[] = []
+    let clarified = 0
+    for (const r of await askAll(base, questions)) {
+      if (r.decision !== 'clarify') continue
+      clarified++
+      for (const o of r.options) if (o.lang.slice(0, 2) !== r.language) foreign.push(`${r.query} (${r.language}): ${o.id}`)
     }
-    expect(inversions).toEqual([])
+    expect(clarified).toBeGreaterThan(0)
+    expect(foreign).toEqual([])
   })
 })
