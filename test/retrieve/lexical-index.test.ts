@@ -1,34 +1,25 @@
 /**
- * The retrieval stage's own contracts: normalised BM25 scores, a lossless saved form, novelty,
- * the common-term cut-off, the entry classifier and the HNSW index.
+ * The lexical index (src/retrieve/lexical-index.ts): normalised BM25 scores, a lossless saved
+ * form, novelty and the common-term cut-off. The classifier and the HNSW index: classifier.test.ts,
+ * vector-index.test.ts.
  */
 import { describe, expect, it } from 'vitest'
-import { DEFAULT_CLASSIFIER, EntryClassifier, LexicalIndex, VectorIndex } from '../../src/retrieve/index.js'
-import { analyze, lexicalTerms, normalizeText } from '../../src/text/index.js'
-import { BuiltinEmbedder } from '../../src/embed/builtin.js'
-
-const PHRASINGS = [
-  'how long does delivery take',
-  'when will my parcel arrive',
-  'can i return an item',
-  'how do i send an item back',
-  'what payment methods do you accept',
-  'can i pay with a credit card',
-]
-const ENTRY_OF = Int32Array.from([0, 0, 1, 1, 2, 2])
-const termsOf = (p: number) => lexicalTerms(analyze(normalizeText(PHRASINGS[p]), 'en'))
-const terms = (text: string) => lexicalTerms(analyze(normalizeText(text), 'en'))
+import { LexicalIndex } from '../../src/retrieve/index.js'
+import { PHRASINGS, terms, termsOf } from './phrasings.js'
 
 describe('LexicalIndex', () => {
   const index = LexicalIndex.build(PHRASINGS.length, termsOf)
 
-  it('scores in 0..1, best phrasing first, and a full match near the top of the scale', () => {
+  it('scores in 0..1, best phrasing first, and a full match above any partial one', () => {
     const hits = index.search(terms('when will my parcel arrive'), 10)
     expect(hits[0].phrasing).toBe(1)
     for (const hit of hits) expect(hit.score).toBeGreaterThan(0)
     for (const hit of hits) expect(hit.score).toBeLessThanOrEqual(1)
-    expect(hits[0].score).toBeGreaterThan(0.7)
     expect(hits.map((h) => h.score)).toEqual([...hits.map((h) => h.score)].sort((a, b) => b - a))
+    // The same phrasing matched by fewer of its words scores lower, and the full match is more than half the scale.
+    const partial = index.search(terms('parcel arrive'), 10).find((h) => h.phrasing === 1)!
+    expect(hits[0].score).toBeGreaterThan(partial.score)
+    expect(hits[0].score).toBeGreaterThan(0.5)
   })
 
   it('saves to data and restores with identical results', () => {
@@ -53,38 +44,5 @@ describe('LexicalIndex', () => {
     expect(hits[0].phrasing).toBe(7)
     expect(hits).toHaveLength(1) // "the" and "item" touch every phrasing but are not scored
     expect(hits[0].score).toBeLessThan(1)
-  })
-})
-
-describe('EntryClassifier', () => {
-  it('is not trained when entries have too few phrasings', () => {
-    expect(EntryClassifier.train(termsOf, ENTRY_OF, 3, { ...DEFAULT_CLASSIFIER, minPhrasingsPerEntry: 4 })).toBeUndefined()
-  })
-
-  it('learns which words tell entries apart and gives a distribution over allowed entries', () => {
-    const classifier = EntryClassifier.train(termsOf, ENTRY_OF, 3, { ...DEFAULT_CLASSIFIER, minPhrasingsPerEntry: 2 })!
-    const p = classifier.probabilities(terms('my parcel has not arrived'))
-    expect(p[0]).toBeGreaterThan(p[1])
-    expect(p[0]).toBeGreaterThan(p[2])
-    expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 6)
-    const withoutFirst = classifier.probabilities(terms('my parcel has not arrived'), (e) => e !== 0)
-    expect(withoutFirst[0]).toBe(0)
-    expect(withoutFirst[1] + withoutFirst[2]).toBeCloseTo(1, 6)
-  })
-})
-
-describe('VectorIndex', () => {
-  it('finds a stored phrasing as its own nearest neighbour and reads vectors back', async () => {
-    const embedder = new BuiltinEmbedder({ dimension: 64 })
-    embedder.fit(PHRASINGS)
-    const vectors = await embedder.embed(PHRASINGS, 'passage')
-    const index = VectorIndex.build(vectors, 64)
-    for (let p = 0; p < PHRASINGS.length; p++) {
-      const [best] = index.search(vectors[p], 1)
-      expect(best.phrasing).toBe(p)
-      expect(best.similarity).toBeCloseTo(1, 5)
-    }
-    expect(Array.from(index.vector(2))).toEqual(Array.from(vectors[2]))
-    expect(index.search(vectors[0], 10, (p) => p % 2 === 1).every((h) => h.phrasing % 2 === 1)).toBe(true)
   })
 })
