@@ -19,18 +19,20 @@ describe('BuiltinEmbedder', () => {
   })
 
   it('returns unit-length vectors for non-empty text in every language', async () => {
-    const vectors = await new BuiltinEmbedder().embed(TEXTS, 'query')
+    const embedder = new BuiltinEmbedder()
+    const vectors = await embedder.embed(TEXTS, 'query')
     expect(vectors).toHaveLength(TEXTS.length)
     for (const v of vectors) {
       expect(v).toBeInstanceOf(Float32Array)
-      expect(v).toHaveLength(256)
+      expect(v).toHaveLength(embedder.dimension)
       expect(norm(v)).toBeCloseTo(1, 5)
     }
   })
 
   it('returns an all-zero vector for empty or whitespace-only text', async () => {
-    const [empty, blank] = await new BuiltinEmbedder().embed(['', ' \u3000\n'], 'query')
-    expect(empty).toHaveLength(256)
+    const embedder = new BuiltinEmbedder()
+    const [empty, blank] = await embedder.embed(['', ' \u3000\n'], 'query')
+    expect(empty).toHaveLength(embedder.dimension)
     expect(empty.every((x) => x === 0)).toBe(true)
     expect(blank.every((x) => x === 0)).toBe(true)
   })
