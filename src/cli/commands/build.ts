@@ -6,7 +6,7 @@
 import type { Command } from 'commander'
 import { buildKnowledgeBase } from '../../engine.js'
 import { readSavedRecipe } from '../../kb/store.js'
-import { mergeAccepted } from '../../ops/suggest.js'
+import { mergeAccepted } from '../../ops/index.js'
 import { formatIssue, importFaqFile, readLabelledQueries, throwOnImportErrors } from '../../ingest/index.js'
 import { embedderFromFlags, withEmbedderOptions } from '../embedder.js'
 import { flagParsers, importOptions, withImportOptions } from '../options.js'
