@@ -7,10 +7,9 @@
 import { z } from 'zod'
 import { createError } from './errors.js'
 import { AskOptionsSchema, baseLanguage, LabelledQuerySchema, parseOptions, schemaProblems, type AskLogger, type AskOptions, type AskResult, type BaseLanguage, type Candidate, type FaqEntry, type FaqEntryInput, type LabelledQuery, type ProgressListener } from './schema.js'
-import { analyze, classifierTerms, contentKey, detectLanguage, fieldTerms, hanStatistics, lexicalTerms, normalizeText, questionKey, sentences, type HanLanguageStats } from './text/index.js'
 import { BuiltinEmbedder } from './embed/builtin.js'
 import type { Embedder } from './embed/embedder.js'
-import { centroidTables, Retriever, type EntryEvidence, type RetrieveOptions } from './retrieve/index.js'
+import { Ranker, type RetrieveOptions } from './retrieve/index.js'
 import {
   candidateFeatures,
   coherentConfidences,
@@ -37,12 +36,8 @@ export type { ProgressListener } from './schema.js'
 const SMALL_LABELLED_SET = 300
 /** How many of the best candidates a calibration sample keeps (for fitting the clarify and confirm thresholds). */
 const SAMPLE_RANKING = 5
-/** How many candidates `ask` returns and scores. */
-const CANDIDATES = 10
-/** Confidence of an FAQ's own question asked as written (see `isVerbatim`). */
+/** Confidence of an FAQ's own question asked as written (see `Ranker.isVerbatim`). */
 const VERBATIM_CONFIDENCE = 0.99
-/** Score taken off entries in another language than the question when the base has the question's language. */
-const LANGUAGE_PENALTY = 0.05
 
 /** Options of {@link KnowledgeBase.calibrate} and {@link KnowledgeBase.selfCalibrate}. */
 export const CalibrateOptionsSchema = z.strictObject({
@@ -63,17 +58,8 @@ export class KnowledgeBase {
   calibration: Calibration
   /** Threshold overrides set by the caller (see `setThresholds`). */
   private thresholdOverrides: Partial<DecisionThresholds> = {}
-  private readonly retriever: Retriever
-  private readonly languages: BaseLanguage[]
-  private readonly languagesPresent: Set<BaseLanguage>
-  private readonly hanStats: HanLanguageStats
+  private readonly ranker: Ranker
   private readonly indexById: Map<string, number>
-  /** Index of each entry's first phrasing (its question). */
-  private readonly firstPhrasing: Int32Array
-  /** Answer previews by entry, made the first time an entry is a candidate (sentence segmentation is not free). */
-  private readonly previews: string[] = []
-  /** Entries owning each phrasing's question key (see `questionKey`), for verbatim questions. */
-  private readonly verbatimOwners: Map<string, Set<number>>
   private logger: AskLogger | null = null
   /** Samples of the last self-calibration (they top up small labelled sets; saved with the base). */
   private selfSamples: CalibrationSample[]
@@ -92,25 +78,8 @@ export class KnowledgeBase {
     this.calibration = parts.calibration
     this.selfSamples = parts.selfSamples
     this.recipe = parts.recipe
-    const { dimension } = parts.embedder
-    const tables = centroidTables(parts.centroidSums, parts.phrasings.entryOf, parts.entries.length, dimension)
-    const firstPhrasing = new Int32Array(parts.entries.length).fill(-1)
-    parts.phrasings.entryOf.forEach((entry, p) => {
-      if (firstPhrasing[entry] < 0) firstPhrasing[entry] = p
-    })
-    this.firstPhrasing = firstPhrasing
-    this.retriever = new Retriever(parts.vectors, parts.lexical, tables, parts.fields, parts.classifier, firstPhrasing)
-    this.languages = parts.entries.map((entry) => baseLanguage(entry.lang))
-    this.languagesPresent = new Set(this.languages)
-    this.hanStats = hanStatistics(parts.phrasings.texts.map((text, p) => ({ text, lang: this.languages[parts.phrasings.entryOf[p]] })))
+    this.ranker = new Ranker(parts)
     this.indexById = new Map(parts.entries.map((entry, i) => [entry.id, i]))
-    this.verbatimOwners = new Map()
-    parts.phrasings.texts.forEach((text, p) => {
-      const key = questionKey(text, this.languages[parts.phrasings.entryOf[p]])
-      let owners = this.verbatimOwners.get(key)
-      if (!owners) this.verbatimOwners.set(key, (owners = new Set()))
-      owners.add(parts.phrasings.entryOf[p])
-    })
   }
 
   /** This base as self-calibration sees it: its content, and asking with parts held out. */
@@ -118,8 +87,8 @@ export class KnowledgeBase {
     return {
       entries: this.entries,
       phrasings: this.phrasings,
-      languages: this.languages,
-      firstPhrasing: this.firstPhrasing,
+      languages: this.ranker.languages,
+      firstPhrasing: this.ranker.firstPhrasing,
       hasClassifier: this.parts.classifier !== undefined,
       sample: (query, expected, restrict, lang) => this.sample(query, expected, restrict, lang),
     }
@@ -270,7 +239,7 @@ export class KnowledgeBase {
   }
 
   private async sample(query: string, expected: number | null, restrict: RetrieveOptions, lang?: string): Promise<CalibrationSample | undefined> {
-    const ranked = await this.rankEvidence(query, restrict, lang ? baseLanguage(lang) : undefined)
+    const ranked = await this.ranker.rank(query, restrict, lang ? baseLanguage(lang) : undefined)
     if (!ranked || ranked.evidence.length === 0) return undefined
     const ranking = ranked.evidence.slice(0, SAMPLE_RANKING).map((evidence, i) => ({
       features: candidateFeatures(ranked.evidence, i, ranked.context),
@@ -285,56 +254,22 @@ export class KnowledgeBase {
     }
   }
 
-  /**
-   * Whether the question is, up to punctuation, spacing, width, case and a polite ending (see
-   * `questionKey`), a phrasing of the top
-   * entry and of no other allowed entry, with no other entry close: an FAQ's own question asked
-   * as written is that entry, whatever the calibration samples could show.
-   */
-  private isVerbatim(query: string, lang: BaseLanguage, ranked: EntryEvidence[], margin: number, allowEntry?: (entry: number) => boolean): boolean {
-    const owners = this.verbatimOwners.get(questionKey(query, lang))
-    if (!owners || ranked.length === 0) return false
-    const allowed = [...owners].filter((entry) => !allowEntry || allowEntry(entry))
-    if (allowed.length !== 1 || allowed[0] !== ranked[0].entry) return false
-    return ranked.length < 2 || ranked[0].score - ranked[1].score > margin
-  }
-
-  private async rankEvidence(query: string, restrict: RetrieveOptions, language?: BaseLanguage, allowEntry?: (entry: number) => boolean) {
-    const normalized = normalizeText(query)
-    if (!contentKey(normalized)) return undefined
-    const lang = language ?? detectLanguage(normalized, this.hanStats)
-    const analyzed = analyze(normalized, lang)
-    const terms = lexicalTerms(analyzed)
-    const [vector] = await this.embedder.embed([query], 'query')
-    const evidence = this.retriever.retrieve({ vector, terms, fieldTerms: fieldTerms(analyzed), classifierTerms: classifierTerms(analyzed) }, { ...restrict, allowEntry })
-    const preferLanguage = this.languagesPresent.has(lang) && this.languagesPresent.size > 1
-    if (preferLanguage) {
-      for (const e of evidence) if (this.languages[e.entry] !== lang) e.score -= LANGUAGE_PENALTY
-      evidence.sort((a, b) => b.score - a.score)
-    }
-    const context = { languageMatches: (entry: number) => this.languages[entry] === lang, termCount: terms.length, wordCount: analyzed.words.length }
-    // Clarify options are in the question's language when the base has it.
-    const sameLanguageOnly = this.languagesPresent.has(lang)
-    const offerable = (entry: number) => !sameLanguageOnly || this.languages[entry] === lang
-    return { lang, evidence: evidence.slice(0, CANDIDATES), context, offerable }
-  }
-
   private async rank(query: string, opts: ReturnType<typeof AskOptionsSchema.parse>): Promise<AskResult> {
-    const allowEntry = this.entryFilter(opts)
-    const ranked = await this.rankEvidence(query, {}, opts.lang ? baseLanguage(opts.lang) : undefined, allowEntry)
+    const allowEntry = this.ranker.entryFilter(opts)
+    const ranked = await this.ranker.rank(query, {}, opts.lang ? baseLanguage(opts.lang) : undefined, allowEntry)
     const transcript = opts.transcript ?? []
     if (!ranked) {
-      const language = opts.lang ? baseLanguage(opts.lang) : detectLanguage(normalizeText(query), this.hanStats)
+      const language = this.ranker.languageOf(query, opts.lang)
       return {
         decision: 'escalate', reason: 'empty-query', confidence: 0, query, language, candidates: [], latencyMs: 0,
         handoff: { query, language, reason: 'empty-query', candidates: [], transcript },
       }
     }
-    const candidates: Candidate[] = ranked.evidence.map((evidence, i) => this.candidate(evidence, candidateFeatures(ranked.evidence, i, ranked.context)))
+    const candidates: Candidate[] = ranked.evidence.map((evidence, i) => this.ranker.candidate(evidence, confidenceOf(this.calibration, candidateFeatures(ranked.evidence, i, ranked.context))))
     const cap = confidenceCap(ranked.context.wordCount)
     for (const c of candidates) c.confidence = Math.min(cap, c.confidence)
     const thresholds = this.thresholds
-    const exactMatch = this.isVerbatim(query, ranked.lang, ranked.evidence, thresholds.ambiguityMargin, allowEntry)
+    const exactMatch = this.ranker.isVerbatim(query, ranked.lang, ranked.evidence, thresholds.ambiguityMargin, allowEntry)
     if (exactMatch) candidates[0].confidence = Math.max(candidates[0].confidence, VERBATIM_CONFIDENCE)
     coherentConfidences(candidates.map((c) => c.confidence)).forEach((confidence, i) => (candidates[i].confidence = confidence))
     const ranking = candidates.map((c, i) => ({ score: c.score, confidence: c.confidence, offerable: ranked.offerable(ranked.evidence[i].entry) }))
@@ -345,33 +280,6 @@ export class KnowledgeBase {
     if (verdict.decision === 'answer') return { ...common, decision: 'answer', answer: { id: top.id, text: this.entry(top.id)!.answer } }
     if (verdict.decision === 'clarify') return { ...common, decision: 'clarify', options: verdict.options.map((i) => candidates[i]) }
     return { ...common, decision: 'escalate', handoff: { query, language: ranked.lang, reason: verdict.reason, candidates: candidates.slice(0, 5), transcript } }
-  }
-
-  private candidate(evidence: EntryEvidence, features: number[]): Candidate {
-    const entry = this.entries[evidence.entry]
-    return {
-      id: entry.id,
-      lang: entry.lang,
-      question: entry.question,
-      matched: this.phrasings.texts[evidence.matchedPhrasing],
-      answerPreview: (this.previews[evidence.entry] ??= answerPreview(entry.answer, this.languages[evidence.entry])),
-      score: evidence.score,
-      vectorScore: evidence.vectorScore,
-      lexicalScore: evidence.lexicalScore,
-      confidence: confidenceOf(this.calibration, features),
-    }
-  }
-
-  private entryFilter(opts: { lang?: string; category?: string; metadata?: Record<string, string | number | boolean> }) {
-    if (!opts.lang && !opts.category && !opts.metadata) return undefined
-    const lang = opts.lang?.toLowerCase()
-    return (index: number) => {
-      const entry = this.entries[index]
-      if (lang && !(entry.lang.toLowerCase() === lang || (lang.length === 2 && this.languages[index] === lang))) return false
-      if (opts.category !== undefined && entry.category !== opts.category) return false
-      if (opts.metadata) for (const [key, value] of Object.entries(opts.metadata)) if (entry.metadata[key] !== value) return false
-      return true
-    }
   }
 }
 
@@ -393,15 +301,6 @@ function truncateCharacters(text: string, max: number): string {
   let end = 0
   for (let count = 0; count < max && end < text.length; count++) end += text.codePointAt(end)! > 0xffff ? 2 : 1
   return text.slice(0, end)
-}
-
-/** Longest answer preview shown with a candidate. */
-const PREVIEW_CHARS = 80
-
-/** The first sentence of an answer, cut to {@link PREVIEW_CHARS} characters (with … when cut). */
-function answerPreview(answer: string, lang: BaseLanguage): string {
-  const first = [...(sentences(answer, lang)[0] ?? answer)]
-  return first.length <= PREVIEW_CHARS ? first.join('') : first.slice(0, PREVIEW_CHARS - 1).join('') + '…'
 }
 
 /**

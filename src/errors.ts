@@ -81,12 +81,10 @@ export interface ErrorDetails {
   LOG_NOT_FOUND: { path: string; hint: string }
   /** The hit log is closed. */
   LOG_CLOSED: { path: string; dropped: number }
-  /** The hit log's file is damaged or was replaced. */
-  LOG_DAMAGED: { path: string; reason: string; hint: string }
   /** A hit log written by a newer kotae. */
   LOG_VERSION: { path: string; version: number; supported: number }
   /** The hit log could not store something; `dropped` events are lost and said so. */
-  LOG_STORE: { path: string; reason: string; hint: string; dropped: number; queued?: number; sqliteCode?: string }
+  LOG_STORE: { path: string; reason: string; hint: string; dropped: number; queued?: number; sqliteCode?: string; incident?: 'queue-full' | 'write-failed' | 'store-gone' | 'id-reassigned' }
 }
 
 /** One of the stable error codes. */
@@ -132,9 +130,8 @@ export const ERROR_CATALOGUE: { [C in KotaeErrorCode]: { summary: string; messag
   STALE_SUGGESTION: { summary: 'Suggestions whose entries are no longer in the base.', message: (d) => `suggestion(s) ${list(d.ids)} point to entries no longer in the knowledge base (${list(d.entries)}); reject them or rebuild with those entries` },
   LOG_NOT_FOUND: { summary: 'No hit log where one was expected.', message: (d) => `no hit log at ${d.path}.${sentence(d.hint)}` },
   LOG_CLOSED: { summary: 'The hit log is closed.', message: (d) => `the hit log ${d.path} is closed${d.dropped > 0 ? `; ${d.dropped} event(s) were not recorded` : ''}` },
-  LOG_DAMAGED: { summary: 'The hit log file is damaged, deleted or replaced.', message: (d) => `the hit log ${d.path} ${d.reason}.${sentence(d.hint)}` },
   LOG_VERSION: { summary: 'The hit log was written by a newer kotae.', message: (d) => `the hit log ${d.path} has schema version ${d.version}, newer than this kotae understands (${d.supported}); upgrade kotae or start a new log` },
-  LOG_STORE: { summary: 'The hit log could not store something; lost events are counted in `details.dropped`.', message: (d) => `the hit log ${d.path}: ${d.reason}.${sentence(d.hint)}` },
+  LOG_STORE: { summary: 'The hit log could not store something (damaged, deleted or replaced file, full disk, lock): lost events are counted in `details.dropped`, the kind of loss is `details.incident`.', message: (d) => `the hit log ${d.path}: ${d.reason}.${sentence(d.hint)}` },
 }
 
 /** An error with a stable code, typed details and a message from the code's template. */

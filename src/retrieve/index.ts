@@ -4,3 +4,4 @@ export { LexicalIndex, type LexicalIndexData, type LexicalHit } from './lexical-
 export { Retriever, addToCentroid, centroidTables, FUSION_WEIGHTS, type EntryEvidence, type RetrieveOptions, type RetrievalTables } from './retriever.js'
 export { EntryClassifier, DEFAULT_CLASSIFIER, ClassifierOptionsSchema, type ClassifierData, type ClassifierOptions } from './classifier.js'
 export { FieldIndex, FIELD_BM25, termCounts, type EntryFieldTerms, type FieldIndexData, type FieldHit, type HeldOutText } from './field-index.js'
+export { Ranker, type RankedQuestion, type RankerParts, type EntryScope } from './ranker.js'
