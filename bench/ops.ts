@@ -193,10 +193,10 @@ function askResult(entryIdx: number, decision: AskResult['decision'], query: str
   const c2 = decision === 'clarify' ? c1 - rand() * 0.08 : c1 * rand() * 0.3
   const cand = (cid: string, c: number) => ({ id: cid, lang: 'en', question: cid, matched: cid, answerPreview: '', score: c, vectorScore: c, lexicalScore: c, confidence: c })
   const candidates = [cand(id, c1), cand(id2, c2), cand(`entry-${String((second + 7) % ENTRIES).padStart(3, '0')}`, c2 / 3)]
-  const common = { confidence: c1, query, language: 'en' as const, candidates, latencyMs: 2 + rand() * 3 }
+  const common = { confidence: c1, query, lang: 'en' as const, candidates, latencyMs: 2 + rand() * 3 }
   if (decision === 'answer') return { ...common, decision, reason: 'confident', answer: { id, text: '' } }
   if (decision === 'clarify') return { ...common, decision, reason: 'ambiguous', options: candidates.slice(0, 2) }
-  return { ...common, decision, reason: 'low-confidence', handoff: { query, language: 'en', reason: 'low-confidence', candidates, transcript: [] } }
+  return { ...common, decision, reason: 'low-confidence', handoff: { query, lang: 'en', reason: 'low-confidence', candidates, transcript: [] } }
 }
 
 async function main() {

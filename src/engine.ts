@@ -259,10 +259,10 @@ export class KnowledgeBase {
     const ranked = await this.ranker.rank(query, {}, opts.lang ? baseLanguage(opts.lang) : undefined, allowEntry)
     const transcript = opts.transcript ?? []
     if (!ranked) {
-      const language = this.ranker.languageOf(query, opts.lang)
+      const lang = this.ranker.languageOf(query, opts.lang)
       return {
-        decision: 'escalate', reason: 'empty-query', confidence: 0, query, language, candidates: [], latencyMs: 0,
-        handoff: { query, language, reason: 'empty-query', candidates: [], transcript },
+        decision: 'escalate', reason: 'empty-query', confidence: 0, query, lang, candidates: [], latencyMs: 0,
+        handoff: { query, lang, reason: 'empty-query', candidates: [], transcript },
       }
     }
     const candidates: Candidate[] = ranked.evidence.map((evidence, i) => this.ranker.candidate(evidence, confidenceOf(this.calibration, candidateFeatures(ranked.evidence, i, ranked.context))))
@@ -276,10 +276,10 @@ export class KnowledgeBase {
     const uncalibrated = this.calibration.answerThreshold > 1 && this.thresholdOverrides.answerThreshold === undefined
     const verdict = decide(ranking, thresholds, { exactMatch, uncalibrated })
     const top = candidates[0]
-    const common = { reason: verdict.reason, confidence: top?.confidence ?? 0, query, language: ranked.lang, candidates, latencyMs: 0 }
+    const common = { reason: verdict.reason, confidence: top?.confidence ?? 0, query, lang: ranked.lang, candidates, latencyMs: 0 }
     if (verdict.decision === 'answer') return { ...common, decision: 'answer', answer: { id: top.id, text: this.entry(top.id)!.answer } }
     if (verdict.decision === 'clarify') return { ...common, decision: 'clarify', options: verdict.options.map((i) => candidates[i]) }
-    return { ...common, decision: 'escalate', handoff: { query, language: ranked.lang, reason: verdict.reason, candidates: candidates.slice(0, 5), transcript } }
+    return { ...common, decision: 'escalate', handoff: { query, lang: ranked.lang, reason: verdict.reason, candidates: candidates.slice(0, 5), transcript } }
   }
 }
 

@@ -117,7 +117,8 @@ export interface Candidate {
 /** Everything a human needs to take over a conversation the bot could not answer. */
 export interface Handoff {
   query: string
-  language: string
+  /** Base language of the question. */
+  lang: BaseLanguage
   reason: ReasonCode
   candidates: Candidate[]
   /** Earlier turns, when the caller passed them with `ask`. */
@@ -131,7 +132,7 @@ export interface AskResultCommon {
   confidence: number
   query: string
   /** Detected (or given) base language of the query. */
-  language: BaseLanguage
+  lang: BaseLanguage
   /** The best entries, best first, distinct ids. */
   candidates: Candidate[]
   /** Time spent in `ask`, milliseconds. */

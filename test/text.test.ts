@@ -43,7 +43,7 @@ describe('normalizeText', () => {
     const ascii = await mini.ask('how much is shipping?')
     expect(ascii.candidates[0].id).toBe('shipping-fee-en')
     expect(wide.candidates.map((c) => c.id)).toEqual(ascii.candidates.map((c) => c.id))
-    expect(wide.language).toBe('en')
+    expect(wide.lang).toBe('en')
   })
 })
 
@@ -66,15 +66,15 @@ describe('detectLanguage on short questions', () => {
   })
 
   it('ask reports the detected language of short questions', async () => {
-    expect((await mini.ask('배송비')).language).toBe('ko')
-    expect((await mini.ask('ポイント')).language).toBe('ja')
-    expect((await mini.ask('refund')).language).toBe('en')
-    expect((await mini.ask('积分怎么用')).language).toBe('zh')
+    expect((await mini.ask('배송비')).lang).toBe('ko')
+    expect((await mini.ask('ポイント')).lang).toBe('ja')
+    expect((await mini.ask('refund')).lang).toBe('en')
+    expect((await mini.ask('积分怎么用')).lang).toBe('zh')
   })
 
   it('ask with a lang option takes it as the question language', async () => {
     const result = await mini.ask('配送', { lang: 'zh' })
-    expect(result.language).toBe('zh')
+    expect(result.lang).toBe('zh')
     expect(result.candidates.every((c) => c.lang === 'zh')).toBe(true)
   })
 })
@@ -111,19 +111,19 @@ describe('Han-only questions are decided by the knowledge base’s phrasings', (
 
   it('「配送料」 is Japanese in a base whose Japanese phrasings use those characters', async () => {
     const result = await jaKb.ask('配送料')
-    expect(result.language).toBe('ja')
+    expect(result.lang).toBe('ja')
     expect(result.candidates[0].id).toBe('fee-ja')
   })
 
   it('「配送料」 is Chinese in a base whose Chinese phrasings use those characters', async () => {
     const result = await zhKb.ask('配送料')
-    expect(result.language).toBe('zh')
+    expect(result.lang).toBe('zh')
     expect(result.candidates[0].id).toBe('fee-zh')
   })
 
   it('a simplified-only question is Chinese even in a base that leans Japanese', async () => {
     const result = await jaKb.ask('运费多少')
-    expect(result.language).toBe('zh')
+    expect(result.lang).toBe('zh')
     expect(result.candidates[0].id).toBe('fee-zh')
   })
 })
@@ -148,7 +148,7 @@ describe('Korean particles do not break matching', () => {
   it('a full question with 가 / 는 / 를 after the noun finds the same entry', async () => {
     for (const q of ['배송비가 얼마예요', '배송비는 얼마예요', '배송비를 알려주세요']) {
       const result = await mini.ask(q)
-      expect(result.language, q).toBe('ko')
+      expect(result.lang, q).toBe('ko')
       expect(result.candidates[0].id, q).toBe('shipping-fee-ko')
       expect(result.candidates[0].lexicalScore, q).toBeGreaterThan(0)
     }

@@ -8,7 +8,7 @@ const pct = (x: number) => `${(x * 100).toFixed(1)}%`
 
 /** One ask result as a few readable lines. */
 export function formatAskResult(result: AskResult): string {
-  const lines = [`Q: ${result.query}  [${result.language}]`]
+  const lines = [`Q: ${result.query}  [${result.lang}]`]
   lines.push(`→ ${result.decision.toUpperCase()} (${result.reason}), confidence ${pct(result.confidence)}`)
   if (result.answer) lines.push(`  [${result.answer.id}] ${result.answer.text}`)
   if (result.options) for (const [i, o] of result.options.entries()) lines.push(`  option ${i + 1}: [${o.id}] ${o.question}`)

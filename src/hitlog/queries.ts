@@ -25,7 +25,7 @@ export function readEvent(db: Database.Database, keys: EntryKeys, id: number): H
     time: idTime(r.id as number),
     sessionId: r.session as string | null,
     channel: r.channel as string | null,
-    language: r.lang as string,
+    lang: r.lang as string,
     query: r.query as string | null,
     queryHash: r.query_hash as string | null,
     decision: DECISIONS[r.decision as number],
@@ -119,7 +119,7 @@ export function unanswered(db: Database.Database, keys: EntryKeys, from: number,
   const rows = db
     .prepare('SELECT id, query, query_hash, lang, e1, c1 FROM events WHERE id BETWEEN ? AND ? AND (decision = 2 OR confidence < ?)')
     .all(lo, hi, Math.round(lowConfidence * SCALE)) as { id: number; query: string | null; query_hash: string | null; lang: string; e1: number | null; c1: number | null }[]
-  return rows.map((r) => ({ time: idTime(r.id), query: r.query, queryHash: r.query_hash, language: r.lang, topId: keys.id(db, r.e1), topConfidence: (r.c1 ?? 0) / SCALE }))
+  return rows.map((r) => ({ time: idTime(r.id), query: r.query, queryHash: r.query_hash, lang: r.lang, topId: keys.id(db, r.e1), topConfidence: (r.c1 ?? 0) / SCALE }))
 }
 
 /** Queries users picked or humans resolved in [from, to), with the entry they went to. */

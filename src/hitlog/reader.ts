@@ -13,7 +13,7 @@ export interface HitEvent {
   /** The session id as stored: redacted like the query (a hash in `hash` mode). */
   sessionId: string | null
   channel: string | null
-  language: string
+  lang: string
   query: string | null
   queryHash: string | null
   decision: DecisionKind
@@ -44,7 +44,7 @@ export interface UnansweredRow {
   time: number
   query: string | null
   queryHash: string | null
-  language: string
+  lang: string
   topId: string | null
   topConfidence: number
 }

@@ -233,7 +233,7 @@ export class EventWriter {
         hash: red?.hash ?? null,
         raw: red ? null : { query, session },
         channel: context.channel ?? null,
-        lang: result.language ?? 'und',
+        lang: result.lang ?? 'und',
         decision: decision < 0 ? 2 : decision,
         reason: Math.max(0, REASONS.indexOf(result.reason)),
         confidence: Math.round((result.confidence ?? 0) * SCALE),

@@ -22,7 +22,7 @@ export type EmbedFunction = (texts: string[]) => Promise<ArrayLike<number>[]>
 export interface ClusterInput {
   query: string
   time: number
-  language?: string
+  lang?: string
   /** The top candidate the engine found (shown as the closest entry when no entries are given). */
   topId?: string | null
 }
@@ -88,7 +88,7 @@ export async function clusterQueries(inputs: ClusterInput[], options: ClusterOpt
     d.count++
     d.times.push(q.time)
     d.texts.set(q.query, (d.texts.get(q.query) ?? 0) + 1)
-    if (q.language) d.languages.set(q.language, (d.languages.get(q.language) ?? 0) + 1)
+    if (q.lang) d.languages.set(q.lang, (d.languages.get(q.lang) ?? 0) + 1)
     if (q.topId) d.tops.set(q.topId, (d.tops.get(q.topId) ?? 0) + 1)
   }
   const all = [...byNorm.values()].sort((a, b) => b.count - a.count || (a.norm < b.norm ? -1 : 1))

@@ -20,7 +20,7 @@ describe('kotae ask', () => {
     expect(code, stderr).toBe(0)
     const result = JSON.parse(stdout) as AskResult
     expect(result.query).toBe('배송비는 얼마인가요?')
-    expect(result.language).toBe('ko')
+    expect(result.lang).toBe('ko')
     expect(['answer', 'clarify', 'escalate']).toContain(result.decision)
     expect(result.candidates[0].id).toBe('shipping-fee-ko')
     expect(new Set(result.candidates.map((c) => c.id)).size).toBe(result.candidates.length)

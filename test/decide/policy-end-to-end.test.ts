@@ -208,7 +208,7 @@ describe('decision policy on the mini FAQ', () => {
     for (const r of await askAll(base, questions)) {
       if (r.decision !== 'clarify') continue
       clarified++
-      for (const o of r.options) if (o.lang.slice(0, 2) !== r.language) foreign.push(`${r.query} (${r.language}): ${o.id}`)
+      for (const o of r.options) if (o.lang.slice(0, 2) !== r.lang) foreign.push(`${r.query} (${r.lang}): ${o.id}`)
     }
     expect(clarified).toBeGreaterThan(0)
     expect(foreign).toEqual([])

@@ -66,7 +66,7 @@ describe('ask: the typed result', () => {
     expect(['answer', 'clarify', 'escalate']).toContain(result.decision)
     expect(['confident', 'ambiguous', 'low-confidence', 'out-of-scope']).toContain(result.reason)
     expect(result.query).toBe('배송비 얼마예요?')
-    expect(result.language).toBe('ko')
+    expect(result.lang).toBe('ko')
     expect(result.confidence).toBeGreaterThanOrEqual(0)
     expect(result.confidence).toBeLessThanOrEqual(1)
     expect(result.latencyMs).toBeGreaterThanOrEqual(0)
@@ -138,7 +138,7 @@ describe('ask: the typed result', () => {
     expect(result.options).toBeUndefined()
     const handoff = result.handoff!
     expect(handoff.query).toBe('what is the capital of Australia')
-    expect(handoff.language).toBe('en')
+    expect(handoff.lang).toBe('en')
     expect(handoff.reason).toBe(result.reason)
     expect(['low-confidence', 'out-of-scope']).toContain(handoff.reason)
     expect(handoff.transcript).toEqual(transcript)
@@ -151,7 +151,7 @@ describe('ask: the typed result', () => {
     const result = await kb.ask('今天股市行情怎么样')
     expect(result.decision).toBe('escalate')
     expect(result.handoff!.transcript).toEqual([])
-    expect(result.handoff!.language).toBe('zh')
+    expect(result.handoff!.lang).toBe('zh')
   })
 
   it('an empty or blank question escalates with reason empty-query and no candidates', async () => {
@@ -171,7 +171,7 @@ describe('ask filters', () => {
     const result = await kb.ask('shipping', { lang: 'ko' })
     expect(result.candidates.length).toBeGreaterThan(0)
     expect(result.candidates.every((c) => c.lang === 'ko')).toBe(true)
-    expect(result.language).toBe('ko')
+    expect(result.lang).toBe('ko')
   })
 
   it('lang "zh" also matches zh-TW entries, and "zh-TW" only those', async () => {

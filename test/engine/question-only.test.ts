@@ -143,12 +143,12 @@ describe('clarify options', () => {
       if (r.decision !== 'clarify') continue
       clarified++
       const options = r.options ?? []
-      const where = `${query} (${r.reason}, ${r.language})`
+      const where = `${query} (${r.reason}, ${r.lang})`
       if (options.length === 0) problems.push(`${where}: no options`)
       if (new Set(options.map((o) => o.id)).size !== options.length) problems.push(`${where}: repeated options ${options.map((o) => o.id)}`)
       for (const o of options) {
         const entry = kbMixed.entry(o.id)!
-        if (languages.has(r.language) && !o.lang.startsWith(r.language)) problems.push(`${where}: option ${o.id} is ${o.lang}`)
+        if (languages.has(r.lang) && !o.lang.startsWith(r.lang)) problems.push(`${where}: option ${o.id} is ${o.lang}`)
         if (o.question.trim() === '') problems.push(`${where}: option ${o.id} has no question`)
         const preview = o.answerPreview
         if (preview.trim() === '' || [...preview].length > 80 || !entry.answer.startsWith(preview.replace(/…$/, ''))) problems.push(`${where}: option ${o.id} preview ${JSON.stringify(preview)}`)

@@ -22,7 +22,7 @@ describe('HitLog', () => {
     expect(log.flush()).toBe(true)
     expect(log.stats()).toMatchObject({ written: 1, queued: 0 })
     const ev = log.getEvent(id!)!
-    expect(ev).toMatchObject({ time: t, sessionId: 's1', channel: 'web', language: 'en', query: 'my mail is [email], order [order] late', decision: 'clarify', reason: 'ambiguous', options: ['late', 'track', 'cancel'], answerId: null })
+    expect(ev).toMatchObject({ time: t, sessionId: 's1', channel: 'web', lang: 'en', query: 'my mail is [email], order [order] late', decision: 'clarify', reason: 'ambiguous', options: ['late', 'track', 'cancel'], answerId: null })
     expect(ev.top.map((c) => [c.id, c.confidence])).toEqual([['late', 0.41], ['track', 0.38], ['cancel', 0.1]])
     expect(ev.latencyMs).toBeCloseTo(1.5)
   })

@@ -44,7 +44,7 @@ function generationOf(dir: string): string {
 }
 
 /** What a user sees of an answer: ranking, confidences, decision. */
-const view = (r: AskResult) => ({ decision: r.decision, reason: r.reason, language: r.language, answer: r.answer, candidates: r.candidates.map((c) => [c.id, c.matched, c.score, c.confidence]) })
+const view = (r: AskResult) => ({ decision: r.decision, reason: r.reason, lang: r.lang, answer: r.answer, candidates: r.candidates.map((c) => [c.id, c.matched, c.score, c.confidence]) })
 
 async function views(base: KnowledgeBase) {
   const out = []

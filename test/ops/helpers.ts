@@ -28,13 +28,13 @@ export function cand(id: string, confidence: number, score = confidence): Candid
 }
 
 /** A synthetic ask result: top candidates given as [id, confidence] pairs. */
-export function result(query: string, decision: DecisionKind, top: [string, number][], language: AskResult['language'] = 'en'): AskResult {
+export function result(query: string, decision: DecisionKind, top: [string, number][], lang: AskResult['lang'] = 'en'): AskResult {
   const candidates = top.map(([id, c]) => cand(id, c))
   const reason = decision === 'answer' ? 'confident' : decision === 'clarify' ? 'ambiguous' : 'low-confidence'
-  const common = { reason, confidence: candidates[0]?.confidence ?? 0, query, language, candidates, latencyMs: 1.5 } as const
+  const common = { reason, confidence: candidates[0]?.confidence ?? 0, query, lang, candidates, latencyMs: 1.5 } as const
   if (decision === 'answer') return { ...common, decision, answer: { id: candidates[0].id, text: 'answer text' } }
   if (decision === 'clarify') return { ...common, decision, options: candidates.slice(0, 3) }
-  return { ...common, decision, handoff: { query, language, reason, candidates, transcript: [] } }
+  return { ...common, decision, handoff: { query, lang, reason, candidates, transcript: [] } }
 }
 
 /** Time units, ms. */

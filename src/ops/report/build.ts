@@ -256,7 +256,7 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
   const inWindow = rows.filter((r) => r.time >= from)
   const hashed = inWindow.filter((r) => r.query === null).length
   const { clusters, skipped } = await clusterQueries(
-    rows.filter((r) => r.query !== null).map((r) => ({ query: r.query!, time: r.time, language: r.language, topId: r.topId })),
+    rows.filter((r) => r.query !== null).map((r) => ({ query: r.query!, time: r.time, lang: r.lang, topId: r.topId })),
     { entries, embed: opts.embed, threshold: opts.clusterThreshold },
   )
 
