@@ -16,6 +16,8 @@ import { basename, join } from 'node:path'
 
 const ROOT = join(import.meta.dirname, '..')
 const ENV_NAMES = ['TMPDIR', 'TMP', 'TEMP'] as const
+/** Prefix of a run's own temp directory. */
+const RUN_PREFIX = 'kotae-test-run-'
 /** Caches other tools keep in the temp directory on purpose (tsx's compile cache, made by the CLI runs): removed with the run's folder, not reported. */
 const TOOL_CACHES = [/^tsx-\d+$/]
 
@@ -57,7 +59,7 @@ export default function setup(): () => void {
   const previous = Object.fromEntries(ENV_NAMES.map((name) => [name, process.env[name]]))
   const systemTmp = tmpdir()
   const before = new Set(kotaeEntries(systemTmp))
-  const runDir = mkdtempSync(join(systemTmp, 'kotae-test-run-'))
+  const runDir = mkdtempSync(join(systemTmp, RUN_PREFIX))
   for (const name of ENV_NAMES) process.env[name] = runDir
 
   return () => {
@@ -66,7 +68,8 @@ export default function setup(): () => void {
       else process.env[name] = previous[name]
     }
     const leftInRun = readdirSync(runDir).filter((name) => !TOOL_CACHES.some((cache) => cache.test(name)))
-    const newInSystem = kotaeEntries(systemTmp).filter((name) => !before.has(name) && name !== basename(runDir))
+    // Another run's own folder (runs at the same time each have one) is not a leftover.
+    const newInSystem = kotaeEntries(systemTmp).filter((name) => !before.has(name) && name !== basename(runDir) && !name.startsWith(RUN_PREFIX))
     if (leftInRun.length > 0) {
       console.warn(`[temp folders] ${leftInRun.length} left behind by the tests (now removed with ${runDir}); remove them in the test that makes them (test/helpers/tmp.ts: tempDir + afterAll(removeTempDirs)):\n${describeLeftovers(leftInRun).join('\n')}`)
     }
