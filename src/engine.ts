@@ -127,7 +127,7 @@ export class KnowledgeBase {
     result.latencyMs = performance.now() - started
     if (this.logger) {
       try {
-        result.eventId = this.logger.record(result, { sessionId: opts.sessionId, channel: opts.channel, transcript: opts.transcript })
+        result.eventId = this.logger.record(result, { sessionId: opts.sessionId, channel: opts.channel })
       } catch {
         // A logger must report its own errors; it never fails an answer.
       }

@@ -205,9 +205,44 @@ export type AskOptions = z.input<typeof AskOptionsSchema>
 export interface AskContext {
   sessionId?: string
   channel?: string
-  transcript?: string[]
+  /** Where the customer is (a page path such as `/checkout/payment`, a screen, a menu): what page-aware suggestions count by. */
+  page?: string
+  /** The conversation so far (structured turns), stored redacted like the query. */
+  turns?: Turn[]
   /** Event time (ms since epoch or Date); default: now. */
   at?: number | Date
+}
+
+/** One turn of a conversation: who spoke (the customer, the bot or a human agent), what, and when. */
+export const TurnSchema = z.strictObject({
+  role: z.enum(['user', 'bot', 'agent']),
+  text: z.string().max(20_000, 'a turn is at most 20,000 characters'),
+  /** ISO 8601 date-time. */
+  at: z.iso.datetime({ offset: true }).optional(),
+})
+/** One turn of a conversation (see {@link TurnSchema}). */
+export type Turn = z.infer<typeof TurnSchema>
+
+/** Where a question is asked from: the page or screen, and the channel. */
+export const AskPlaceSchema = z.strictObject({
+  /** Page path, screen or menu (`/orders/8812`, `checkout/payment`). */
+  page: z.string().trim().min(1).max(2000).optional(),
+  /** Only entries in this language. */
+  lang: LanguageTagSchema.optional(),
+  channel: z.string().max(200).optional(),
+})
+/** Where a question is asked from (see {@link AskPlaceSchema}). */
+export type AskPlace = z.input<typeof AskPlaceSchema>
+
+/** An entry people ask about from one place, with how often (see `kb.suggestFor`). */
+export interface PlaceSuggestion {
+  entryId: string
+  /** Questions answered with (or resolved to) this entry from the place in the log's window. */
+  count: number
+  /** Share of the place's questions that went to this entry. */
+  share: number
+  /** `page` when counted on the place itself, `overall` when the place had too few questions and the base's top entries stand in. */
+  source: 'page' | 'overall'
 }
 
 /**
@@ -216,6 +251,11 @@ export interface AskContext {
  */
 export interface AskLogger {
   record(result: AskResult, context: AskContext): string | undefined
+  /**
+   * Optional: the entries most asked about from a place (page), for page-aware suggestions
+   * (`kb.suggestFor`); a log that cannot answer leaves it out.
+   */
+  entriesAskedFrom?(place: AskPlace, options: { limit: number; minSupport: number }): PlaceSuggestion[]
 }
 
 /** Progress of a long build or calibration (stage, done, total), for progress bars. */
