@@ -7,14 +7,35 @@ import { createError, type SchemaProblem } from './errors.js'
 
 /**
  * Zod issues as problems a person can act on: the dotted path of each field and what it expects;
- * an unknown key is named as such. The one formatter of schema failures.
+ * an unknown key is named as such, with the keys that exist there when `schema` is given. The one
+ * formatter of schema failures.
  */
-export function schemaProblems(issues: ReadonlyArray<z.core.$ZodIssue>, prefix: ReadonlyArray<PropertyKey> = []): SchemaProblem[] {
+export function schemaProblems(issues: ReadonlyArray<z.core.$ZodIssue>, prefix: ReadonlyArray<PropertyKey> = [], schema?: z.ZodType): SchemaProblem[] {
   return issues.flatMap((issue) => {
     const path = [...prefix, ...issue.path]
-    if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => ({ path: [...path, key].map(String).join('.'), message: 'is not a known option (check the spelling)' }))
+    if (issue.code === 'unrecognized_keys') {
+      const known = schema ? keysAt(schema, issue.path) : []
+      const hint = known.length ? ` (known: ${known.join(', ')})` : ' (check the spelling)'
+      return issue.keys.map((key) => ({ path: [...path, key].map(String).join('.'), message: `is not a known option${hint}` }))
+    }
     return [{ path: path.map(String).join('.'), message: issue.message }]
   })
+}
+
+/** The keys of the object schema at `path` inside `schema` (through optional, default and union wrappers); empty when there is none. */
+function keysAt(schema: z.ZodType, path: ReadonlyArray<PropertyKey>): string[] {
+  let current: z.ZodType | undefined = schema
+  const unwrap = (s: z.ZodType): z.ZodType => {
+    const def = (s as { _zod: { def: { innerType?: z.ZodType; options?: z.ZodType[] } } })._zod.def
+    return def.innerType ? unwrap(def.innerType) : s
+  }
+  for (const key of path) {
+    current = current && unwrap(current)
+    if (!(current instanceof z.ZodObject)) return []
+    current = (current.shape as Record<string, z.ZodType>)[String(key)]
+  }
+  current = current && unwrap(current)
+  return current instanceof z.ZodObject ? Object.keys(current.shape) : []
 }
 
 /**
@@ -23,7 +44,7 @@ export function schemaProblems(issues: ReadonlyArray<z.core.$ZodIssue>, prefix: 
  */
 export function parseOptions<S extends z.ZodType>(schema: S, input: unknown, where: string): z.output<S> {
   const parsed = schema.safeParse(input ?? {})
-  if (!parsed.success) throw createError('INVALID_OPTIONS', { where, problems: schemaProblems(parsed.error.issues) })
+  if (!parsed.success) throw createError('INVALID_OPTIONS', { where, problems: schemaProblems(parsed.error.issues, [], schema) })
   return parsed.data
 }
 
@@ -61,6 +82,11 @@ export const FaqEntrySchema = z.object({
     .refine((s) => !Number.isNaN(Date.parse(s)), { message: 'updatedAt must be an ISO 8601 date such as 2026-04-01' })
     .optional(),
   metadata: z.record(z.string(), z.unknown()).default({}),
+  /**
+   * The name of a skill (registered with `loadKnowledgeBase(dir, { skills })`) that runs when this
+   * entry is answered; its result fills the answer's template variables (`{{order.shipDate | date}}`).
+   */
+  skill: z.string().trim().min(1, { message: 'skill must not be empty (leave the cell blank for no skill)' }).max(200).optional(),
 })
 /** A validated FAQ entry (defaults applied). */
 export type FaqEntry = z.infer<typeof FaqEntrySchema>
@@ -89,8 +115,26 @@ export type DecisionKind = 'answer' | 'clarify' | 'escalate'
  * spacing, width and case) and no other entry is close, so it is answered whatever the
  * calibration says; `uncalibrated`: the base has not shown it can answer at its target precision
  * (see `kb.calibration.notes`), so it offers its best entries as options instead of answering.
+ *
+ * In a conversation and when answering: `picked`: the customer picked this entry from the options
+ * of the previous clarify; `unclear-pick`: the turn after a clarify picked none of its options
+ * (escalated, never a second clarify); `missing-data`: the entry's answer is a template whose
+ * variables the conversation has no data for (escalated rather than sent with holes);
+ * `skill-failed`: the entry's skill threw, returned something unusable or timed out (escalated,
+ * the error is in the handoff).
  */
-export type ReasonCode = 'confident' | 'ambiguous' | 'low-confidence' | 'out-of-scope' | 'empty-query' | 'exact-match' | 'uncalibrated'
+export type ReasonCode =
+  | 'confident'
+  | 'ambiguous'
+  | 'low-confidence'
+  | 'out-of-scope'
+  | 'empty-query'
+  | 'exact-match'
+  | 'uncalibrated'
+  | 'picked'
+  | 'unclear-pick'
+  | 'missing-data'
+  | 'skill-failed'
 
 /** One ranked FAQ entry for a question, with the evidence behind its rank. */
 export interface Candidate {
@@ -114,15 +158,75 @@ export interface Candidate {
   confidence: number
 }
 
+/** Who the customer is, as the caller knows them (member id, name, tier...): shown to the person taking over and available to templates as `customer.*`. */
+export const CustomerSchema = z.looseObject({
+  id: z.string().max(200).optional(),
+  name: z.string().max(200).optional(),
+  tier: z.string().max(200).optional(),
+})
+/** The customer of a conversation (see {@link CustomerSchema}); any other fields are kept. */
+export type Customer = z.output<typeof CustomerSchema>
+
+/** The threshold a decision missed: which one, its value and the question's own figure. */
+export interface MissedThreshold {
+  /** `answerThreshold` (confidence too low to answer), or `outOfScopeScore` (fused score below the out-of-scope floor). */
+  name: 'answerThreshold' | 'outOfScopeScore'
+  value: number
+  /** The top candidate's confidence (answerThreshold) or fused score (outOfScopeScore). */
+  actual: number
+}
+
+/** A skill that failed: which, why, and whether it ran out of time. */
+export interface SkillFailure {
+  skill: string
+  message: string
+  timedOut: boolean
+}
+
+/** One turn of a conversation as the person taking over sees it: what was asked and what the bot did. */
+export interface HandoffTurn {
+  /** The customer's text. */
+  question: string
+  /** ISO 8601 time of the turn. */
+  at: string
+  decision: DecisionKind
+  reason: ReasonCode
+  confidence: number
+  /** The entry answered, when the bot answered. */
+  entryId?: string
+  /** The options offered, when the bot asked which one. */
+  options?: string[]
+  /** The best candidates (at most 5), best first. */
+  candidates: Candidate[]
+  eventId?: string
+}
+
 /** Everything a human needs to take over a conversation the bot could not answer. */
 export interface Handoff {
   query: string
   /** Base language of the question. */
   lang: BaseLanguage
   reason: ReasonCode
+  /** The threshold the decision missed (low-confidence, out-of-scope), when one did. */
+  threshold?: MissedThreshold
   candidates: Candidate[]
-  /** Earlier turns, when the caller passed them with `ask`. */
-  transcript: string[]
+  /** The conversation so far (structured turns), when the caller passed it with `ask` or the conversation kept it. */
+  transcript: Turn[]
+  /** Who is asking, where from (given with `ask` or by the conversation). */
+  customer?: Customer
+  sessionId?: string
+  channel?: string
+  page?: string
+  /** The entry the bot would have answered (reasons `missing-data` and `skill-failed`). */
+  entryId?: string
+  /** Template variables the answer needs and the conversation had no data for (reason `missing-data`). */
+  missing?: string[]
+  /** The skill's error (reason `skill-failed`). */
+  error?: SkillFailure
+  /** Every turn of the conversation with its decision, confidence, candidates and event id (from `conversation.handoff()` and a conversation's escalation). */
+  turns?: HandoffTurn[]
+  /** The hit-log event ids of the conversation's turns, oldest first. */
+  eventIds?: string[]
 }
 
 /** What every result of `ask` carries, whatever the decision. */
@@ -177,6 +281,16 @@ export interface EscalateResult extends AskResultCommon {
  */
 export type AskResult = AnswerResult | ClarifyResult | EscalateResult
 
+/** One turn of a conversation: who spoke (the customer, the bot or a human agent), what, and when. */
+export const TurnSchema = z.strictObject({
+  role: z.enum(['user', 'bot', 'agent']),
+  text: z.string().max(20_000, 'a turn is at most 20,000 characters'),
+  /** ISO 8601 date-time. */
+  at: z.iso.datetime({ offset: true }).optional(),
+})
+/** One turn of a conversation (see {@link TurnSchema}). */
+export type Turn = z.infer<typeof TurnSchema>
+
 /** Options of one `ask`: filters and the conversation context kept in the handoff and hit log. */
 export const AskOptionsSchema = z.object({
   /** Only entries in this language (BCP-47 tag; `zh` also matches `zh-TW`). Also taken as the question's language. */
@@ -189,8 +303,24 @@ export const AskOptionsSchema = z.object({
   sessionId: z.string().optional(),
   /** Channel (web, line, kakao, email...), for the hit log. */
   channel: z.string().optional(),
-  /** Earlier turns of the conversation, passed on in the handoff. */
-  transcript: z.array(z.string()).optional(),
+  /** Earlier turns of the conversation (`{ role, text, at }`), passed on in the handoff and to the hit log (stored redacted). */
+  transcript: z.array(TurnSchema).max(1000).optional(),
+  /** Where the customer is (`/checkout/payment`), for the handoff and the hit log's per-page counts. */
+  page: z.string().max(2000).optional(),
+  /** Who is asking: in the handoff, and `customer.*` in answer templates. */
+  customer: CustomerSchema.optional(),
+  /** Data for answer templates besides the customer (`{ order: { shipDate } }` fills `{{order.shipDate}}`). */
+  data: z.record(z.string(), z.unknown()).optional(),
+  /**
+   * How rendered answers are escaped for the channel: `text` (default; inserted values can never
+   * form markup: `<` `>` become `＜` `＞`, control characters go), `html` (the whole answer is
+   * HTML-escaped), `markdown` (inserted values are backslash-escaped).
+   */
+  format: z.enum(['text', 'html', 'markdown']).default('text'),
+  /** Longest a skill may run before the answer escalates with `skill-failed` (milliseconds). */
+  skillTimeoutMs: z.number().int().min(1).max(600_000).default(2000),
+  /** Only these entries (ids) may be answered or offered; what a conversation uses to read a pick among the options it offered. */
+  entries: z.array(z.string()).max(1000).optional(),
   /**
    * Only the first this many characters of the question are searched (default 2,000: a few
    * paragraphs), so the work per question is bounded whatever is pasted into the chat box; the
@@ -212,16 +342,6 @@ export interface AskContext {
   /** Event time (ms since epoch or Date); default: now. */
   at?: number | Date
 }
-
-/** One turn of a conversation: who spoke (the customer, the bot or a human agent), what, and when. */
-export const TurnSchema = z.strictObject({
-  role: z.enum(['user', 'bot', 'agent']),
-  text: z.string().max(20_000, 'a turn is at most 20,000 characters'),
-  /** ISO 8601 date-time. */
-  at: z.iso.datetime({ offset: true }).optional(),
-})
-/** One turn of a conversation (see {@link TurnSchema}). */
-export type Turn = z.infer<typeof TurnSchema>
 
 /** Where a question is asked from: the page or screen, and the channel. */
 export const AskPlaceSchema = z.strictObject({
