@@ -137,7 +137,10 @@ export const ERROR_CATALOGUE: { [C in KotaeErrorCode]: { summary: string; messag
 /** An error with a stable code, typed details and a message from the code's template. */
 export class KotaeError<C extends KotaeErrorCode = KotaeErrorCode> extends Error {
   readonly code: C
-  /** TRANSITION (issue 12): `& Record` until every test narrows with isKotaeError before reading details. */
+  /**
+   * What went wrong, as data: typed per code once narrowed (`isKotaeError(e, 'KB_CORRUPT')`
+   * gives `details.file: string`); on an error not narrowed yet, a field reads as `unknown`.
+   */
   readonly details: ErrorDetails[C] & Readonly<Record<string, unknown>>
 
   /** Prefer {@link createError}; the constructor exists so `instanceof` works. */
