@@ -34,7 +34,7 @@ import MiniSearch from 'minisearch'
 import { create, insertMultiple, search as oramaSearch } from '@orama/orama'
 import { buildKnowledgeBase, type KnowledgeBase } from '../src/engine.js'
 import { phrasingsOf } from '../src/kb/parts.js'
-import { loadFaq, readLabelledQueries } from '../src/ingest/index.js'
+import { loadFaqEntries, readLabelledQueries } from '../src/ingest/index.js'
 import { splitQueries, scoreQueries } from '../src/eval/run.js'
 import { computeMetrics, METRIC_NAMES, type Metrics, type ScoredQuery } from '../src/eval/metrics.js'
 import { baseLanguage, type FaqEntry, type LabelledQuery } from '../src/schema.js'
@@ -86,7 +86,7 @@ function setDirs(): string[] {
 /** Load a set and split it into calibration and test queries (calib.jsonl, or a seeded half of the queries). */
 async function loadSet(dir: string): Promise<BenchSet> {
   const name = dir.split('/').pop()!
-  const entries = await loadFaq(join(dir, 'faq.jsonl'))
+  const entries = await loadFaqEntries(join(dir, 'faq.jsonl'))
   const queries = await readLabelledQueries(join(dir, 'queries.jsonl'))
   if (existsSync(join(dir, 'calib.jsonl'))) {
     return { name, entries, calib: await readLabelledQueries(join(dir, 'calib.jsonl')), test: queries, calibSource: 'calib.jsonl' }

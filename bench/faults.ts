@@ -19,7 +19,7 @@ import { availableParallelism, loadavg, tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { buildKnowledgeBase, BuiltinEmbedder, KotaeError, loadKnowledgeBase } from '../src/index.js'
-import { loadFaq } from '../src/ingest/index.js'
+import { loadFaqEntries } from '../src/ingest/index.js'
 import { errnoError, injectFaultsForTesting } from '../src/kb/fsio.js'
 import { environmentLine, ROOT, writeSection } from './results.js'
 
@@ -278,8 +278,8 @@ async function diskFull(work: string, faqs: { big: string; small: string; bigEnt
 /** Without a tmpfs: ENOSPC injected at a random write of an in-process save (or hnswlib's silent truncation). */
 async function diskFullInjected(work: string, faqs: { big: string; small: string; bigEntries: number; smallEntries: number }, rounds: number, started: number): Promise<Row> {
   const embedder = () => new BuiltinEmbedder({ dimension: 256 })
-  const small = await buildKnowledgeBase(await loadFaq(faqs.small), { embedder: embedder() })
-  const big = await buildKnowledgeBase(await loadFaq(faqs.big), { embedder: embedder() })
+  const small = await buildKnowledgeBase(await loadFaqEntries(faqs.small), { embedder: embedder() })
+  const big = await buildKnowledgeBase(await loadFaqEntries(faqs.big), { embedder: embedder() })
   let unreadable = 0
   let losses = 0
   for (let round = 0; round < rounds; round++) {
@@ -307,7 +307,7 @@ async function diskFullInjected(work: string, faqs: { big: string; small: string
 
 /** `--writer <dir> <saves> <faqA> <faqB>`: the writer process of the reader race. */
 async function writer(dir: string, saves: number, faqA: string, faqB: string): Promise<void> {
-  const bases = [await buildKnowledgeBase(await loadFaq(faqA), { embedder: new BuiltinEmbedder({ dimension: 256 }) }), await buildKnowledgeBase(await loadFaq(faqB), { embedder: new BuiltinEmbedder({ dimension: 256 }) })]
+  const bases = [await buildKnowledgeBase(await loadFaqEntries(faqA), { embedder: new BuiltinEmbedder({ dimension: 256 }) }), await buildKnowledgeBase(await loadFaqEntries(faqB), { embedder: new BuiltinEmbedder({ dimension: 256 }) })]
   for (let i = 0; i < saves; i++) {
     await bases[i % 2].save(dir, { lockTimeoutMs: 60_000 })
     console.log(`saved ${i + 1}`)

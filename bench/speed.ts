@@ -26,7 +26,7 @@ import { buildKnowledgeBase, type KnowledgeBase } from '../src/engine.js'
 import { phrasingsOf } from '../src/kb/parts.js'
 import { BuiltinEmbedder } from '../src/embed/builtin.js'
 import { createTransformersEmbedder } from '../src/embed/transformers.js'
-import { loadFaq, readLabelledQueries } from '../src/ingest/index.js'
+import { loadFaqEntries, readLabelledQueries } from '../src/ingest/index.js'
 import { percentile } from '../src/eval/run.js'
 import { DEFAULT_HNSW, LARGE_HNSW, LARGE_INDEX, VectorIndex, type HnswParameters } from '../src/retrieve/vector-index.js'
 import { mulberry32 } from '../src/random.js'
@@ -86,7 +86,7 @@ interface ClincResult {
 }
 
 async function clincBench(): Promise<ClincResult> {
-  const entries = await loadFaq(join(CLINC, 'faq.jsonl'))
+  const entries = await loadFaqEntries(join(CLINC, 'faq.jsonl'))
   const queries = (await readLabelledQueries(join(CLINC, 'queries.jsonl'))).map((q) => q.query)
   const buildMs: number[] = []
   let kb: KnowledgeBase | undefined
@@ -312,7 +312,7 @@ interface ModelResult {
 async function modelBench(): Promise<ModelResult | string> {
   if (!existsSync(join(SHOP, 'faq.jsonl'))) return 'skipped: fixtures/shop-faq/faq.jsonl missing'
   const embedder = await createTransformersEmbedder({ model: 'kotae/tiny-e5', modelDir: join(ROOT, 'fixtures/tiny-model') })
-  const entries = await loadFaq(join(SHOP, 'faq.jsonl'))
+  const entries = await loadFaqEntries(join(SHOP, 'faq.jsonl'))
   const queries = (await readLabelledQueries(join(SHOP, 'queries.jsonl'))).map((q) => q.query)
   const kb = await buildKnowledgeBase(entries, { embedder })
   for (const q of queries.slice(0, 50)) await kb.ask(q)

@@ -22,7 +22,7 @@ import { duplicateIdOf, validateEntries } from './validate.js'
 
 export type { FaqFormat, ImportIssue, ImportResult } from './types.js'
 export { FAQ_FORMATS } from './types.js'
-export { ColumnMappingSchema, DEFAULT_IMPORT_OPTIONS, ImportFaqFileOptionsSchema, ImportFaqOptionsSchema, type ColumnMapping, type ImportFaqFileOptions, type ImportFaqOptions, type ReadFaqOptions } from './options.js'
+export { ColumnMappingSchema, DEFAULT_IMPORT_OPTIONS, ImportFaqFileOptionsSchema, ImportFaqOptionsSchema, type ColumnMapping, type ImportFaqFileOptions, type ImportFaqOptions } from './options.js'
 export { validateEntries, ValidateEntriesOptionsSchema, type ValidateEntriesOptions } from './validate.js'
 export { formatImportReport, formatIssue } from './report.js'
 export { readLabelledQueries } from './queries.js'
@@ -239,18 +239,6 @@ export function throwOnImportErrors(result: ImportResult): ImportResult {
  */
 export async function loadFaqEntries(path: string, options: ImportFaqFileOptions = {}): Promise<FaqEntry[]> {
   return throwOnImportErrors(await importFaqFile(path, options)).entries
-}
-
-/** @deprecated Use {@link importFaqFile} (same behaviour, clearer name). */
-export const readFaq = importFaqFile
-
-/** @deprecated Use {@link loadFaqEntries} (same behaviour, clearer name). */
-export const loadFaq = loadFaqEntries
-
-/** @deprecated Use {@link importFaq}`(data, format, options)`: the format is now its own argument. */
-export async function parseFaq(data: Buffer | string, options: ImportFaqOptions & { format: FaqFormat }): Promise<ImportResult> {
-  const { format, ...rest } = options
-  return importFaq(data, format, rest)
 }
 
 /** Validated import options (every default applied). */

@@ -59,6 +59,3 @@ export type ImportFaqFileOptions = z.input<typeof ImportFaqFileOptionsSchema>
 
 /** The import options with every default applied (no mapping, default limits, format from the extension). */
 export const DEFAULT_IMPORT_OPTIONS: Readonly<z.output<typeof ImportFaqFileOptionsSchema>> = Object.freeze(ImportFaqFileOptionsSchema.parse({}))
-
-/** @deprecated The old name of {@link ImportFaqFileOptions} (`readFaq`'s options). */
-export type ReadFaqOptions = ImportFaqFileOptions

@@ -7,7 +7,7 @@
 import { join } from 'node:path'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { buildKnowledgeBase, type AskResult, type KnowledgeBase, type LabelledQuery } from '../../src/index.js'
-import { loadFaq, readLabelledQueries } from '../../src/ingest/index.js'
+import { loadFaqEntries, readLabelledQueries } from '../../src/ingest/index.js'
 import { MINI_CALIB, MINI_FAQ, MINI_QUERIES } from '../fixtures/mini-faq.js'
 import { MIN_OPTION_CONFIDENCE } from '../../src/decide/index.js'
 
@@ -19,7 +19,7 @@ let queries: LabelledQuery[]
 let outOfScope: LabelledQuery[]
 
 beforeAll(async () => {
-  const entries = await loadFaq(join(SHOP, 'faq.jsonl'))
+  const entries = await loadFaqEntries(join(SHOP, 'faq.jsonl'))
   queries = await readLabelledQueries(join(SHOP, 'queries.jsonl'))
   outOfScope = queries.filter((q) => q.expected === null)
   shopSelf = await buildKnowledgeBase(entries)

@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { readFileSync } from 'node:fs'
 import { buildKnowledgeBase, type AskResult, type FaqEntry, type KnowledgeBase, type LabelledQuery } from '../../src/index.js'
-import { readFaq, readLabelledQueries } from '../../src/ingest/index.js'
+import { importFaqFile, readLabelledQueries } from '../../src/ingest/index.js'
 
 const DIR = 'fixtures/qonly-faq'
 
@@ -21,8 +21,8 @@ let kbKo: KnowledgeBase
 let kbMixed: KnowledgeBase
 
 beforeAll(async () => {
-  faqJa = (await readFaq(`${DIR}/faq-ja.jsonl`)).entries
-  faqKo = (await readFaq(`${DIR}/faq-ko.jsonl`)).entries
+  faqJa = (await importFaqFile(`${DIR}/faq-ja.jsonl`)).entries
+  faqKo = (await importFaqFile(`${DIR}/faq-ko.jsonl`)).entries
   queriesJa = await readLabelledQueries(`${DIR}/queries-ja.jsonl`)
   queriesKo = await readLabelledQueries(`${DIR}/queries-ko.jsonl`)
   kbJa = await buildKnowledgeBase(faqJa)
@@ -212,7 +212,7 @@ describe('the promise on this fixture', () => {
 describe('the Excel form of the FAQ', () => {
   // A support team's spreadsheet with Japanese headers imports as the same FAQ.
   it('faq-ja.xlsx reads as the 18 entries of faq-ja.jsonl, without errors', async () => {
-    const { entries, issues } = await readFaq(`${DIR}/faq-ja.xlsx`)
+    const { entries, issues } = await importFaqFile(`${DIR}/faq-ja.xlsx`)
     expect(issues.filter((i) => i.severity === 'error')).toEqual([])
     const expected = readFileSync(`${DIR}/faq-ja.jsonl`, 'utf8')
       .trim()

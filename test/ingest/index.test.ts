@@ -1,6 +1,6 @@
 /** The import entry points: importFaqFile / importFaq report every issue; throwOnImportErrors and loadFaqEntries turn errors into the code a caller branches on. */
 import { describe, expect, it } from 'vitest'
-import { importFaq, importFaqFile, loadFaq, loadFaqEntries, parseFaq, readFaq, throwOnImportErrors } from '../../src/ingest/index.js'
+import { importFaq, importFaqFile, loadFaqEntries, throwOnImportErrors } from '../../src/ingest/index.js'
 import { rejection } from './helpers.js'
 
 const fx = (dir: string, name: string) => new URL(`../../fixtures/${dir}/${name}`, import.meta.url).pathname
@@ -77,11 +77,4 @@ describe('import options', () => {
 })
 
 describe('the old names (deprecated) still work', () => {
-  it('readFaq, parseFaq and loadFaq are importFaqFile, importFaq and loadFaqEntries', async () => {
-    const path = fx('import', 'faq-ko-euckr.csv')
-    expect(await readFaq(path)).toEqual(await importFaqFile(path))
-    expect(await loadFaq(path)).toEqual(await loadFaqEntries(path))
-    const text = 'id,lang,question,answer\na,ja,送料は？,550円です。\n'
-    expect(await parseFaq(text, { format: 'csv', source: 's.csv' })).toEqual(await importFaq(text, 'csv', { source: 's.csv' }))
-  })
 })
