@@ -3,7 +3,7 @@
  * payloads, filters), validation errors, calibrate, setThresholds and the ask logger.
  */
 import { beforeAll, describe, expect, it } from 'vitest'
-import { buildKnowledgeBase, KotaeError, type AskResult, type FaqEntryInput, type KnowledgeBase } from '../../src/index.js'
+import { buildKnowledgeBase, KotaeError, type AskResult, type FaqEntryInput, type KnowledgeBase, type AskOptions } from '../../src/index.js'
 import { MINI_CALIB, MINI_FAQ, MINI_QUERIES } from '../fixtures/mini-faq.js'
 
 /** A base calibrated on labelled questions (answers happen) and one left self-calibrated. */
@@ -131,7 +131,7 @@ describe('ask: the typed result', () => {
   })
 
   it('escalate: hands over the query, language, reason, best candidates and the transcript passed in', async () => {
-    const transcript = ['Hi, I have a question', 'Bot: Sure, what is it?']
+    const transcript = [{ role: 'user', text: 'Hi, I have a question' }, { role: 'bot', text: 'Sure, what is it?' }] satisfies AskOptions['transcript']
     const result = await kb.ask('what is the capital of Australia', { transcript })
     expect(result.decision).toBe('escalate')
     expect(result.answer).toBeUndefined()
@@ -156,12 +156,12 @@ describe('ask: the typed result', () => {
 
   it('an empty or blank question escalates with reason empty-query and no candidates', async () => {
     for (const q of ['', '   ', '\u3000']) {
-      const result = await kb.ask(q, { transcript: ['previous turn'] })
+      const result = await kb.ask(q, { transcript: [{ role: 'user', text: 'previous turn' }] })
       expect(result.decision).toBe('escalate')
       expect(result.reason).toBe('empty-query')
       expect(result.candidates).toEqual([])
       expect(result.confidence).toBe(0)
-      expect(result.handoff).toMatchObject({ reason: 'empty-query', candidates: [], transcript: ['previous turn'] })
+      expect(result.handoff).toMatchObject({ reason: 'empty-query', candidates: [], transcript: [{ role: 'user', text: 'previous turn' }] })
     }
   })
 })
