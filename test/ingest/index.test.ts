@@ -76,5 +76,3 @@ describe('import options', () => {
   })
 })
 
-describe('the old names (deprecated) still work', () => {
-})
