@@ -11,18 +11,30 @@ import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import type Database from 'better-sqlite3'
 import { createError, KotaeError } from '../errors.js'
-import { parseOptions, type AskContext, type AskLogger, type AskResult, type DecisionKind } from '../schema.js'
+import { AskPlaceSchema, baseLanguage, parseOptions, type AskContext, type AskLogger, type AskPlace, type AskResult, type DecisionKind, type PlaceSuggestion } from '../schema.js'
+import { pageLookup } from './context.js'
 import { checkFeedback, insertFeedback, storeSuggestionStatus, type Feedback, type FeedbackReceipt } from './feedback.js'
-import { HitLogOptionsSchema, type HitLogOptions, type ResolvedHitLogOptions } from './options.js'
+import { HitLogOptionsSchema, PlaceQueryOptionsSchema, type HitLogOptions, type PlaceQueryOptions, type ResolvedHitLogOptions } from './options.js'
 import * as queries from './queries.js'
-import type { EntryCounts, HitEvent, HitLogReader, ResolvedQuery, SuggestionLedger, SuggestionStatus, UnansweredRow } from './reader.js'
+import type { EntryCounts, HitEvent, HitLogReader, PageSummary, ResolvedQuery, SuggestionLedger, SuggestionStatus, UnansweredRow } from './reader.js'
 import { LogRedaction } from './redaction.js'
 import { HitLogStore, ID_SHIFT, type DropReason } from './store.js'
 import { closeAtExit, EventWriter, forgetAtExit } from './writer.js'
 
 export { FeedbackSchema, type Feedback, type FeedbackReceipt } from './feedback.js'
-export { HitLogOptionsSchema, DEFAULT_HITLOG_OPTIONS, type HitLogOptions, type ResolvedHitLogOptions } from './options.js'
-export type { EntryCounts, HitEvent, HitLogReader, ResolvedQuery, SuggestionLedger, SuggestionStatus, UnansweredRow } from './reader.js'
+export {
+  HitLogOptionsSchema,
+  DEFAULT_HITLOG_OPTIONS,
+  TurnLimitsSchema,
+  PlaceCountsSchema,
+  PlaceQueryOptionsSchema,
+  type HitLogOptions,
+  type ResolvedHitLogOptions,
+  type TurnLimits,
+  type PlaceCountsOptions,
+  type PlaceQueryOptions,
+} from './options.js'
+export type { EntryCounts, HitEvent, HitLogReader, LoggedTurn, PageSummary, ResolvedQuery, SuggestionLedger, SuggestionStatus, UnansweredRow } from './reader.js'
 export { HITLOG_SCHEMA_VERSION, migrateHitLog, type DropReason, type HitLogErrorDetails } from './store.js'
 
 /** Counters describing the log's health, for monitoring. `recorded = written + dropped + queued`. */
@@ -41,6 +53,8 @@ export interface HitLogStats {
   errors: number
   /** Events waiting to be written. */
   queued: number
+  /** Events recorded with a reason this version does not know (stored as text, counted by `reasonCounts` under it). */
+  unknownReasons: number
   lastError?: string
 }
 
@@ -66,6 +80,8 @@ export class HitLog extends EventEmitter implements AskLogger, HitLogReader, Sug
   private readonly writer: EventWriter
   private errors = 0
   private lastError: string | undefined
+  /** Recent answers of {@link entriesAskedFrom}, with when they were computed and how many events had been recorded then. */
+  private readonly placeCache = new Map<string, { at: number; recorded: number; value: PlaceSuggestion[] }>()
 
   constructor(path: string, options: HitLogOptions = {}) {
     super()
@@ -108,7 +124,7 @@ export class HitLog extends EventEmitter implements AskLogger, HitLogReader, Sug
   /** Health counters (see {@link HitLogStats}). */
   stats(): HitLogStats {
     const c = this.writer.counters()
-    return { recorded: c.recorded, written: c.written, dropped: c.dropped, reassigned: c.reassigned, errors: this.errors, drops: c.drops, queued: c.queued, ...(this.lastError === undefined ? {} : { lastError: this.lastError }) }
+    return { recorded: c.recorded, written: c.written, dropped: c.dropped, reassigned: c.reassigned, errors: this.errors, drops: c.drops, queued: c.queued, unknownReasons: c.unknownReasons, ...(this.lastError === undefined ? {} : { lastError: this.lastError }) }
   }
 
   /** Whether the store is open and usable right now. */
@@ -177,6 +193,7 @@ export class HitLog extends EventEmitter implements AskLogger, HitLogReader, Sug
    */
   feedback(eventId: string, feedback: Feedback, at: number = this.opts.now()): FeedbackReceipt {
     const checked = checkFeedback(eventId, feedback, () => this.getEvent(eventId), this.path)
+    this.placeCache.clear()
     const feedbackId = this.read('store feedback', (db) => insertFeedback(db, this.store.keys, Number(checked.event.id), checked, checked.comment === null ? null : this.redaction.text(checked.comment), at), false)
     return { feedbackId, eventId, kind: checked.kind, entryId: checked.entryId }
   }
@@ -219,6 +236,81 @@ export class HitLog extends EventEmitter implements AskLogger, HitLogReader, Sug
   /** Suggestions already accepted or rejected, keyed `entryId\u0000query`. */
   suggestionStatus(): Map<string, SuggestionStatus> {
     return this.read('read suggestion status', (db) => queries.suggestionStatus(db), false)
+  }
+
+  /** The busiest pages in [from, to), each with its top entries (see {@link HitLogReader.pageSummaries}). */
+  pageSummaries(from: number, to: number, options: { pages: number; entries: number; lowConfidence: number }): PageSummary[] {
+    return this.read('read questions per page', (db) =>
+      queries.busiestPages(db, from, to, options.pages).map(({ page }) => {
+        const c = queries.placeCounts(db, this.store.keys, { page: { page, family: false } }, from, to, { lowConfidence: options.lowConfidence })
+        return { page, questions: c.questions, unanswered: c.unanswered, entries: c.entries.slice(0, options.entries) }
+      }),
+    )
+  }
+
+  /** Events per reason in [from, to) (see {@link HitLogReader.reasonCounts}). */
+  reasonCounts(from: number, to: number): Map<string, number> {
+    return this.read('count events per reason', (db) => queries.reasonCounts(db, from, to))
+  }
+
+  /**
+   * The entries people asked about most from a place over the last `windowMs` (default: the
+   * log's `places.windowMs`, 30 days): for `kb.suggestFor`, the FAQ to show on a page before the
+   * customer asks. Implements {@link AskLogger.entriesAskedFrom}.
+   *
+   * The page is looked up the way it is stored (query string and fragment dropped, trailing slash
+   * dropped, redacted like queries); a page written `/products/*` counts the whole family
+   * (`/products` and every page under it). Each question counts for the entry a person resolved
+   * it with, else the option the user picked, else the answer. Only the place's language (when
+   * given) and channel (when given) count. An entry needs at least `minSupport` questions;
+   * `share` is its part of the place's questions. When the place has fewer than `minSupport`
+   * questions, or none of its entries reaches it, the log's overall top entries in that language
+   * stand in, with `source: 'overall'` (the same support rule; empty for a young log).
+   *
+   * Bounded: at most `places.maxEvents` recent events are read per call (through the page index),
+   * and an answer is reused for `places.cacheMs` unless this log has recorded events since. Throws
+   * `INVALID_OPTIONS` for a malformed place or options; a store that cannot be read is reported
+   * through `onError` and gives no suggestions (a page must render without them).
+   */
+  entriesAskedFrom(place: AskPlace, options: PlaceQueryOptions = {}): PlaceSuggestion[] {
+    const where = parseOptions(AskPlaceSchema, place, 'entriesAskedFrom')
+    const opts = parseOptions(PlaceQueryOptionsSchema, options, 'entriesAskedFrom')
+    const lookup = pageLookup(where.page)
+    const lang = where.lang === undefined ? undefined : baseLanguage(where.lang)
+    const windowMs = opts.windowMs ?? this.opts.places.windowMs
+    const key = JSON.stringify([lookup, lang ?? null, where.channel ?? null, opts.limit, opts.minSupport, windowMs])
+    const recorded = this.writer.counters().recorded
+    const hit = this.placeCache.get(key)
+    if (hit && hit.recorded === recorded && performance.now() - hit.at < this.opts.places.cacheMs) return hit.value.map((s) => ({ ...s }))
+    let value: PlaceSuggestion[]
+    try {
+      value = this.read('count questions per page', (db) => {
+        const to = this.opts.now() + 1 // questions of this very millisecond count
+        const from = to - windowMs
+        const limits = { maxEvents: this.opts.places.maxEvents }
+        const top = (c: queries.PlaceCounts, source: PlaceSuggestion['source']): PlaceSuggestion[] =>
+          c.questions < opts.minSupport
+            ? []
+            : c.entries
+                .filter((e) => e.count >= opts.minSupport)
+                .slice(0, opts.limit)
+                .map((e) => ({ entryId: e.entryId, count: e.count, share: Math.round((e.count / c.questions) * 10_000) / 10_000, source }))
+        if (lookup) {
+          const page = { page: this.redaction.page(lookup.page), family: lookup.family }
+          const onPage = top(queries.placeCounts(db, this.store.keys, { page, lang, channel: where.channel }, from, to, limits), 'page')
+          if (onPage.length > 0) return onPage
+        }
+        return top(queries.placeCounts(db, this.store.keys, { lang }, from, to, limits), 'overall')
+      })
+    } catch (err) {
+      this.report(err instanceof KotaeError ? err : this.store.failure('count questions per page', err))
+      return []
+    }
+    if (this.opts.places.cacheMs > 0) {
+      if (this.placeCache.size >= 1000) this.placeCache.clear()
+      this.placeCache.set(key, { at: performance.now(), recorded, value })
+    }
+    return value.map((s) => ({ ...s }))
   }
 
   /** Mark suggestions accepted or rejected so they are not offered again. */

@@ -6,9 +6,14 @@
  */
 import type Database from 'better-sqlite3'
 import type { Feedback } from './feedback.js'
-import type { EntryCounts, HitEvent, ResolvedQuery, SuggestionStatus, UnansweredRow } from './reader.js'
-import { DECISIONS, idRange, idTime, REASONS, SCALE, type EntryKeys } from './store.js'
-import type { DecisionKind } from '../schema.js'
+import type { EntryCounts, HitEvent, LoggedTurn, ResolvedQuery, SuggestionStatus, UnansweredRow } from './reader.js'
+import { DECISIONS, idRange, idTime, REASONS, SCALE, UNKNOWN_REASON, type EntryKeys } from './store.js'
+import type { DecisionKind, ReasonCode } from '../schema.js'
+
+/** The reason of a stored event: by its number, or its text when this version did not know it (`unknown` if neither). */
+function reasonOf(stored: number, text: string | null): ReasonCode {
+  return ((stored === UNKNOWN_REASON ? text : REASONS[stored]) ?? text ?? 'unknown') as ReasonCode
+}
 
 /** One event by its stored id; undefined when unknown. */
 export function readEvent(db: Database.Database, keys: EntryKeys, id: number): HitEvent | undefined {
@@ -20,16 +25,22 @@ export function readEvent(db: Database.Database, keys: EntryKeys, id: number): H
     const k = r[`e${i}`] as number | null
     if (k !== null) top.push({ id: keys.id(db, k)!, score: (r[`s${i}`] as number) / SCALE, confidence: (r[`c${i}`] as number) / SCALE })
   }
+  const turns = (db.prepare('SELECT role, text, text_hash, at, cut FROM turns WHERE event_id = ? ORDER BY n').all(id) as { role: string; text: string | null; text_hash: string | null; at: number | null; cut: number }[]).map(
+    (t): LoggedTurn => ({ role: t.role, text: t.text, textHash: t.text_hash, at: t.at === null ? null : new Date(t.at).toISOString(), cut: t.cut }),
+  )
   return {
     id: String(r.id),
     time: idTime(r.id as number),
     sessionId: r.session as string | null,
     channel: r.channel as string | null,
+    page: r.page as string | null,
+    turns,
+    turnsOmitted: r.turns_omitted as number | null,
     lang: r.lang as string,
     query: r.query as string | null,
     queryHash: r.query_hash as string | null,
     decision: DECISIONS[r.decision as number],
-    reason: REASONS[r.reason as number],
+    reason: reasonOf(r.reason as number, r.reason_text as string | null),
     confidence: (r.confidence as number) / SCALE,
     latencyMs: (r.latency_us as number) / 1000,
     answerId: keys.id(db, r.answer as number | null),
@@ -137,4 +148,92 @@ export function resolvedQueries(db: Database.Database, keys: EntryKeys, from: nu
 export function suggestionStatus(db: Database.Database): Map<string, SuggestionStatus> {
   const rows = db.prepare('SELECT entry_id, query, status FROM suggestion_status').all() as { entry_id: string; query: string; status: SuggestionStatus }[]
   return new Map(rows.map((r) => [`${r.entry_id}\u0000${r.query}`, r.status]))
+}
+
+/** Which events {@link placeCounts} reads: a page or a page family (already normalised and redacted), a base language, a channel. */
+export interface PlaceFilter {
+  /** The page as stored; with `family`, the root of the pages counted (`` for every page). */
+  page?: { page: string; family: boolean }
+  lang?: string
+  channel?: string
+}
+
+/** What the questions from one place went to (see {@link placeCounts}). */
+export interface PlaceCounts {
+  /** Questions read. */
+  questions: number
+  /** Of them, escalated or below the confidence given. */
+  unanswered: number
+  /** Questions per entry they went to, most first (ties by id). */
+  entries: { entryId: string; count: number }[]
+}
+
+/**
+ * What the questions from one place in [from, to) went to: for each event the entry a person
+ * resolved it with, else the option the user picked, else the answer given (an event counts
+ * once, for one entry; one that went nowhere counts only as a question). Reads at most
+ * `maxEvents` events, the most recent first: a page through the `events_page` index, the whole
+ * log through the time-ordered ids.
+ */
+export function placeCounts(db: Database.Database, keys: EntryKeys, filter: PlaceFilter, from: number, to: number, options: { maxEvents?: number; lowConfidence?: number } = {}): PlaceCounts {
+  const [lo, hi] = idRange(from, to)
+  const where = ['e.id BETWEEN @lo AND @hi']
+  const params: Record<string, string | number> = { lo, hi, low: Math.round((options.lowConfidence ?? 0) * SCALE), max: options.maxEvents ?? -1 }
+  if (filter.page && !filter.page.family) {
+    where.push('e.page = @page')
+    params.page = filter.page.page
+  } else if (filter.page) {
+    // A range on the index, then only the root itself or pages below it (not `/products-old`).
+    where.push("e.page >= @page AND e.page < @page || '0' AND (e.page = @page OR substr(e.page, length(@page) + 1, 1) = '/')")
+    params.page = filter.page.page
+  }
+  if (filter.lang !== undefined) {
+    where.push('e.lang = @lang')
+    params.lang = filter.lang
+  }
+  if (filter.channel !== undefined) {
+    where.push('e.channel = @channel')
+    params.channel = filter.channel
+  }
+  const rows = db
+    .prepare(
+      `SELECT k, count(*) n, sum(u) u FROM (
+         SELECT coalesce(
+                  (SELECT f.entry FROM feedback f WHERE f.event_id = e.id AND f.kind IN ('picked', 'resolved') AND f.entry IS NOT NULL
+                   ORDER BY f.kind = 'resolved' DESC, f.id DESC LIMIT 1),
+                  e.answer) AS k,
+                (e.decision = 2 OR e.confidence < @low) AS u
+         FROM events e WHERE ${where.join(' AND ')} ORDER BY e.id DESC LIMIT @max)
+       GROUP BY k`,
+    )
+    .all(params) as { k: number | null; n: number; u: number }[]
+  let questions = 0
+  let unanswered = 0
+  const entries: { entryId: string; count: number }[] = []
+  for (const r of rows) {
+    questions += r.n
+    unanswered += r.u
+    if (r.k !== null) entries.push({ entryId: keys.id(db, r.k)!, count: r.n })
+  }
+  entries.sort((a, b) => b.count - a.count || (a.entryId < b.entryId ? -1 : 1))
+  return { questions, unanswered, entries }
+}
+
+/** The pages with the most questions in [from, to), most first (ties by page), at most `limit`. */
+export function busiestPages(db: Database.Database, from: number, to: number, limit: number): { page: string; questions: number }[] {
+  const [lo, hi] = idRange(from, to)
+  const rows = db.prepare('SELECT page, count(*) n FROM events WHERE id BETWEEN ? AND ? AND page IS NOT NULL GROUP BY page ORDER BY n DESC, page LIMIT ?').all(lo, hi, limit) as { page: string; n: number }[]
+  return rows.map((r) => ({ page: r.page, questions: r.n }))
+}
+
+/** Events per reason in [from, to) (a reason this version does not know is counted under its stored text). */
+export function reasonCounts(db: Database.Database, from: number, to: number): Map<string, number> {
+  const [lo, hi] = idRange(from, to)
+  const rows = db.prepare('SELECT reason r, reason_text t, count(*) n FROM events WHERE id BETWEEN ? AND ? GROUP BY reason, reason_text').all(lo, hi) as { r: number; t: string | null; n: number }[]
+  const out = new Map<string, number>()
+  for (const row of rows) {
+    const reason: string = reasonOf(row.r, row.t)
+    out.set(reason, (out.get(reason) ?? 0) + row.n)
+  }
+  return out
 }

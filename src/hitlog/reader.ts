@@ -6,6 +6,20 @@
  */
 import type { DecisionKind, ReasonCode } from '../schema.js'
 
+/** One turn of the conversation before an event, as stored (redacted like the query). */
+export interface LoggedTurn {
+  /** `user`, `bot` or `agent`, as the caller gave it. */
+  role: string
+  /** The redacted text, cut to the log's `turns.maxChars` (null in `hash` mode). */
+  text: string | null
+  /** `hash` mode: the salted hash of the masked text (null otherwise). */
+  textHash: string | null
+  /** ISO time of the turn, when it was given. */
+  at: string | null
+  /** Characters of the turn left out (0 when it was stored whole). */
+  cut: number
+}
+
 /** One decoded event. */
 export interface HitEvent {
   id: string
@@ -13,10 +27,20 @@ export interface HitEvent {
   /** The session id as stored: redacted like the query (a hash in `hash` mode). */
   sessionId: string | null
   channel: string | null
+  /**
+   * The page the question was asked from, as stored: without its query string and fragment,
+   * then redacted like the query (one hash per path segment in `hash` mode). Null when none was given.
+   */
+  page: string | null
+  /** The conversation before the question (the last `turns.max` turns), redacted like the query. */
+  turns: LoggedTurn[]
+  /** Turns of the conversation left out by the `turns.max` limit (or malformed); null when the ask passed no turns. */
+  turnsOmitted: number | null
   lang: string
   query: string | null
   queryHash: string | null
   decision: DecisionKind
+  /** Why: a reason this version does not know (written by a newer engine) is given as its stored text. */
   reason: ReasonCode
   confidence: number
   latencyMs: number
@@ -57,6 +81,20 @@ export interface ResolvedQuery {
   time: number
 }
 
+/**
+ * What people asked from one page over a time range: how many questions, how many the bot did not
+ * answer, and the entries they went to (resolved with, picked, or answered), most first.
+ */
+export interface PageSummary {
+  /** The page as stored (without query string and fragment, redacted like queries). */
+  page: string
+  questions: number
+  /** Questions escalated or below the low-confidence threshold. */
+  unanswered: number
+  /** The top entries, with their number of questions. */
+  entries: { entryId: string; count: number }[]
+}
+
 /** An editor's decision on a suggested variant. */
 export type SuggestionStatus = 'accepted' | 'rejected'
 
@@ -80,6 +118,10 @@ export interface HitLogReader {
   resolvedQueries(from?: number, to?: number): ResolvedQuery[]
   /** Suggestions already accepted or rejected, keyed `entryId\u0000query`. */
   suggestionStatus(): Map<string, SuggestionStatus>
+  /** The `pages` pages with the most questions in [from, to), each with its top `entries` entries; unanswered = escalated or confidence below `lowConfidence`. */
+  pageSummaries(from: number, to: number, options: { pages: number; entries: number; lowConfidence: number }): PageSummary[]
+  /** Events per reason (`confident`, `skill-failed`…) in [from, to). */
+  reasonCounts(from: number, to: number): Map<string, number>
 }
 
 /** A hit log that also keeps editors' decisions on suggestions (what accepting and rejecting need). */

@@ -1,11 +1,30 @@
 /**
- * How one hit log redacts what customers typed (queries, session ids, feedback comments): the
+ * How one hit log redacts what customers typed (queries, pages, conversation turns, session ids,
+ * feedback comments): the
  * configured redactor, except in `hash` mode without a salt, where the salt is the log file's own
  * (generated once and kept in its `meta` table) and is only known once the file is open.
  */
 import type Database from 'better-sqlite3'
 import { createRedactor, generateSalt, type RedactedQuery, type RedactionOptions, type Redactor } from '../privacy/redact.js'
+import { cutText, type BoundedTurn, type StoredTurn } from './context.js'
 import { logStoreError, META_SALT } from './store.js'
+
+/** Most redacted values cached per kind (sessions, pages and turns repeat within a conversation). */
+const CACHE_SIZE = 10_000
+
+/** Most redacted turn texts cached (they are longer: at most about 2,000 × `maxChars` characters held). */
+const TURN_CACHE_SIZE = 2_000
+
+/** A value from `cache`, or `make`'s, remembered (the cache is emptied when it holds `size`). */
+function cached<V>(cache: Map<string, V>, key: string, make: () => V, size = CACHE_SIZE): V {
+  let out = cache.get(key)
+  if (out === undefined) {
+    if (cache.size >= size) cache.clear()
+    out = make()
+    cache.set(key, out)
+  }
+  return out
+}
 
 /** The redaction of one log (see the module comment). */
 export class LogRedaction {
@@ -15,6 +34,10 @@ export class LogRedaction {
   private redactor: Redactor | null = null
   /** Redacted session ids (sessions repeat; redaction is the costly part of `record`). Cleared with the redactor. */
   private readonly sessions = new Map<string, string>()
+  /** Redacted pages (few pages take most traffic). Cleared with the redactor. */
+  private readonly pages = new Map<string, string>()
+  /** Redacted turn texts: each ask of a conversation passes the turns so far again. Cleared with the redactor. */
+  private readonly turns = new Map<string, { text: string | null; hash: string | null }>()
 
   constructor(private readonly options: RedactionOptions) {
     this.saltFromFile = options.mode === 'hash' && options.salt === undefined
@@ -33,6 +56,8 @@ export class LogRedaction {
     if (!this.saltFromFile) return
     this.redactor = createRedactor({ ...this.options, salt: fileSalt(db, path, queued) })
     this.sessions.clear()
+    this.pages.clear()
+    this.turns.clear()
   }
 
   /** Redact a query (only when {@link ready}). */
@@ -48,13 +73,36 @@ export class LogRedaction {
 
   /** A redacted session id (cached: sessions repeat). */
   session(session: string): string {
-    let out = this.sessions.get(session)
-    if (out === undefined) {
-      if (this.sessions.size >= 10_000) this.sessions.clear()
-      out = this.text(session)
-      this.sessions.set(session, out)
-    }
-    return out
+    return cached(this.sessions, session, () => this.text(session))
+  }
+
+  /**
+   * A normalised page (see `normalisePage`), redacted like a query: masked as a whole (a phone
+   * number written with slashes is still one number), verbatim in `none` mode, and in `hash`
+   * mode hashed one path segment at a time (`/<hash>/<hash>`), so a page family such as
+   * `/products/*` can still be looked up by its hashed root. '' stays ''.
+   */
+  page(page: string): string {
+    if (page === '') return ''
+    return cached(this.pages, page, () => {
+      const r = this.redactor!(page)
+      if (r.text !== null) return r.text
+      return page
+        .split('/')
+        .map((segment) => (segment === '' ? '' : this.redactor!(segment).hash ?? ''))
+        .join('/')
+    })
+  }
+
+  /** A bounded turn, redacted exactly like a query (masked, hashed or verbatim) and then cut to `maxChars`. */
+  turn(turn: BoundedTurn, maxChars: number): StoredTurn {
+    const r = cached(this.turns, turn.text, () => {
+      const red = this.redactor!(turn.text)
+      return { text: red.text, hash: red.hash }
+    }, TURN_CACHE_SIZE)
+    if (r.text === null) return { role: turn.role, text: null, hash: r.hash, at: turn.at, cut: turn.unread }
+    const stored = cutText(r.text, maxChars)
+    return { role: turn.role, text: stored.text, hash: null, at: turn.at, cut: turn.unread + stored.cut }
   }
 }
 

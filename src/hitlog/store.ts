@@ -12,7 +12,7 @@ import { createError, KotaeError, type ErrorDetails } from '../errors.js'
 import type { DecisionKind, ReasonCode } from '../schema.js'
 
 /** Current schema version (PRAGMA user_version). */
-export const HITLOG_SCHEMA_VERSION = 2
+export const HITLOG_SCHEMA_VERSION = 3
 
 const MIGRATIONS: Record<number, string> = {
   1: `
@@ -42,12 +42,34 @@ const MIGRATIONS: Record<number, string> = {
     ) WITHOUT ROWID;
     CREATE INDEX feedback_kind_ts ON feedback(kind, ts);
   `,
+  // Where a question was asked from, the conversation before it, and reasons this version does
+  // not know (stored as text). Older events have no page and no turns (NULL, not 0 omitted).
+  3: `
+    ALTER TABLE events ADD COLUMN page TEXT;
+    ALTER TABLE events ADD COLUMN reason_text TEXT;
+    ALTER TABLE events ADD COLUMN turns_omitted INTEGER;
+    CREATE TABLE turns (
+      event_id INTEGER NOT NULL, n INTEGER NOT NULL,
+      role TEXT NOT NULL, text TEXT, text_hash TEXT, at INTEGER, cut INTEGER NOT NULL DEFAULT 0,
+      PRIMARY KEY (event_id, n)
+    ) WITHOUT ROWID;
+    CREATE INDEX events_page ON events(page, id) WHERE page IS NOT NULL;
+  `,
 }
 
 /** Decisions as stored (their index in this list). */
 export const DECISIONS: DecisionKind[] = ['answer', 'clarify', 'escalate']
-/** Reasons as stored (their index in this list). */
-export const REASONS: ReasonCode[] = ['confident', 'ambiguous', 'low-confidence', 'out-of-scope', 'empty-query']
+/**
+ * Reasons as stored (their index in this list; append only). A reason not in the list (one a
+ * newer engine gives) is stored as {@link UNKNOWN_REASON} with its text in `reason_text`, so an
+ * event is never lost for it. Files of schema 2 and older stored `exact-match` and
+ * `uncalibrated` as `confident` (index 0): those events cannot be told apart afterwards.
+ */
+export const REASONS: readonly string[] = Object.freeze(['confident', 'ambiguous', 'low-confidence', 'out-of-scope', 'empty-query', 'exact-match', 'uncalibrated', 'skill-failed'] satisfies (ReasonCode | 'skill-failed')[])
+/** The stored `reason` of an event whose reason is not in {@link REASONS} (its text is in `reason_text`). */
+export const UNKNOWN_REASON = -1
+/** Longest reason text stored for a reason not in {@link REASONS}. */
+export const MAX_REASON_TEXT = 64
 /** Confidences and scores are stored as integers in units of 1e-4 (compact rows: the log holds millions). */
 export const SCALE = 10_000
 /**

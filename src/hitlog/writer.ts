@@ -20,8 +20,9 @@ import type Database from 'better-sqlite3'
 import { createError, type KotaeError } from '../errors.js'
 import type { AskContext, AskResult } from '../schema.js'
 import type { ResolvedHitLogOptions } from './options.js'
+import { boundTurns, normalisePage, type BoundedTurn, type StoredTurn } from './context.js'
 import type { LogRedaction } from './redaction.js'
-import { DECISIONS, ID_SHIFT, logStoreError, MAX_TIME, META_WRITERS, REASONS, SCALE, sqliteCode, storeError, type DropReason, type HitLogStore } from './store.js'
+import { DECISIONS, ID_SHIFT, logStoreError, MAX_REASON_TEXT, MAX_TIME, META_WRITERS, REASONS, SCALE, sqliteCode, storeError, UNKNOWN_REASON, type DropReason, type HitLogStore } from './store.js'
 
 /** Milliseconds whose per-writer counters are remembered (older ones are only revisited by back-dated events). */
 const COUNTER_MS = 4096
@@ -34,12 +35,18 @@ interface PendingEvent {
   session: string | null
   query: string | null
   hash: string | null
+  page: string | null
+  turns: StoredTurn[]
+  /** Turns left out (null: the context had no turns). */
+  turnsOmitted: number | null
   /** What the customer typed, kept only until the log's salt is known (`hash` mode without a salt, before the file is open). */
-  raw: { query: string; session: string | null } | null
+  raw: { query: string; session: string | null; page: string | null; turns: BoundedTurn[] } | null
   channel: string | null
   lang: string
   decision: number
   reason: number
+  /** The reason's text when it is not one this version stores by number. */
+  reasonText: string | null
   confidence: number
   latencyUs: number
   answer: string | null
@@ -91,6 +98,7 @@ export interface WriterCounts {
   drops: Record<DropReason, number>
   reassigned: number
   queued: number
+  unknownReasons: number
 }
 
 /**
@@ -117,13 +125,13 @@ export class EventWriter {
   /** Ids returned by `record` → the id the event was stored under, when it had to change. */
   private readonly renamed = new Map<string, string>()
   private unreportedOverflow = 0
-  private readonly counts = { recorded: 0, written: 0, dropped: 0, reassigned: 0 }
+  private readonly counts = { recorded: 0, written: 0, dropped: 0, reassigned: 0, unknownReasons: 0 }
   private readonly drops: Record<DropReason, number> = { 'queue-full': 0, 'write-failed': 0, 'store-gone': 0 }
 
   constructor(
     private readonly store: HitLogStore,
     private readonly redaction: LogRedaction,
-    private readonly opts: Pick<ResolvedHitLogOptions, 'batchSize' | 'flushIntervalMs' | 'maxQueue' | 'retryForMs' | 'reopenIntervalMs' | 'now'>,
+    private readonly opts: Pick<ResolvedHitLogOptions, 'batchSize' | 'flushIntervalMs' | 'maxQueue' | 'retryForMs' | 'reopenIntervalMs' | 'now' | 'turns'>,
     private readonly report: (error: KotaeError) => void,
     /**
      * How the writer's own writes (timer, immediate, inline in `record`, `close`) are started:
@@ -203,8 +211,9 @@ export class EventWriter {
   /**
    * Queue one `ask` result and return its event id at once (unique: bursts in one millisecond
    * spill into the next ones). Never throws: a malformed result or a closed log is reported and
-   * `undefined` is returned. The query and session id are redacted here (in `hash` mode without a
-   * salt, once the log's salt has been read from the file).
+   * `undefined` is returned. The query, session id, page and turns are redacted here (in `hash`
+   * mode without a salt, once the log's salt has been read from the file); the page loses its
+   * query string and fragment first, and only the last `turns.max` turns are kept.
    */
   record(result: AskResult, context: AskContext = {}): string | undefined {
     try {
@@ -224,18 +233,27 @@ export class EventWriter {
       const decision = DECISIONS.indexOf(result.decision)
       const query = typeof result.query === 'string' ? result.query : ''
       const session = context.sessionId === undefined || context.sessionId === null ? null : String(context.sessionId)
+      const page = normalisePage(context.page)
+      const bounded = boundTurns(context.turns, this.opts.turns)
+      const turns = bounded?.turns ?? []
       const red = this.redaction.ready ? this.redaction.query(query) : null
+      const reason = REASONS.indexOf(result.reason)
+      if (reason < 0) this.counts.unknownReasons++
       const event: PendingEvent = {
         id,
         issued: id,
         session: red && session !== null ? this.redaction.session(session) : null,
         query: red?.text ?? null,
         hash: red?.hash ?? null,
-        raw: red ? null : { query, session },
+        page: red && page !== null ? this.redaction.page(page) : null,
+        turns: red ? turns.map((t) => this.redaction.turn(t, this.opts.turns.maxChars)) : [],
+        turnsOmitted: bounded?.omitted ?? null,
+        raw: red ? null : { query, session, page, turns },
         channel: context.channel ?? null,
         lang: result.lang ?? 'und',
         decision: decision < 0 ? 2 : decision,
-        reason: Math.max(0, REASONS.indexOf(result.reason)),
+        reason: reason < 0 ? UNKNOWN_REASON : reason,
+        reasonText: reason < 0 ? String(result.reason ?? '').slice(0, MAX_REASON_TEXT) : null,
         confidence: Math.round((result.confidence ?? 0) * SCALE),
         latencyUs: Math.round((result.latencyMs ?? 0) * 1000),
         answer: result.decision === 'answer' ? result.answer?.id ?? result.candidates?.[0]?.id ?? null : null,
@@ -315,9 +333,10 @@ export class EventWriter {
     try {
       const insert = db.prepare(
         `INSERT INTO events (id, session, channel, lang, query, query_hash, decision, reason, confidence, latency_us, answer,
-           e1, s1, c1, e2, s2, c2, e3, s3, c3, o1, o2, o3)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           e1, s1, c1, e2, s2, c2, e3, s3, c3, o1, o2, o3, page, reason_text, turns_omitted)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
+      const insertTurn = db.prepare('INSERT INTO turns (event_id, n, role, text, text_hash, at, cut) VALUES (?, ?, ?, ?, ?, ?, ?)')
       const key = (id: string | null | undefined) => (id ? store.keys.key(db, id) : null)
       db.transaction(() => {
         for (const e of batch) {
@@ -326,6 +345,8 @@ export class EventWriter {
             e.query = q.text
             e.hash = q.hash
             e.session = e.raw.session === null ? null : this.redaction.session(e.raw.session)
+            e.page = e.raw.page === null ? null : this.redaction.page(e.raw.page)
+            e.turns = e.raw.turns.map((t) => this.redaction.turn(t, this.opts.turns.maxChars))
             e.raw = null
           }
           const t = (i: number) => e.top[i]
@@ -335,6 +356,7 @@ export class EventWriter {
             key(t(1)?.id), t(1)?.s ?? null, t(1)?.c ?? null,
             key(t(2)?.id), t(2)?.s ?? null, t(2)?.c ?? null,
             key(e.options[0]), key(e.options[1]), key(e.options[2]),
+            e.page, e.reasonText, e.turnsOmitted,
           ]
           for (let attempt = 0; ; attempt++) {
             try {
@@ -349,6 +371,7 @@ export class EventWriter {
               if (this.renamed.size > MAX_RENAMED) this.renamed.delete(this.renamed.keys().next().value!)
             }
           }
+          e.turns.forEach((t, n) => insertTurn.run(e.id, n, t.role, t.text, t.hash, t.at, t.cut))
         }
       })()
       this.queue.splice(0, batch.length)
