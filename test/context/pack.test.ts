@@ -1,7 +1,7 @@
 /** LLM-ready context: `kb.context(q, { maxTokens })` stays within budget, best entry first, whole entries only. */
 import { beforeAll, describe, expect, it } from 'vitest'
-import { buildKnowledgeBase, countTokens, KotaeError, type KnowledgeBase } from '../src/index.js'
-import { MINI_CALIB, MINI_FAQ } from './fixtures/mini-faq.js'
+import { buildKnowledgeBase, countTokens, KotaeError, type KnowledgeBase } from '../../src/index.js'
+import { MINI_CALIB, MINI_FAQ } from '../fixtures/mini-faq.js'
 
 let kb: KnowledgeBase
 const QUESTION = '送料無料になるのはいくらからですか?'
