@@ -173,7 +173,7 @@ export interface PlaceCounts {
  * resolved it with, else the option the user picked, else the answer given (an event counts
  * once, for one entry; one that went nowhere counts only as a question). Reads at most
  * `maxEvents` events, the most recent first: a page through the `events_page` index, the whole
- * log through the time-ordered ids.
+ * log (and, as SQLite's planner chooses, a page family) through the time-ordered ids, newest first.
  */
 export function placeCounts(db: Database.Database, keys: EntryKeys, filter: PlaceFilter, from: number, to: number, options: { maxEvents?: number; lowConfidence?: number } = {}): PlaceCounts {
   const [lo, hi] = idRange(from, to)
@@ -184,8 +184,9 @@ export function placeCounts(db: Database.Database, keys: EntryKeys, filter: Plac
     params.page = filter.page.page
   } else if (filter.page) {
     // A range on the index, then only the root itself or pages below it (not `/products-old`).
-    where.push("e.page >= @page AND e.page < @page || '0' AND (e.page = @page OR substr(e.page, length(@page) + 1, 1) = '/')")
+    where.push("e.page >= @page AND e.page < @below AND (e.page = @page OR substr(e.page, length(@page) + 1, 1) = '/')")
     params.page = filter.page.page
+    params.below = `${filter.page.page}0` // '0' follows '/': every page under the root sorts before it
   }
   if (filter.lang !== undefined) {
     where.push('e.lang = @lang')
@@ -197,13 +198,14 @@ export function placeCounts(db: Database.Database, keys: EntryKeys, filter: Plac
   }
   const rows = db
     .prepare(
+      // The newest matching events first (an index range: page, then id), then what each went to.
       `SELECT k, count(*) n, sum(u) u FROM (
          SELECT coalesce(
                   (SELECT f.entry FROM feedback f WHERE f.event_id = e.id AND f.kind IN ('picked', 'resolved') AND f.entry IS NOT NULL
                    ORDER BY f.kind = 'resolved' DESC, f.id DESC LIMIT 1),
                   e.answer) AS k,
                 (e.decision = 2 OR e.confidence < @low) AS u
-         FROM events e WHERE ${where.join(' AND ')} ORDER BY e.id DESC LIMIT @max)
+         FROM (SELECT e.id, e.answer, e.decision, e.confidence FROM events e WHERE ${where.join(' AND ')} ORDER BY e.id DESC LIMIT @max) e)
        GROUP BY k`,
     )
     .all(params) as { k: number | null; n: number; u: number }[]
