@@ -1,6 +1,7 @@
 /**
  * The content-operations report: what the FAQ answered, what it could not, which entries nobody
- * needs, which entries compete with each other, and what is suddenly rising. Built from the hit
+ * needs, which entries compete with each other, what is suddenly rising, and what people ask on
+ * each page. Built from the hit
  * log (and the FAQ entries, for metadata, stale entries and phrasing duplicates).
  */
 import { z } from 'zod'
@@ -45,6 +46,10 @@ export const ReportOptionsSchema = z.object({
   calibration: z.object({ answerThreshold: z.number(), notes: z.array(z.string()) }).passthrough().optional(),
   /** Timeline bucket, ms (default: 1 hour for windows up to 3 days, else 1 day). */
   bucketMs: z.number().positive().optional(),
+  /** The per-page section lists the pages with the most questions, at most this many (0: no section). */
+  pageLimit: z.number().int().min(0).max(1000).default(20),
+  /** Top entries listed per page. */
+  pageEntries: z.number().int().min(1).max(50).default(5),
 })
 /** Options of {@link buildReport}, as a caller writes them. */
 export type ReportOptions = z.input<typeof ReportOptionsSchema>
@@ -93,6 +98,21 @@ export interface GroupReport {
   lastHit: string | null
 }
 
+/**
+ * What people ask from one page (the list a team uses to place proactive FAQ prompts there): its
+ * questions, the share the bot did not answer, and the entries they went to.
+ */
+export interface PageReport {
+  /** The page as the hit log stores it (no query string or fragment; redacted like queries). */
+  page: string
+  questions: number
+  /** Escalated or below `lowConfidence`. */
+  unanswered: number
+  unansweredShare: number
+  /** Top entries: answered, picked or resolved from this page, with their share of its questions. */
+  entries: { id: string; question: string | null; count: number; share: number }[]
+}
+
 /** A surge alert or watch item, with a label for people. */
 export interface SurgeReport extends SurgeResult {
   kind: 'entry' | 'cluster'
@@ -124,6 +144,10 @@ export interface OpsReport {
     similarPhrasings: { a: string; b: string; similarity: number; phrasingA: string; phrasingB: string }[]
   }
   unanswered: { total: number; hashed: number; skipped: number; clusters: (Omit<QueryCluster, 'times'> & { recent: number })[] }
+  /** Questions per reason (`confident`, `ambiguous`, `skill-failed`…), most first. */
+  reasons: { reason: string; count: number }[]
+  /** The pages with the most questions, most first (empty when the log has no pages). */
+  pages: PageReport[]
   surges: { rule: string; windowMs: number; alerts: SurgeReport[]; watch: SurgeReport[] }
   warnings: string[]
 }
@@ -284,6 +308,18 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
     .sort((a, b) => b.count - a.count)
     .slice(0, 100)
 
+  // Per page: what people ask where they are.
+  const pages = opts.pageLimit === 0 ? [] : log.pageSummaries(from, now, { pages: opts.pageLimit, entries: opts.pageEntries, lowConfidence: opts.lowConfidence }).map(
+    (p): PageReport => ({
+      page: p.page,
+      questions: p.questions,
+      unanswered: p.unanswered,
+      unansweredShare: ratio(p.unanswered, p.questions),
+      entries: p.entries.map((e) => ({ id: e.entryId, question: byId.get(e.entryId)?.question ?? null, count: e.count, share: ratio(e.count, p.questions) })),
+    }),
+  )
+  const reasons = [...log.reasonCounts(from, now)].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1))
+
   return {
     generatedAt: new Date().toISOString(),
     window: { from: iso(from)!, to: iso(now)!, days: Math.round((span / DAY) * 100) / 100 },
@@ -296,6 +332,8 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
     stale: { minHits, entries: staleEntries, prune: staleEntries.map((e) => e.id), oldestUpdated },
     nearDuplicates: { coRanked, similarPhrasings: phrasings },
     unanswered: { total: inWindow.length, hashed, skipped, clusters: windowClusters },
+    reasons,
+    pages,
     surges: {
       rule: SURGE_RULE,
       windowMs,

@@ -133,6 +133,22 @@ ${table(
 ${report.groups.length ? `<h3>Translation groups</h3>${table(['group', 'entries', 'answers', 'offered', 'picked', 'not helpful', 'hits', 'hit rate', 'last hit'], report.groups.slice(0, 50).map((g) => [escapeHtml(g.key), g.entries, g.answers, g.offered, g.picked, g.notHelpful, g.hits, pct(g.hitRate), escapeHtml(day(g.lastHit))]))}` : ''}
 ${report.languages.length ? `<h3>Languages</h3>${table(['language', 'entries', 'answers', 'offered', 'picked', 'not helpful', 'hits', 'hit rate'], report.languages.map((g) => [escapeHtml(g.key), g.entries, g.answers, g.offered, g.picked, g.notHelpful, g.hits, pct(g.hitRate)]))}` : ''}
 
+<h2 id="pages">Questions per page</h2>
+${report.pages.length ? `<p>What people ask on the <b data-testid="page-count">${report.pages.length}</b> page(s) with the most questions: the entries to offer there before they ask (proactive FAQ prompts), and the share the bot could not answer. Pages are shown as the hit log stores them: without query string, redacted like questions.</p>
+${table(
+  ['page', 'questions', 'unanswered', 'top entries (questions, share)'],
+  report.pages.map((p) => [
+    `<code>${escapeHtml(p.page)}</code>`,
+    p.questions,
+    pct(p.unansweredShare),
+    p.entries.length ? p.entries.map((e) => `${escapeHtml(e.id)}${e.question ? ` · ${escapeHtml(e.question)}` : ''} <span class="meta">×${fmt(e.count)} (${pct(e.share)})</span>`).join('<br>') : '<span class="empty">none answered</span>',
+  ]),
+  'pages',
+)}` : '<p class="empty">No question in the window came with a page (pass <code>page</code> in the ask context).</p>'}
+
+<h2 id="reasons">Why questions were answered, clarified or escalated</h2>
+${table(['reason', 'questions', 'share'], report.reasons.map((r) => [escapeHtml(r.reason), r.count, pct(report.totals.events ? r.count / report.totals.events : 0)]), 'reasons')}
+
 <h2 id="unanswered">Unanswered clusters</h2>
 <p><span data-testid="unanswered-total">${fmt(report.unanswered.total)}</span> escalated or low-confidence questions${report.unanswered.hashed ? ` (${fmt(report.unanswered.hashed)} stored as hashes, not clustered)` : ''}. Each cluster is a draft for a new entry.</p>
 ${hbar(report.unanswered.clusters.slice(0, 12).map((c) => ({ label: c.representatives[0]?.query ?? c.id, value: c.count })), COLORS.escalate, 'Unanswered clusters by size')}
