@@ -6,7 +6,26 @@
  */
 import { z } from 'zod'
 import { createError } from './errors.js'
-import { AskOptionsSchema, baseLanguage, LabelledQuerySchema, parseOptions, schemaProblems, type AskLogger, type AskOptions, type AskResult, type BaseLanguage, type Candidate, type FaqEntry, type FaqEntryInput, type LabelledQuery, type ProgressListener } from './schema.js'
+import {
+  AskOptionsSchema,
+  AskPlaceSchema,
+  baseLanguage,
+  LabelledQuerySchema,
+  parseOptions,
+  schemaProblems,
+  type AskLogger,
+  type AskOptions,
+  type AskPlace,
+  type AskResult,
+  type Candidate,
+  type FaqEntry,
+  type FaqEntryInput,
+  type LabelledQuery,
+  type MissedThreshold,
+  type ParsedAskOptions,
+  type PlaceSuggestion,
+  type ProgressListener,
+} from './schema.js'
 import { BuiltinEmbedder } from './embed/builtin.js'
 import type { Embedder } from './embed/embedder.js'
 import { Ranker, type RetrieveOptions } from './retrieve/index.js'
@@ -26,8 +45,10 @@ import { selfCalibrationPhrasings, selfCalibrationSamples, simulatedOutOfScope, 
 import type { BuildRecipe } from './kb/recipe.js'
 import { BuildOptionsSchema, buildParts, type BuildOptions } from './kb/build.js'
 import type { KnowledgeBaseParts, Phrasings } from './kb/parts.js'
-import { readKnowledgeBase, writeKnowledgeBase, type LoadOptions, type SaveOptions } from './kb/store.js'
+import { LoadOptionsSchema, readKnowledgeBase, writeKnowledgeBase, type LoadOptions, type SaveOptions } from './kb/store.js'
 import { packContext, type ContextBlock, type ContextOptions } from './context/pack.js'
+import { identity, isTemplate, parseTemplate, Responder, type Skills } from './respond/index.js'
+import { Conversation, MemoryConversationStore, type ConversationEngine, type ConversationOptions } from './conversation/index.js'
 
 export type { BuildOptions } from './kb/build.js'
 export type { ProgressListener } from './schema.js'
@@ -49,6 +70,16 @@ export const CalibrateOptionsSchema = z.strictObject({
 /** Options of {@link KnowledgeBase.calibrate}, as a caller writes them. */
 export type CalibrateOptions = z.input<typeof CalibrateOptionsSchema>
 
+/** Options of {@link KnowledgeBase.suggestFor}. */
+export const SuggestForOptionsSchema = z.strictObject({
+  /** Most entries returned. */
+  limit: z.number().int().min(1).max(100).default(5),
+  /** Fewest questions a place needs in the log before its own counts are used (otherwise the base's overall top entries stand in). */
+  minSupport: z.number().int().min(1).max(1_000_000).default(20),
+})
+/** Options of {@link KnowledgeBase.suggestFor}, as a caller writes them. */
+export type SuggestForOptions = z.input<typeof SuggestForOptionsSchema>
+
 /** A searchable FAQ: ask it questions, calibrate it, save it. */
 export class KnowledgeBase {
   readonly entries: FaqEntry[]
@@ -69,8 +100,17 @@ export class KnowledgeBase {
   /** @internal The indexes and tables the engine asks with (what the store writes and reads). */
   readonly parts: KnowledgeBaseParts
 
+  /** Renders answers: skills and templates (the stage after decide). */
+  private readonly responder: Responder
+  /** The skills registered at build or load (kept by `rebuild`). */
+  private readonly skills: Skills
+  /** Conversations kept in memory when the caller gives no store. */
+  private readonly conversations = new MemoryConversationStore()
+
   /** @internal Made by {@link buildKnowledgeBase} and {@link loadKnowledgeBase}. */
-  constructor(parts: KnowledgeBaseParts) {
+  constructor(parts: KnowledgeBaseParts, skills: Skills = {}) {
+    this.skills = skills
+    this.responder = new Responder(skills)
     this.parts = parts
     this.entries = parts.entries
     this.embedder = parts.embedder
@@ -115,19 +155,92 @@ export class KnowledgeBase {
     this.logger = logger
   }
 
-  /** Ask a question: candidates with calibrated confidence and an answer/clarify/escalate decision. */
+  /**
+   * Ask a question: candidates with calibrated confidence and an answer/clarify/escalate decision.
+   * An answer whose entry names a skill runs it (with `skillTimeoutMs`); a template answer is
+   * rendered from `customer`, `data` and the skill's result, or escalates (`missing-data`,
+   * `skill-failed`) rather than send holes.
+   */
   async ask(query: string, options: AskOptions = {}): Promise<AskResult> {
     const started = performance.now()
     const opts = parseOptions(AskOptionsSchema, options, 'ask')
+    return this.settle(await this.consider(query, opts), opts, started)
+  }
+
+  /**
+   * A conversation with one customer: `ask` each turn, `pick` an option of the last clarify,
+   * `handoff()` for a person taking over (see `conversation/conversation.ts`). State is kept in
+   * memory by session id unless `store` is given.
+   */
+  conversation(options: ConversationOptions = {}): Conversation {
+    const kb = this
+    const engine: ConversationEngine = {
+      consider: (query, opts) => kb.consider(query, opts),
+      settle: (result, opts, started) => kb.settle(result, opts, started),
+      entry: (id) => kb.entry(id),
+      get thresholds() {
+        return kb.thresholds
+      },
+    }
+    return new Conversation(engine, options, this.conversations)
+  }
+
+  /**
+   * The entries people ask about most from a place (a page, a screen), before they ask: the
+   * logger's counts for the place when it has at least `minSupport` questions there, otherwise
+   * the base's overall top entries (`source: 'overall'`), and the base's first entries in the
+   * place's language when there is no logger or it cannot count.
+   */
+  suggestFor(place: AskPlace, options: SuggestForOptions = {}): PlaceSuggestion[] {
+    const where = parseOptions(AskPlaceSchema, place, 'suggestFor')
+    const { limit, minSupport } = parseOptions(SuggestForOptionsSchema, options, 'suggestFor')
+    const known = (s: PlaceSuggestion) => this.entry(s.entryId) !== undefined
+    let suggestions: PlaceSuggestion[] = []
+    try {
+      suggestions = this.logger?.entriesAskedFrom?.(where, { limit, minSupport }) ?? []
+      if (suggestions.length === 0 && where.page !== undefined) suggestions = this.logger?.entriesAskedFrom?.({ lang: where.lang, channel: where.channel }, { limit, minSupport: 1 }).map((s) => ({ ...s, source: 'overall' as const })) ?? []
+    } catch {
+      // A log that cannot answer leaves the fallback below.
+    }
+    suggestions = suggestions.filter(known)
+    if (suggestions.length > 0) return suggestions.slice(0, limit)
+    const allow = this.ranker.entryFilter({ lang: where.lang })
+    return this.entries.filter((_, i) => !allow || allow(i)).slice(0, limit).map((entry) => ({ entryId: entry.id, count: 0, share: 0, source: 'overall' as const }))
+  }
+
+  /** Rank and decide, nothing more (no skill, no template rendering, no hit-log event): what eval scores and a conversation compares. */
+  private async consider(query: string, opts: ParsedAskOptions): Promise<AskResult> {
     if (typeof query !== 'string') throw createError('INVALID_ARGUMENT', { where: 'ask', argument: 'the question', expected: 'a string', received: query === null ? 'null' : typeof query })
     // Work per question is bounded: only the first maxQuestionLength characters are searched.
     const searched = query.length > opts.maxQuestionLength ? truncateCharacters(query, opts.maxQuestionLength) : query
     const result = await this.rank(searched, opts)
-    if (searched !== query) ((result.query = query), (result.truncated = true))
+    if (searched !== query) {
+      result.query = query
+      result.truncated = true
+      if (result.decision === 'escalate') result.handoff.query = query
+    }
+    return result
+  }
+
+  /** @internal Rank and decide only, for eval: skills never run and nothing is logged. */
+  async decideOnly(query: string, options: AskOptions = {}): Promise<AskResult> {
+    const started = performance.now()
+    const result = await this.consider(query, parseOptions(AskOptionsSchema, options, 'ask'))
+    result.latencyMs = performance.now() - started
+    return result
+  }
+
+  /** What follows a decision: an answer is rendered (skill, template), then the event is recorded. */
+  private async settle(decided: AskResult, opts: ParsedAskOptions, started: number): Promise<AskResult> {
+    let result = decided
+    if (result.decision === 'answer') {
+      const entry = this.entry(result.answer.id)
+      if (entry && this.responder.needsResponding(entry)) result = await this.responder.respond(result, entry, opts)
+    }
     result.latencyMs = performance.now() - started
     if (this.logger) {
       try {
-        result.eventId = this.logger.record(result, { sessionId: opts.sessionId, channel: opts.channel })
+        result.eventId = this.logger.record(result, { sessionId: opts.sessionId, channel: opts.channel, page: opts.page, turns: opts.transcript })
       } catch {
         // A logger must report its own errors; it never fails an answer.
       }
@@ -228,6 +341,7 @@ export class KnowledgeBase {
       selfCalibrate: recipe.selfCalibrate,
       targetPrecision: recipe.targetPrecision,
       onProgress: options.onProgress,
+      skills: this.skills,
     })
     if (recipe.labelled) {
       const kept = recipe.labelled.queries.filter((q) => q.expected === null || kb.entry(q.expected) !== undefined)
@@ -254,15 +368,16 @@ export class KnowledgeBase {
     }
   }
 
-  private async rank(query: string, opts: ReturnType<typeof AskOptionsSchema.parse>): Promise<AskResult> {
-    const allowEntry = this.ranker.entryFilter(opts)
+  private async rank(query: string, opts: ParsedAskOptions): Promise<AskResult> {
+    const allowEntry = this.allowed(opts)
     const ranked = await this.ranker.rank(query, {}, opts.lang ? baseLanguage(opts.lang) : undefined, allowEntry)
     const transcript = opts.transcript ?? []
+    const who = identity(opts)
     if (!ranked) {
       const lang = this.ranker.languageOf(query, opts.lang)
       return {
         decision: 'escalate', reason: 'empty-query', confidence: 0, query, lang, candidates: [], latencyMs: 0,
-        handoff: { query, lang, reason: 'empty-query', candidates: [], transcript },
+        handoff: { query, lang, reason: 'empty-query', candidates: [], transcript, ...who },
       }
     }
     const candidates: Candidate[] = ranked.evidence.map((evidence, i) => this.ranker.candidate(evidence, confidenceOf(this.calibration, candidateFeatures(ranked.evidence, i, ranked.context))))
@@ -272,6 +387,8 @@ export class KnowledgeBase {
     const exactMatch = this.ranker.isVerbatim(query, ranked.lang, ranked.evidence, thresholds.ambiguityMargin, allowEntry)
     if (exactMatch) candidates[0].confidence = Math.max(candidates[0].confidence, VERBATIM_CONFIDENCE)
     coherentConfidences(candidates.map((c) => c.confidence)).forEach((confidence, i) => (candidates[i].confidence = confidence))
+    // Template answers are previewed with the data at hand, never with a hole.
+    this.responder.previews(candidates, (id) => this.entry(id), opts)
     const ranking = candidates.map((c, i) => ({ score: c.score, confidence: c.confidence, offerable: ranked.offerable(ranked.evidence[i].entry) }))
     const uncalibrated = this.calibration.answerThreshold > 1 && this.thresholdOverrides.answerThreshold === undefined
     const verdict = decide(ranking, thresholds, { exactMatch, uncalibrated })
@@ -279,7 +396,20 @@ export class KnowledgeBase {
     const common = { reason: verdict.reason, confidence: top?.confidence ?? 0, query, lang: ranked.lang, candidates, latencyMs: 0 }
     if (verdict.decision === 'answer') return { ...common, decision: 'answer', answer: { id: top.id, text: this.entry(top.id)!.answer } }
     if (verdict.decision === 'clarify') return { ...common, decision: 'clarify', options: verdict.options.map((i) => candidates[i]) }
-    return { ...common, decision: 'escalate', handoff: { query, lang: ranked.lang, reason: verdict.reason, candidates: candidates.slice(0, 5), transcript } }
+    const threshold: MissedThreshold | undefined = !top
+      ? undefined
+      : verdict.reason === 'out-of-scope'
+        ? { name: 'outOfScopeScore', value: thresholds.outOfScopeScore, actual: top.score }
+        : { name: 'answerThreshold', value: thresholds.answerThreshold, actual: top.confidence }
+    return { ...common, decision: 'escalate', handoff: { query, lang: ranked.lang, reason: verdict.reason, ...(threshold ? { threshold } : {}), candidates: candidates.slice(0, 5), transcript, ...who } }
+  }
+
+  /** The entries an ask may answer from: its filters (lang, category, metadata) and its `entries` list. */
+  private allowed(opts: ParsedAskOptions): ((entry: number) => boolean) | undefined {
+    const scope = this.ranker.entryFilter(opts)
+    if (!opts.entries) return scope
+    const only = new Set(opts.entries.flatMap((id) => (this.indexById.has(id) ? [this.indexById.get(id)!] : [])))
+    return (entry) => only.has(entry) && (!scope || scope(entry))
   }
 }
 
@@ -291,7 +421,17 @@ export class KnowledgeBase {
 export async function buildKnowledgeBase(input: FaqEntryInput[], options: BuildOptions = {}): Promise<KnowledgeBase> {
   const opts = parseOptions(BuildOptionsSchema, options, 'buildKnowledgeBase')
   const { parts, heldOut } = await buildParts(input, opts)
-  const kb = new KnowledgeBase(parts)
+  const templateProblems = parts.entries.flatMap((entry, i) => {
+    if (!isTemplate(entry.answer)) return []
+    try {
+      parseTemplate(entry.answer)
+      return []
+    } catch (error) {
+      return [{ row: i + 1, field: 'answer', message: `${(error as Error).message}` }]
+    }
+  })
+  if (templateProblems.length > 0) throw createError('FAQ_INVALID', { source: 'buildKnowledgeBase', problems: templateProblems })
+  const kb = new KnowledgeBase(parts, opts.skills)
   if (opts.selfCalibrate) await kb.selfCalibrate({ targetPrecision: opts.targetPrecision, onProgress: opts.onProgress, heldOut })
   return kb
 }
@@ -309,5 +449,5 @@ function truncateCharacters(text: string, max: number): string {
  * unless `options.embedder` is given.
  */
 export async function loadKnowledgeBase(dir: string, options: LoadOptions = {}): Promise<KnowledgeBase> {
-  return new KnowledgeBase(await readKnowledgeBase(dir, options))
+  return new KnowledgeBase(await readKnowledgeBase(dir, options), parseOptions(LoadOptionsSchema, options, 'loadKnowledgeBase').skills)
 }

@@ -11,6 +11,8 @@ export {
   loadKnowledgeBase,
   KnowledgeBase,
   CalibrateOptionsSchema,
+  SuggestForOptionsSchema,
+  type SuggestForOptions,
   type BuildOptions,
   type CalibrateOptions,
   type ProgressListener,
@@ -40,16 +42,30 @@ export { HnswParametersSchema, ClassifierOptionsSchema, DEFAULT_CLASSIFIER, type
 export { normalizeText, detectLanguage, type HanLanguageStats } from './text/index.js'
 export { countTokens, ContextOptionsSchema, DEFAULT_CONTEXT_OPTIONS, type ContextBlock, type ContextOptions } from './context/pack.js'
 export type { Calibration, CalibrationSample, DecisionThresholds } from './decide/index.js'
+export { Conversation, ConversationOptionsSchema, MemoryConversationStore, type ConversationOptions, type ConversationState, type ConversationStore, type ConversationEngine } from './conversation/index.js'
+export { SkillsSchema, TEMPLATE_FILTERS, type Skill, type SkillInput, type Skills, type TemplateFilter } from './respond/index.js'
 export { KotaeError, isKotaeError, ERROR_CATALOGUE, type KotaeErrorCode, type ErrorDetails, type SchemaProblem, type RowProblem } from './errors.js'
 export {
   FaqEntrySchema,
   LabelledQuerySchema,
   AskOptionsSchema,
+  CustomerSchema,
+  TurnSchema,
+  AskPlaceSchema,
   BASE_LANGUAGES,
   type FaqEntry,
   type FaqEntryInput,
   type LabelledQuery,
   type AskOptions,
+  type ParsedAskOptions,
+  type Customer,
+  type Turn,
+  type TurnReading,
+  type ConversationTurn,
+  type MissedThreshold,
+  type SkillFailure,
+  type AskPlace,
+  type PlaceSuggestion,
   type AskLogger,
   type AskContext,
   type AskResult,

@@ -183,8 +183,15 @@ export interface SkillFailure {
   timedOut: boolean
 }
 
+/**
+ * How a conversation read a customer's turn: a question on its own (`standalone`), a follow-up
+ * read with the previous turn's entry (`contextual`), a pick among the last clarify's options
+ * (`pick`), or a reply to a clarify that picked none of them (`unclear`).
+ */
+export type TurnReading = 'standalone' | 'contextual' | 'pick' | 'unclear'
+
 /** One turn of a conversation as the person taking over sees it: what was asked and what the bot did. */
-export interface HandoffTurn {
+export interface ConversationTurn {
   /** The customer's text. */
   question: string
   /** ISO 8601 time of the turn. */
@@ -198,6 +205,8 @@ export interface HandoffTurn {
   options?: string[]
   /** The best candidates (at most 5), best first. */
   candidates: Candidate[]
+  /** How the turn was read (see {@link TurnReading}). */
+  reading: TurnReading
   eventId?: string
 }
 
@@ -224,7 +233,7 @@ export interface Handoff {
   /** The skill's error (reason `skill-failed`). */
   error?: SkillFailure
   /** Every turn of the conversation with its decision, confidence, candidates and event id (from `conversation.handoff()` and a conversation's escalation). */
-  turns?: HandoffTurn[]
+  turns?: ConversationTurn[]
   /** The hit-log event ids of the conversation's turns, oldest first. */
   eventIds?: string[]
 }
@@ -330,6 +339,8 @@ export const AskOptionsSchema = z.object({
 })
 /** Options of one `ask`. */
 export type AskOptions = z.input<typeof AskOptionsSchema>
+/** Options of one `ask` after validation (defaults applied). */
+export type ParsedAskOptions = z.output<typeof AskOptionsSchema>
 
 /** Context recorded with each `ask` (stored through the same redaction as the query). `at` back-dates an event (imports, benchmarks). */
 export interface AskContext {

@@ -79,7 +79,8 @@ export async function scoreQueries(kb: KnowledgeBase, queries: LabelledQuery[]):
   const scored: ScoredQuery[] = []
   const latencies: number[] = []
   for (const q of queries) {
-    const result = await kb.ask(q.query)
+    // Rank and decide only: eval never runs skills (and never logs).
+    const result = await kb.decideOnly(q.query)
     latencies.push(result.latencyMs)
     scored.push({
       expected: q.expected,

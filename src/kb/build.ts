@@ -11,6 +11,7 @@ import { selfCalibrationPhrasings } from '../decide/self-calibration.js'
 import { BuiltinEmbedder } from '../embed/builtin.js'
 import type { Embedder } from '../embed/embedder.js'
 import { ImportLimitsSchema } from '../ingest/limits.js'
+import { SkillsSchema } from '../respond/skills.js'
 import { validateEntries } from '../ingest/validate.js'
 import { addToCentroid, ClassifierOptionsSchema, EntryClassifier, FieldIndex, hnswParametersFor, HnswParametersSchema, LexicalIndex, VectorIndex, type HnswParameters } from '../retrieve/index.js'
 import { baseLanguage, type FaqEntry, type FaqEntryInput, type ProgressListener } from '../schema.js'
@@ -38,6 +39,8 @@ export const BuildOptionsSchema = z.strictObject({
   classifier: z.union([z.literal(false), ClassifierOptionsSchema]).default(ClassifierOptionsSchema.parse({})),
   /** Import limits the entries are checked against: raise them for entries imported with raised limits. */
   limits: ImportLimitsSchema.prefault({}),
+  /** Skills by name: an entry whose `skill` names one runs it when answered (never during calibration). */
+  skills: SkillsSchema.default({}),
 })
 /** Options of `buildKnowledgeBase`, as a caller writes them. */
 export type BuildOptions = z.input<typeof BuildOptionsSchema>

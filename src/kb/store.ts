@@ -30,6 +30,7 @@ import { join } from 'node:path'
 import { createError, KotaeError } from '../errors.js'
 import { FaqEntrySchema, parseOptions, schemaProblems } from '../schema.js'
 import { z } from 'zod'
+import { SkillsSchema } from '../respond/skills.js'
 import { CalibrationSampleSchema, CalibrationSchema } from '../decide/index.js'
 import { BuildRecipeSchema, type BuildRecipe } from './recipe.js'
 import { DEFAULT_HNSW, EntryClassifier, FieldIndex, LexicalIndex, VectorIndex, type FieldIndexData, type LexicalIndexData } from '../retrieve/index.js'
@@ -324,6 +325,8 @@ export const LoadOptionsSchema = z.strictObject({
   embedder: z.custom<Embedder>((value) => typeof value === 'object' && value !== null && typeof (value as Embedder).embed === 'function', { message: 'expected an Embedder (an object with id, dimension and embed)' }).optional(),
   /** Where to look for the recorded transformers.js model (a base moved to another machine), and whether to go online. */
   model: ModelLocationSchema.optional(),
+  /** Skills by name: an entry whose `skill` names one runs it when answered (see `SkillsSchema`). */
+  skills: SkillsSchema.default({}),
 })
 /** Options of `loadKnowledgeBase` (see {@link LoadOptionsSchema}). */
 export type LoadOptions = z.input<typeof LoadOptionsSchema>
