@@ -65,7 +65,11 @@ export const DECISIONS: DecisionKind[] = ['answer', 'clarify', 'escalate']
  * event is never lost for it. Files of schema 2 and older stored `exact-match` and
  * `uncalibrated` as `confident` (index 0): those events cannot be told apart afterwards.
  */
-export const REASONS: readonly string[] = Object.freeze(['confident', 'ambiguous', 'low-confidence', 'out-of-scope', 'empty-query', 'exact-match', 'uncalibrated', 'skill-failed'] satisfies (ReasonCode | 'skill-failed')[])
+export const REASONS: readonly string[] = Object.freeze([
+  'confident', 'ambiguous', 'low-confidence', 'out-of-scope', 'empty-query',
+  // schema 3:
+  'exact-match', 'uncalibrated', 'skill-failed', 'picked', 'unclear-pick', 'missing-data',
+] satisfies ReasonCode[])
 /** The stored `reason` of an event whose reason is not in {@link REASONS} (its text is in `reason_text`). */
 export const UNKNOWN_REASON = -1
 /** Longest reason text stored for a reason not in {@link REASONS}. */

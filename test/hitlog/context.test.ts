@@ -148,9 +148,9 @@ describe('the turns of each event', () => {
 describe('reasons', () => {
   it('stores every reason of the engine, skill-failed included, and counts each', () => {
     const log = track(openHitLog(join(tempDir(), 'reasons.sqlite'), { onError: (e) => { throw e } }))
-    const reasons = ['confident', 'ambiguous', 'low-confidence', 'out-of-scope', 'empty-query', 'exact-match', 'uncalibrated', 'skill-failed']
+    const reasons = ['confident', 'ambiguous', 'low-confidence', 'out-of-scope', 'empty-query', 'exact-match', 'uncalibrated', 'picked', 'unclear-pick', 'missing-data', 'skill-failed']
     const ids = reasons.map((reason, i) => log.record({ ...result('q', 'escalate', []), reason } as AskResult, { at: T0 + i })!)
-    log.record({ ...result('q', 'escalate', []), reason: 'skill-failed' } as unknown as AskResult, { at: T0 + 100 })
+    log.record({ ...result('q', 'escalate', []), reason: 'skill-failed' }, { at: T0 + 100 })
     expect(ids.map((id) => log.getEvent(id)!.reason)).toEqual(reasons)
     expect(Object.fromEntries(log.reasonCounts(T0, T0 + 1000))).toEqual({ ...Object.fromEntries(reasons.map((r) => [r, 1])), 'skill-failed': 2 })
     expect(log.stats().unknownReasons).toBe(0)
