@@ -9,7 +9,7 @@ import { forbiddenKeyMessage, isForbiddenKey } from './limits.js'
 import { isBlank } from './tabular.js'
 
 /** Fields a column can map to. `variants` columns may repeat; `ignore` drops the column on purpose. */
-export const COLUMN_FIELDS = ['id', 'lang', 'question', 'answer', 'category', 'tags', 'updatedAt', 'variants', 'metadata', 'ignore'] as const
+export const COLUMN_FIELDS = ['id', 'lang', 'question', 'answer', 'category', 'tags', 'updatedAt', 'skill', 'variants', 'metadata', 'ignore'] as const
 /** One of {@link COLUMN_FIELDS}. */
 export type ColumnField = (typeof COLUMN_FIELDS)[number]
 
@@ -21,6 +21,7 @@ export const HEADER_NAMES: Record<Exclude<ColumnField, 'metadata' | 'ignore'>, s
   answer: ['answer', 'a', '回答', '答え', '回答文', '답변', '대답', '답', '答案'],
   category: ['category', 'カテゴリ', 'カテゴリー', '分類', '카테고리', '분류', '分类', '类别', '類別'],
   tags: ['tags', 'tag', 'タグ', '태그', '标签', '標籤', 'キーワード'],
+  skill: ['skill', 'スキル', '連携', '스킬', '연동', '技能', '技能名'],
   updatedAt: ['updatedat', 'updated', 'lastupdated', 'modified', '更新日', '更新日時', '最終更新日', '수정일', '업데이트', '更新日期', '更新时间', '更新時間'],
   variants: [
     'variants', 'variant', 'paraphrases', 'paraphrase', 'alternatequestions', 'alternatives', 'altquestions',
@@ -224,6 +225,7 @@ export function tableToEntries(table: Table, options: { columns?: Record<string,
           return
         case 'category':
         case 'updatedAt':
+        case 'skill':
           if (cell.trim() !== '') entry[field] = cell
           return
         case 'id':
