@@ -1,11 +1,12 @@
 /** Page-aware suggestions from the hit log (issue 9): `HitLog.entriesAskedFrom`, what `kb.suggestFor` reads. */
 import { join } from 'node:path'
 import { describe, expect, it } from 'vitest'
+import { buildKnowledgeBase } from '../../src/engine.js'
 import type { KotaeError } from '../../src/errors.js'
 import { openHitLog, type HitLog, type HitLogOptions } from '../../src/hitlog/index.js'
 import type { AskContext, AskResult } from '../../src/schema.js'
 import { DAY, result, tempDir } from '../ops/helpers.js'
-import { track } from './helpers.js'
+import { ENTRIES, track } from './helpers.js'
 
 const NOW = Date.parse('2026-05-01T12:00:00Z')
 
@@ -135,5 +136,21 @@ describe('HitLog.entriesAskedFrom', () => {
     closed.close()
     expect(closed.entriesAskedFrom({ page: '/p' }, { limit: 5, minSupport: 3 })).toEqual([])
     expect(errors.map((e) => e.code)).toEqual(['LOG_CLOSED'])
+  })
+})
+
+describe('the engine and the hit log together', () => {
+  it('logs the page and the turns of each ask, and kb.suggestFor counts the page', async () => {
+    const kb = await buildKnowledgeBase(ENTRIES)
+    const log = logAt()
+    kb.useLogger(log)
+    const transcript = [{ role: 'user' as const, text: 'hi, I am alice@example.com' }, { role: 'bot' as const, text: 'How can I help?' }]
+    let last: string | undefined
+    for (let i = 0; i < 4; i++) last = (await kb.ask('how long does shipping take', { page: '/orders/8812?mail=alice@example.com', transcript })).eventId
+    await kb.ask('return policy', { page: '/returns' })
+    const ev = log.getEvent(last!)!
+    expect(ev.page).toBe('/orders/8812')
+    expect(ev.turns.map((t) => [t.role, t.text])).toEqual([['user', 'hi, I am [email]'], ['bot', 'How can I help?']])
+    expect(kb.suggestFor({ page: '/orders/8812' }, { minSupport: 3 })).toEqual([{ entryId: 'shipping', count: 4, share: 1, source: 'page' }])
   })
 })
