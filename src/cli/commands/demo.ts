@@ -1,9 +1,10 @@
-/** `kotae demo`: build the shipped multilingual shop FAQ, save and load it, and answer its sample questions. */
+/** `kotae demo`: build the shipped multilingual shop FAQ, save and load it, and answer its sample questions, then play one short conversation. */
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import type { Command } from 'commander'
-import { buildKnowledgeBase, loadKnowledgeBase } from '../../engine.js'
+import { buildKnowledgeBase, loadKnowledgeBase, type KnowledgeBase } from '../../engine.js'
+import type { AskResult } from '../../schema.js'
 import { loadFaqEntries } from '../../ingest/index.js'
 import { formatAskResult } from '../format.js'
 import { progressBar } from '../progress.js'
@@ -12,7 +13,7 @@ import { progressBar } from '../progress.js'
 export function registerDemo(program: Command, packageRoot: string): void {
   program
     .command('demo')
-    .description('build the shipped multilingual shop FAQ and answer a dozen sample questions')
+    .description('build the shipped multilingual shop FAQ, answer a dozen sample questions and play one conversation')
     .option('--keep <dir>', 'keep the knowledge base in this folder')
     .action(async (opts) => {
       const setDir = join(packageRoot, 'fixtures', 'shop-faq')
@@ -32,6 +33,29 @@ export function registerDemo(program: Command, packageRoot: string): void {
         if (q.note) console.log(`  (expected: ${q.note})`)
         console.log('')
       }
+      await showConversation(kb)
       if (!opts.keep) await rm(dir, { recursive: true, force: true })
     })
+}
+
+/** One short conversation: a vague question clarified, the customer's pick, a follow-up read with the previous entry, and the handoff a person would get. */
+async function showConversation(kb: KnowledgeBase): Promise<void> {
+  const chat = kb.conversation({ sessionId: 'demo-1', customer: { id: 'M-1029', name: '佐藤', tier: 'gold' }, context: { page: '/orders/8812', channel: 'line' } })
+  console.log('One conversation (session demo-1, customer M-1029, page /orders/8812, channel line):')
+  for (const text of ['注文したやつ、ちょっと変えたいとこがあって', '最初の', 'じゃあキャンセルは？', '発送済みだったら？']) {
+    const result = await chat.ask(text)
+    console.log(`  customer: ${text}`)
+    console.log(`  bot:      ${replyLine(result)}  [${chat.turns.at(-1)!.reading}]`)
+  }
+  const handoff = chat.handoff()
+  console.log(`  handoff (if the customer asks for a person): session ${handoff.sessionId}, customer ${handoff.customer?.id} (${handoff.customer?.name}, ${handoff.customer?.tier}), page ${handoff.page}, channel ${handoff.channel}, ${handoff.turns?.length} turns: ${handoff.turns?.map((t) => `${t.decision}/${t.reason}`).join(', ')}`)
+  console.log('')
+}
+
+/** One line for the bot's reply. */
+function replyLine(result: AskResult): string {
+  const confidence = result.confidence.toFixed(2)
+  if (result.decision === 'answer') return `answer ${result.answer.id} (${result.reason}, ${confidence}): ${[...result.answer.text].slice(0, 40).join('')}…`
+  if (result.decision === 'clarify') return `clarify (${result.reason}): ${result.options.map((o, i) => `${i + 1}. ${o.question}`).join('  ')}`
+  return `escalate (${result.reason}, ${confidence})`
 }
