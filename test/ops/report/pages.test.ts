@@ -1,7 +1,9 @@
 /** The report's per-page section (what people ask where they are) and its counts per reason, skill failures included (issue 9). */
-import { readFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { Command } from 'commander'
+import { chromium } from 'playwright-core'
 import { afterAll, describe, expect, it } from 'vitest'
 import { registerOpsCommands } from '../../../src/cli/ops-commands.js'
 import { buildKnowledgeBase } from '../../../src/engine.js'
@@ -13,6 +15,7 @@ import { HOUR, removeTempDirs, result, tempDir } from '../helpers.js'
 afterAll(removeTempDirs)
 
 const SCRIPT_PAGE = '/search/<script>alert(1)</script>'
+const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 
 /**
  * 20 questions on /orders/8812 (12 answered ship-en, 3 clarified then picked return-en, 5
@@ -83,6 +86,30 @@ describe('the per-page section of the report', () => {
     expect(section).toMatch(/<code>\/orders\/8812<\/code><\/td><td>20<\/td><td>25\.0%<\/td><td>ship-en · How long does shipping take\? <span class="meta">×12 \(60\.0%\)<\/span><br>return-en/)
     expect(section).not.toContain('token=abc')
     expect(html.slice(html.indexOf('<h2 id="reasons">'))).toMatch(/<td>skill-failed<\/td><td>2<\/td>/)
+  })
+
+  it.skipIf(!existsSync(CHROMIUM))('shows the <script> page path as text in a browser, and runs nothing', async () => {
+    const log = pageLog()
+    const file = join(tempDir(), 'report.html')
+    writeFileSync(file, renderReportHtml(await buildReport(log, { now: NOW, entries: ENTRIES })))
+    log.close()
+    const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'] })
+    try {
+      const page = await browser.newPage()
+      const dialogs: string[] = []
+      page.on('dialog', (d) => {
+        dialogs.push(d.message())
+        void d.dismiss()
+      })
+      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' })
+      const cells = await page.locator('table.pages tr td:first-child').allTextContents()
+      expect(cells).toEqual(['/orders/8812', '/checkout', SCRIPT_PAGE])
+      expect(await page.getByTestId('page-count').textContent()).toBe('3')
+      expect(await page.locator('script').count()).toBe(0)
+      expect(dialogs).toEqual([])
+    } finally {
+      await browser.close()
+    }
   })
 
   it('says when no question came with a page', async () => {
