@@ -75,6 +75,8 @@ export const ConversationOptionsSchema = z.strictObject({
 /** Options of `kb.conversation(...)`, as a caller writes them. */
 export type ConversationOptions = z.input<typeof ConversationOptionsSchema>
 
+/** A contextual reading of a turn that clarified on its own must pick one of the turn's own best this many entries. */
+const CONTEXT_AGREEMENT = 3
 /** Candidates kept per turn. */
 const TURN_CANDIDATES = 5
 
@@ -167,7 +169,8 @@ export class Conversation {
    * A reply to a clarify: a pick by position (or 「はい」 to a one-option confirmation) or id; a
    * question that points at one option clearly; otherwise the reply read as a refinement of the
    * clarified question (both together) and answered only when that reading answers outright; a
-   * reply that does neither escalates with `unclear-pick` (never a second clarify).
+   * new question whose own clarify shares no option with the last one is clarified on its own;
+   * any other reply escalates with `unclear-pick` (never a second clarify for the same question).
    */
   private async readReply(text: string, pending: NonNullable<ConversationState['pending']>, opts: ParsedAskOptions): Promise<{ result: AskResult; reading: TurnReading }> {
     const { options } = pending
@@ -185,6 +188,8 @@ export class Conversation {
     if (alone.decision === 'answer' && !options.some((o) => o.id === alone.answer.id)) return { result: alone, reading: 'standalone' }
     const refined = await this.engine.consider(`${pending.question} ${text}`, opts)
     if (refined.decision === 'answer') return { result: { ...refined, query: text }, reading: 'contextual' }
+    // A new question (its own clarify shares no option with the last one) gets its own clarify.
+    if (alone.decision === 'clarify' && !alone.options.some((o) => options.some((p) => p.id === o.id))) return { result: alone, reading: 'standalone' }
     return { result: this.unclear(text, pending, opts), reading: 'unclear' }
   }
 
@@ -211,7 +216,11 @@ export class Conversation {
     const previous = this.options.followUps && this.state.lastEntryId && !changesTopic(text) ? this.engine.entry(this.state.lastEntryId) : undefined
     if (!previous) return { result: await this.engine.consider(text, opts), reading: 'standalone' }
     const [alone, withContext] = await Promise.all([this.engine.consider(text, opts), this.engine.consider(`${previous.question} ${text}`, opts)])
-    const better = alone.decision !== 'answer' && withContext.decision !== 'escalate' && withContext.confidence >= alone.confidence + this.options.contextMargin
+    // The context may settle what the turn leaves open, never overrule what it says: when the turn
+    // alone points somewhere (a clarify), the contextual top must be among its own best entries.
+    const contextTop = withContext.candidates[0]?.id
+    const agrees = alone.decision === 'escalate' || alone.candidates.slice(0, CONTEXT_AGREEMENT).some((c) => c.id === contextTop)
+    const better = alone.decision !== 'answer' && withContext.decision !== 'escalate' && agrees && withContext.confidence >= alone.confidence + this.options.contextMargin
     if (!better) return { result: alone, reading: 'standalone' }
     // The contextual reading answers the customer's own words: the result and the handoff show them.
     const result = { ...withContext, query: text } as AskResult
