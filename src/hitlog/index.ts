@@ -1,6 +1,7 @@
 /**
- * The hit log: one row per `ask` (time, session, channel, language, redacted query, decision,
- * top entries with scores and confidence, latency) plus the feedback given on it, in a versioned
+ * The hit log: one row per `ask` (time, session, channel, page, language, redacted query,
+ * decision, top entries with scores and confidence, latency), the conversation's last turns
+ * before it (redacted, `context.ts` bounds them), plus the feedback given on it, in a versioned
  * SQLite file (WAL mode). This module is its public face: the {@link HitLog} facade that wires
  * the store (`store.ts`), the writer queue (`writer.ts`), the queries (`queries.ts`) and the
  * feedback (`feedback.ts`), and {@link openHitLog}. Reports and suggestions depend only on
