@@ -63,6 +63,10 @@ class Tally {
   turns = 0; answers = 0; wrong = 0
   wrongByKind: Record<string, number> = {}
   wrongExamples: string[] = []
+  /** Vague openings (with ambiguousBetween) by what the engine did: several options, one (a confirmation), answer, escalate. */
+  vague = { several: 0, one: 0, answer: 0, escalate: 0 }
+  /** Follow-ups that came right after a clarify (read as a reply to it in the live run). */
+  followAfterClarify = 0
 }
 
 const answered = (r: AskResult) => (r.decision === 'answer' ? r.answer.id : undefined)
@@ -110,7 +114,12 @@ async function main(): Promise<void> {
           t.unclear++
           if (r.decision === 'escalate') t.unclearEscalated++
         }
+        if (turn.kind === 'opening' && turn.ambiguousBetween) {
+          if (r.decision === 'clarify') r.options.length > 1 ? t.vague.several++ : t.vague.one++
+          else t.vague[r.decision]++
+        }
         if (turn.kind === 'follow-up') {
+          if (offered) t.followAfterClarify++
           t.followLive++
           if (id === turn.expected || (turn.expected === null && r.decision === 'escalate')) t.followLiveAnswered++
           if (turn.expected !== null && top(r) === turn.expected) t.followLiveTop++
@@ -168,6 +177,8 @@ async function main(): Promise<void> {
     '',
     `Follow-ups that need the context (\`standalone\` ≠ \`expected\`, ${all.contextNeeded}): answered right with the context ${pct(all.contextNeededScripted, all.contextNeeded)}, standalone ${pct(all.contextNeededAlone, all.contextNeeded)}.`,
     `Wrong answers by turn kind (live): ${Object.entries(all.wrongByKind).map(([k, n]) => `${k} ${n}`).join(', ') || 'none'}.`,
+    '',
+    `Reading the live figures: of the ${all.vague.several + all.vague.one + all.vague.answer + all.vague.escalate} vague openings the engine offered several options ${all.vague.several} times, confirmed one entry ${all.vague.one} times, answered ${all.vague.answer} and escalated ${all.vague.escalate} (the self-calibrated shop base answers little on its own, see the accuracy section); a pick by position after a one-option confirmation or an escalation has nothing to resolve, which is why live pick resolution is far below the scripted one. ${all.followAfterClarify} of the ${all.followLive} follow-ups came right after a clarify, so the live run reads them as replies to it (a refinement, a new question or an unclear pick), not as follow-ups of a settled entry; the scripted column is the follow-up reading itself.`,
     ...(all.wrongExamples.length > 0 ? ['', 'Every wrong answer (live):', '', ...all.wrongExamples.map((w) => `- ${w}`)] : []),
   ].join('\n')
   console.log(body)
