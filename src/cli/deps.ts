@@ -5,7 +5,8 @@
  */
 import { existsSync } from 'node:fs'
 import { createError } from '../errors.js'
-import { engineFunctions, openHitLog, resolveHitLogPath, type HitLog, type KnowledgeBaseFunctions } from '../ops/index.js'
+import { openHitLog, resolveHitLogPath, type HitLog } from '../ops/index.js'
+import { engineFunctions, type KnowledgeBaseFunctions } from '../ops/suggest.js'
 
 /** Injectable dependencies (tests, or main.ts passing its embedder-aware loader). */
 export interface OpsCommandDeps {

@@ -1,7 +1,8 @@
 /**
- * Content operations: reports (usage, stale entries, near-duplicates, unanswered clusters, surge
- * alerts), the report page and the suggestion loop, with the hit log (`src/hitlog/`) and
- * redaction (`src/privacy/`) they read re-exported, so `kotae/ops` is one import for a content tool.
+ * `kotae/ops`, what a content tool needs: reports (usage, stale entries, near-duplicates,
+ * unanswered clusters, surge alerts, pages), the report page and the suggestion loop, with the
+ * hit log (`src/hitlog/`) and redaction (`src/privacy/`) they read. The statistics behind them
+ * (surge tests, n-gram similarity) are the modules' own, not part of the package surface.
  */
 export {
   type Feedback,
@@ -32,14 +33,12 @@ export {
   HitLog,
   openHitLog,
   resolveHitLogPath,
-  migrateHitLog,
   HITLOG_SCHEMA_VERSION,
   DEFAULT_HITLOG_FILE,
 } from '../hitlog/index.js'
-export { type BuiltInRedaction, type RedactionOptions, type ResolvedRedactionOptions, type RedactionPattern, type RedactionMode, type RedactedQuery, type Redactor, RedactionOptionsSchema, DEFAULT_REDACTION_OPTIONS, DEFAULT_REDACTION_PATTERNS, redactQuery, createRedactor, containsMask, containsPii, generateSalt, redactionMasks } from '../privacy/redact.js'
-export { type SurgeOptions, type SurgeRule, type SurgeResult, SurgeOptionsSchema, SurgeRuleSchema, DEFAULT_SURGE_RULE, detectSurges, surgeTest, baselineWindows, binomialUpperTail, countWindow } from './surge.js'
-export { type ClusterInput, type ClusterOptions, type QueryCluster, type EmbedFunction, ClusterOptionsSchema, DEFAULT_CLUSTER_OPTIONS, DEFAULT_PHRASING_THRESHOLD, clusterQueries, similarPhrasings } from './cluster.js'
-export { type ReportOptions, ReportOptionsSchema, DEFAULT_REPORT_OPTIONS, type OpsReport, type EntryReport, type GroupReport, type PageReport, type SurgeReport, buildReport, prunedEntries, SURGE_RULE, renderReportHtml, escapeHtml } from './report/index.js'
-export { type Suggestion, type SuggestOptions, type AcceptOptions, type RejectOptions, SuggestOptionsSchema, AcceptOptionsSchema, RejectOptionsSchema, DEFAULT_SUGGEST_OPTIONS, type KnowledgeBaseFunctions, type OpsKnowledgeBase, listSuggestions, acceptSuggestions, rejectSuggestions, suggestionId, engineFunctions, mergeAccepted, withVariants } from './suggest.js'
+export { type BuiltInRedaction, type RedactionOptions, type ResolvedRedactionOptions, type RedactionPattern, type RedactionMode, type RedactedQuery, type Redactor, RedactionOptionsSchema, DEFAULT_REDACTION_OPTIONS, DEFAULT_REDACTION_PATTERNS, redactQuery, containsPii } from '../privacy/redact.js'
+export { type SurgeOptions, type SurgeRule, type SurgeResult, SurgeOptionsSchema, SurgeRuleSchema, DEFAULT_SURGE_RULE, detectSurges } from './surge.js'
+export { type ClusterInput, type ClusterOptions, type QueryCluster, type EmbedFunction, ClusterOptionsSchema, DEFAULT_CLUSTER_OPTIONS, clusterQueries, similarPhrasings } from './cluster.js'
+export { type ReportOptions, ReportOptionsSchema, DEFAULT_REPORT_OPTIONS, type OpsReport, type EntryReport, type GroupReport, type PageReport, type SurgeReport, buildReport, prunedEntries, SURGE_RULE, renderReportHtml } from './report/index.js'
+export { type Suggestion, type SuggestOptions, type AcceptOptions, type RejectOptions, SuggestOptionsSchema, AcceptOptionsSchema, RejectOptionsSchema, DEFAULT_SUGGEST_OPTIONS, type KnowledgeBaseFunctions, type OpsKnowledgeBase, listSuggestions, acceptSuggestions, rejectSuggestions, mergeAccepted } from './suggest.js'
 export { parseDuration } from './duration.js'
-export { type NgramVector, ngramVector, cosine, comparableText } from '../text/similarity.js'

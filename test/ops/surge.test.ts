@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { baselineWindows, binomialUpperTail, countWindow, detectSurges, surgeTest } from '../../src/ops/index.js'
+import { baselineWindows, binomialUpperTail, countWindow, detectSurges, surgeTest } from '../../src/ops/surge.js'
 import { DAY, HOUR, WEEK } from './helpers.js'
 import { poisson, SPAN, synthesize, T0 } from './synthetic.js'
 import { mulberry32 } from '../../src/random.js'
