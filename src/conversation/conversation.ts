@@ -263,7 +263,12 @@ export class Conversation {
     if (result.eventId !== undefined) turn.eventId = result.eventId
     const state = this.state
     state.turns = [...state.turns, turn].slice(-this.options.maxTurns)
-    state.transcript = [...state.transcript, { role: 'user' as const, text, at }, ...botTurn(result, at)].slice(-2 * this.options.maxTurns)
+    const user: Turn = { role: 'user', text, at }
+    state.transcript = [...state.transcript, user, ...botTurn(result, at)].slice(-2 * this.options.maxTurns)
+    // The log gets a rendered answer as its template: the customer's data that filled it stays out of the log.
+    const raw = result.decision === 'answer' ? this.engine.entry(result.answer.id)?.answer : undefined
+    const logged = raw !== undefined && result.decision === 'answer' && raw !== result.answer.text ? [{ role: 'bot' as const, text: raw, at }] : botTurn(result, at)
+    state.loggedTranscript = [...(state.loggedTranscript ?? []), user, ...logged].slice(-2 * this.options.maxTurns)
     state.pending = result.decision === 'clarify' ? { question: text, options: result.options, eventId: result.eventId } : undefined
     if (result.decision === 'answer') state.lastEntryId = result.answer.id
     this.state.lang = result.lang
@@ -288,7 +293,7 @@ export class Conversation {
       data,
       format: this.options.format,
       skillTimeoutMs: this.options.skillTimeoutMs,
-      transcript: this.state.transcript.length > 0 ? this.state.transcript : undefined,
+      transcript: this.state.loggedTranscript?.length ? this.state.loggedTranscript : this.state.transcript.length > 0 ? this.state.transcript : undefined,
     })
   }
 

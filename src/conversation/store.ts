@@ -10,8 +10,13 @@ export interface ConversationState {
   sessionId: string
   /** Every turn, oldest first, with its decision, candidates and event id (the last `maxTurns`). */
   turns: ConversationTurn[]
-  /** The conversation as text, customer and bot turns (`AskContext.turns`, the handoff's transcript). */
+  /** The conversation as text, customer and bot turns, as the customer saw them (the handoff's transcript). */
   transcript: Turn[]
+  /**
+   * The transcript as the hit log gets it (`AskContext.turns`): a rendered answer appears as its
+   * entry's template, so the customer's data that filled it (name, order) is not written to the log.
+   */
+  loggedTranscript?: Turn[]
   /** The options of the last turn when it clarified: what the next turn may pick from. */
   pending?: { question: string; options: Candidate[]; eventId?: string }
   /** The entry the conversation last settled on (answered or picked): the context of a follow-up. */

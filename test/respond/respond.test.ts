@@ -184,3 +184,20 @@ describe('the report page', () => {
     expect(html).not.toMatch(/onerror=alert/)
   })
 })
+
+describe('a conversation with template answers', () => {
+  it('hands the person the rendered answer, and gives the hit log the template, not the customer’s data', async () => {
+    const kb = await buildKnowledgeBase(ENTRIES, { skills: countingSkills().skills })
+    const turns: unknown[] = []
+    kb.useLogger({ record: (_, context) => (turns.push(context.turns), 'ev') })
+    const chat = kb.conversation({ customer: { id: 'M-1029', name: '佐藤' }, context: { channel: 'line' } })
+    await chat.ask('注文した商品はいつ発送されますか')
+    await chat.ask('how many points do I have')
+    expect(JSON.stringify(turns[1])).not.toContain('佐藤')
+    expect(JSON.stringify(turns[1])).toContain('{{customer.name}}様')
+    const handoff = chat.handoff()
+    expect(handoff.transcript[1]).toMatchObject({ role: 'bot', text: expect.stringContaining('佐藤様') })
+    expect(handoff.reason).toBe('missing-data')
+    expect(handoff.missing).toEqual(['points'])
+  })
+})
