@@ -311,7 +311,12 @@ export class KnowledgeBase {
   /** Pack the best entries into an LLM prompt block within a token budget (see `packContext`). */
   async context(query: string, options: ContextOptions): Promise<ContextBlock> {
     const result = await this.ask(query)
-    return packContext(result, (id) => this.entry(id), options)
+    // Template answers go to the prompt without holes: only the text before the first variable that has no data.
+    const noData = parseOptions(AskOptionsSchema, {}, 'context')
+    return packContext(result, (id) => {
+      const entry = this.entry(id)
+      return entry && this.responder.needsResponding(entry) ? { ...entry, answer: this.responder.withoutHoles(entry, noData) } : entry
+    }, options)
   }
 
   /** Write the knowledge base to a folder (atomic, fsynced and verified: a crash never leaves it unreadable; see `kb/store.ts`). */

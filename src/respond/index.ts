@@ -65,6 +65,15 @@ export class Responder {
     return { ...result, answer: { id: entry.id, text: rendered.text } }
   }
 
+  /** An entry's answer with the data at hand and no hole: the whole rendered text, or the text before the first variable without data (with …). */
+  withoutHoles(entry: FaqEntry, options: ParsedAskOptions): string {
+    const template = this.templateOf(entry)
+    if (template === undefined) return entry.answer
+    if (template instanceof TemplateSyntaxError) return entry.question
+    const { text, complete } = renderUntilMissing(template, templateData(options, {}), { lang: entry.lang, format: 'text' })
+    return complete ? text : `${text.trimEnd()}…`
+  }
+
   /** Option previews of template entries, rendered with the data at hand and cut before the first variable without data. */
   previews(candidates: Candidate[], entryOf: (id: string) => FaqEntry | undefined, options: ParsedAskOptions): void {
     for (const candidate of candidates) {

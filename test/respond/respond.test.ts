@@ -201,3 +201,12 @@ describe('a conversation with template answers', () => {
     expect(handoff.missing).toEqual(['points'])
   })
 })
+
+describe('kb.context', () => {
+  it('packs template answers without holes (only the text before the first variable without data)', async () => {
+    const kb = await buildKnowledgeBase(ENTRIES)
+    const block = await kb.context('how many points do I have', { maxTokens: 400 })
+    expect(JSON.stringify(block)).not.toContain('{{')
+    expect(JSON.stringify(block)).toContain('You have')
+  })
+})
