@@ -64,6 +64,12 @@ export function formatReportText(r: OpsReport): string {
   for (const e of r.entries.filter((e) => e.hits > 0).slice(0, 10)) lines.push(`  ${pad(e.hits, 7)} ${pad(e.id, 28)} answers ${e.answers}, offered ${e.offered}, picked ${e.picked}, not helpful ${e.notHelpful}`)
   lines.push('', `Unanswered: ${r.unanswered.total} questions in ${r.unanswered.clusters.length} clusters`)
   for (const c of r.unanswered.clusters.slice(0, 10)) lines.push(`  ${pad(c.count, 7)} "${c.representatives[0]?.query ?? ''}"${c.nearestEntry ? `  (nearest: ${c.nearestEntry.id})` : ''}`)
+  lines.push('', `Pages (${r.pages.length}): what people ask where they are`)
+  for (const p of r.pages.slice(0, 10)) {
+    const top = p.entries.slice(0, 3).map((e) => `${e.id} ${pct(e.share)}`).join(', ')
+    lines.push(`  ${pad(p.questions, 7)} ${pad(p.page, 28)} unanswered ${pct(p.unansweredShare)}${top ? `; ${top}` : ''}`)
+  }
+  if (r.pages.length === 0) lines.push('  none recorded (pass the page with ask or a conversation)')
   lines.push('', `Stale entries (< ${r.stale.minHits} hits): ${r.stale.entries.length}`)
   for (const e of r.stale.entries.slice(0, 10)) lines.push(`  ${pad(e.id, 28)} hits ${e.hits}, updated ${e.updatedAt?.slice(0, 10) ?? '—'}`)
   lines.push('', `Merge candidates: ${r.nearDuplicates.coRanked.length} co-ranked pairs, ${r.nearDuplicates.similarPhrasings.length} near-identical phrasings`)
