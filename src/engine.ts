@@ -79,6 +79,8 @@ export const SuggestForOptionsSchema = z.strictObject({
 })
 /** Options of {@link KnowledgeBase.suggestFor}, as a caller writes them. */
 export type SuggestForOptions = z.input<typeof SuggestForOptionsSchema>
+/** The default options of {@link KnowledgeBase.suggestFor}. */
+export const DEFAULT_SUGGEST_FOR_OPTIONS = SuggestForOptionsSchema.parse({})
 
 /** A searchable FAQ: ask it questions, calibrate it, save it. */
 export class KnowledgeBase {

@@ -12,6 +12,7 @@ export {
   KnowledgeBase,
   CalibrateOptionsSchema,
   SuggestForOptionsSchema,
+  DEFAULT_SUGGEST_FOR_OPTIONS,
   type SuggestForOptions,
   type BuildOptions,
   type CalibrateOptions,
@@ -42,7 +43,7 @@ export { HnswParametersSchema, ClassifierOptionsSchema, DEFAULT_CLASSIFIER, type
 export { normalizeText, detectLanguage, type HanLanguageStats } from './text/index.js'
 export { countTokens, ContextOptionsSchema, DEFAULT_CONTEXT_OPTIONS, type ContextBlock, type ContextOptions } from './context/pack.js'
 export type { Calibration, CalibrationSample, DecisionThresholds } from './decide/index.js'
-export { Conversation, ConversationOptionsSchema, MemoryConversationStore, type ConversationOptions, type ConversationState, type ConversationStore, type ConversationEngine } from './conversation/index.js'
+export { Conversation, ConversationOptionsSchema, DEFAULT_CONVERSATION_OPTIONS, MemoryConversationStore, type ConversationOptions, type ConversationState, type ConversationStore, type ConversationEngine } from './conversation/index.js'
 export { SkillsSchema, TEMPLATE_FILTERS, type Skill, type SkillInput, type Skills, type TemplateFilter } from './respond/index.js'
 export { KotaeError, isKotaeError, ERROR_CATALOGUE, type KotaeErrorCode, type ErrorDetails, type SchemaProblem, type RowProblem } from './errors.js'
 export {

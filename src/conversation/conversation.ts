@@ -74,6 +74,8 @@ export const ConversationOptionsSchema = z.strictObject({
 })
 /** Options of `kb.conversation(...)`, as a caller writes them. */
 export type ConversationOptions = z.input<typeof ConversationOptionsSchema>
+/** The default conversation options. */
+export const DEFAULT_CONVERSATION_OPTIONS = ConversationOptionsSchema.parse({})
 
 /** A contextual reading of a turn that clarified on its own must pick one of the turn's own best this many entries. */
 const CONTEXT_AGREEMENT = 3
