@@ -1,6 +1,6 @@
 /**
  * `kotae/ops`, what a content tool needs: reports (usage, stale entries, near-duplicates,
- * unanswered clusters, surge alerts, pages), the report page and the suggestion loop, with the
+ * unanswered clusters, surge alerts, pages), the report page, the suggestion loop and prune plans, with the
  * hit log (`src/hitlog/`) and redaction (`src/privacy/`) they read. The statistics behind them
  * (surge tests, n-gram similarity) are the modules' own, not part of the package surface.
  */
@@ -41,4 +41,5 @@ export { type SurgeOptions, type SurgeRule, type SurgeResult, SurgeOptionsSchema
 export { type ClusterInput, type ClusterOptions, type QueryCluster, type EmbedFunction, ClusterOptionsSchema, DEFAULT_CLUSTER_OPTIONS, clusterQueries, similarPhrasings } from './cluster.js'
 export { type ReportOptions, ReportOptionsSchema, DEFAULT_REPORT_OPTIONS, type OpsReport, type EntryReport, type GroupReport, type PageReport, type SurgeReport, buildReport, prunedEntries, SURGE_RULE, renderReportHtml } from './report/index.js'
 export { type Suggestion, type SuggestOptions, type AcceptOptions, type RejectOptions, SuggestOptionsSchema, AcceptOptionsSchema, RejectOptionsSchema, DEFAULT_SUGGEST_OPTIONS, type KnowledgeBaseFunctions, type OpsKnowledgeBase, listSuggestions, acceptSuggestions, rejectSuggestions, mergeAccepted } from './suggest.js'
+export { type PruneOptions, type PrunePlan, type PruneTopic, type PruneEntryUsage, type PruneCoverage, PruneOptionsSchema, DEFAULT_PRUNE_OPTIONS, planPrune } from './prune.js'
 export { parseDuration } from './duration.js'
