@@ -73,7 +73,11 @@ export interface PruneCoverage {
   coveredMs: number
   /** Length of the window, ms. */
   windowMs: number
-  /** True when the log starts by the window's start and lasts to its end (each within `coverageSlack`): only then are its zero counts evidence. */
+  /** The log's first event is more than `coverageSlack` after the window's start (or the log is empty): it is younger than the window. */
+  startsLate: boolean
+  /** The log's last event is more than `coverageSlack` before the window's end (or the log is empty): it stopped, or the window ends in the future. */
+  endsEarly: boolean
+  /** Neither: the log covers the window, so only then are its zero counts evidence. */
   complete: boolean
 }
 
@@ -114,8 +118,9 @@ export function planPrune(entries: readonly FaqEntry[], log: Pick<HitLogReader, 
 
   const c = log.coverage()
   const coveredMs = c.first === null || c.last === null ? 0 : Math.max(0, Math.min(to, c.last) - Math.max(from, c.first))
-  const complete = c.first !== null && c.last !== null && c.first <= from + opts.coverageSlack && c.last >= to - opts.coverageSlack
-  const coverage: PruneCoverage = { from: iso(from)!, to: iso(to)!, firstEvent: iso(c.first), lastEvent: iso(c.last), events: c.events, coveredMs, windowMs, complete }
+  const startsLate = c.first === null || c.first > from + opts.coverageSlack
+  const endsEarly = c.last === null || c.last < to - opts.coverageSlack
+  const coverage: PruneCoverage = { from: iso(from)!, to: iso(to)!, firstEvent: iso(c.first), lastEvent: iso(c.last), events: c.events, coveredMs, windowMs, startsLate, endsEarly, complete: !startsLate && !endsEarly }
 
   const inWindow = log.entryCounts(from, to)
   const everSeen = log.entryCounts(0, to)

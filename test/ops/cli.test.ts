@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from 'node:fs'
+import { existsSync, readFileSync, writeFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { Command } from 'commander'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -68,13 +68,64 @@ describe('kotae prune', () => {
   it('writes a pruned JSONL file and never touches the knowledge base', async () => {
     const out = join(tempDir(), 'pruned.jsonl')
     const text = await run(['prune', kbDir, '--min-hits', '3', '--since', '30d', '-o', out, '--now', nowIso])
-    expect(text).toMatch(/Kept 3 entries, pruned 3/)
+    expect(text).toMatch(/Kept 3 entries, pruned 3 \(3 topics by translation group with fewer than 3 hits since 2026-04-01\); wrote /)
     const kept = readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id)
     expect(kept).toEqual(['ship-en', 'ship-ja', 'return-en'])
     expect((await loadKnowledgeBase(kbDir)).entries).toHaveLength(ENTRIES.length)
-    await expect(run(['prune', kbDir, '--min-hits', '3', '--since', '30d', '-o', out])).rejects.toThrow(/already exists; choose another file or pass --force/)
+    expect(text).toMatch(/^Review it, then rebuild with: kotae build \S+pruned\.jsonl -o <new-kb-folder>$/m)
+    await expect(run(['prune', kbDir, '--min-hits', '3', '--since', '30d', '-o', out, '--now', nowIso])).rejects.toThrow(/already exists; choose another file or pass --force/)
     await expect(run(['prune', kbDir, '--min-hits', '1', '--since', '30d', '-o', join(kbDir, 'x.jsonl')])).rejects.toThrow(/inside the knowledge-base folder/)
     await expect(run(['prune', kbDir, '--since', '30d', '-o', out])).rejects.toThrow(/--min-hits/)
+    await expect(run(['prune', kbDir, '--min-hits', '1', '--since', '30d', '--now', nowIso])).rejects.toMatchObject({ code: 'CLI_USAGE', message: expect.stringMatching(/no output file\. Pass -o <file> .*or --dry-run/) })
+  })
+
+  it('keeps or drops a translation group as one topic, --by entry judges each entry, and prints each dropped topic with its entries, hits and last hit', async () => {
+    const out = join(tempDir(), 'pruned.jsonl')
+    // ship-en 11 hits + ship-ja 4 = group ship 15; return-en 3; old-en (group fax) 0; dup-a 2 and dup-b 1 have no group.
+    const text = await run(['prune', kbDir, '--min-hits', '5', '--since', '30d', '-o', out, '--now', nowIso])
+    expect(readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id)).toEqual(['ship-en', 'ship-ja'])
+    expect(text).toMatch(/Kept 2 entries, pruned 4 \(4 topics by translation group with fewer than 5 hits since 2026-04-01\)/)
+    expect(text).toContain('  - group fax (1 entry: en): 0 hits in the window, last hit never in the log\n      old-en [en] "Do you ship by fax?": 0 hits in the window, last hit never in the log')
+    expect(text).toMatch(/^ {2}- dup-b \[en\] "How can I change my password\?" \(no group\): 1 hit in the window, last hit 2026-04-\d\d$/m)
+    expect(text).toMatch(/^ {2}- group return \(1 entry: en\): 3 hits in the window, last hit 2026-0[45]-\d\d\n {6}return-en \[en\] "How do I return an item\?": 3 hits in the window, last hit 2026-/m)
+    expect(text).toMatch(/Kept 1 entry with fewer than 5 hits of their own because another language of their group was used \(--by entry/)
+    expect(text).not.toMatch(/ship-ja \[ja\]/)
+
+    const byEntry = await run(['prune', kbDir, '--min-hits', '5', '--since', '30d', '-o', out, '--force', '--by', 'entry', '--now', nowIso])
+    expect(readFileSync(out, 'utf8').trim().split('\n').map((l) => JSON.parse(l).id)).toEqual(['ship-en'])
+    expect(byEntry).toMatch(/Kept 1 entry, pruned 5 \(5 entries one by one with fewer than 5 hits/)
+    expect(byEntry).toMatch(/^ {2}- ship-ja \[ja\] "配送にかかる日数は\?" \(group ship\): 4 hits in the window, last hit 2026-04-\d\d$/m)
+    await expect(run(['prune', kbDir, '--min-hits', '5', '--since', '30d', '--dry-run', '--by', 'language'])).rejects.toThrow(/--by.*language.*group, entry/)
+  })
+
+  it('--dry-run prints what it would drop and writes nothing', async () => {
+    const out = join(tempDir(), 'pruned.jsonl')
+    const text = await run(['prune', kbDir, '--min-hits', '3', '--since', '30d', '-o', out, '--dry-run', '--now', nowIso])
+    expect(text).toMatch(/Would keep 3 entries, would prune 3 \(3 topics by translation group/)
+    expect(text).toContain('old-en [en] "Do you ship by fax?"')
+    expect(text).toMatch(/Dry run: nothing written\. Run again without --dry-run to write /)
+    expect(text).not.toMatch(/rebuild with/)
+    expect(existsSync(out)).toBe(false)
+    expect(await run(['prune', kbDir, '--min-hits', '3', '--since', '30d', '--dry-run', '--now', nowIso])).toMatch(/Dry run: nothing written\.$/m)
+  })
+
+  it('refuses as CLI_USAGE when the log covers less of the window than asked, saying how much it covers and what to do; --force prunes anyway', async () => {
+    const out = join(tempDir(), 'pruned.jsonl')
+    // The log starts 35 days before NOW; its last event is 42 minutes before NOW.
+    const refused = run(['prune', kbDir, '--min-hits', '1', '--since', '90d', '-o', out, '--now', nowIso])
+    await expect(refused).rejects.toMatchObject({ code: 'CLI_USAGE' })
+    const message = await refused.catch((e: Error) => e.message)
+    expect(message).toMatch(/^kotae prune: the hit log covers 34d \(39%\) of the 90d window \(2026-01-31 12:00 UTC to 2026-05-01 12:00 UTC\): its first event is 2026-03-27 12:00 UTC and its last 2026-05-01 11:18 UTC \(43 events\)/)
+    expect(message).toMatch(/Prune on the part of the window the log has seen \(--since 35d\), wait until the log covers the window, or pass --force to prune anyway\.$/)
+    expect(existsSync(out)).toBe(false)
+    // What the message proposes works.
+    expect(await run(['prune', kbDir, '--min-hits', '1', '--since', '35d', '-o', out, '--now', nowIso])).toMatch(/Kept 5 entries, pruned 1 /)
+    // A window ending long after the log's last event: --now at its last event.
+    const later = await run(['prune', kbDir, '--min-hits', '1', '--since', '30d', '--dry-run', '--now', '2026-06-15T00:00:00Z']).catch((e: Error) => e.message)
+    expect(later).toMatch(/its last 2026-05-01 11:18 UTC .*Prune on the part of the window the log has seen \(--now 2026-05-01T11:18:00\.000Z\), check that questions are still being logged, or pass --force/)
+    const forced = await run(['prune', kbDir, '--min-hits', '1', '--since', '90d', '-o', out, '--force', '--now', nowIso])
+    expect(forced).toMatch(/^warning: the hit log covers 34d \(39%\) of the 90d window .*; pruning anyway \(--force\)$/m)
+    expect(forced).toMatch(/Kept 5 entries, pruned 1 .*; wrote /)
   })
 })
 

@@ -57,12 +57,12 @@ describe('planPrune', () => {
   it('says how much of the window the log covers: complete only when it starts by the window start and lasts to its end', () => {
     ;({ log } = fixtureLog()) // first event NOW - 5 weeks, last NOW - 42 minutes
     const month = planPrune(ENTRIES, log, { since: '30d', now: NOW })
-    expect(month.coverage).toMatchObject({ complete: true, events: 43, windowMs: 30 * DAY, coveredMs: 30 * DAY - 42 * 60_000, from: new Date(NOW - 30 * DAY).toISOString(), to: new Date(NOW).toISOString() })
+    expect(month.coverage).toMatchObject({ complete: true, startsLate: false, endsEarly: false, events: 43, windowMs: 30 * DAY, coveredMs: 30 * DAY - 42 * 60_000, from: new Date(NOW - 30 * DAY).toISOString(), to: new Date(NOW).toISOString() })
     const quarter = planPrune(ENTRIES, log, { since: '90d', now: NOW })
-    expect(quarter.coverage).toMatchObject({ complete: false, firstEvent: new Date(NOW - 35 * DAY).toISOString(), windowMs: 90 * DAY, coveredMs: 35 * DAY - 42 * 60_000 })
+    expect(quarter.coverage).toMatchObject({ complete: false, startsLate: true, endsEarly: false, firstEvent: new Date(NOW - 35 * DAY).toISOString(), windowMs: 90 * DAY, coveredMs: 35 * DAY - 42 * 60_000 })
     // A log that stopped long before the window's end does not cover it either.
     const later = planPrune(ENTRIES, log, { since: '30d', now: NOW + 20 * DAY })
-    expect(later.coverage.complete).toBe(false)
+    expect(later.coverage).toMatchObject({ complete: false, startsLate: false, endsEarly: true })
     // The slack is an option: a day by default.
     expect(planPrune(ENTRIES, log, { since: '36d', now: NOW }).coverage.complete).toBe(true)
     expect(planPrune(ENTRIES, log, { since: '36d', now: NOW, coverageSlack: 0 }).coverage.complete).toBe(false)
@@ -74,7 +74,7 @@ describe('planPrune', () => {
     expect(plan.coverage).toMatchObject({ complete: false, events: 2, coveredMs: 9 * 60_000 })
     log.close()
     log = logWith([])
-    expect(planPrune(ENTRIES, log, { since: '90d', now: NOW }).coverage).toMatchObject({ complete: false, events: 0, coveredMs: 0, firstEvent: null, lastEvent: null })
+    expect(planPrune(ENTRIES, log, { since: '90d', now: NOW }).coverage).toMatchObject({ complete: false, startsLate: true, endsEarly: true, events: 0, coveredMs: 0, firstEvent: null, lastEvent: null })
   })
 
   it('has one options schema with its defaults, and refuses bad options as INVALID_OPTIONS naming the field', () => {
