@@ -9,6 +9,8 @@ import { createError } from '../../errors.js'
 import { parseOptions } from '../../schema.js'
 import type { DecisionKind, FaqEntry } from '../../schema.js'
 import { clusterQueries, DEFAULT_PHRASING_THRESHOLD, similarPhrasings, type EmbedFunction, type QueryCluster } from '../cluster.js'
+import { comparableText } from '../../text/similarity.js'
+import { draftEntry, entriesToImprove, mergeCandidates, settledTexts, staleGroups } from './actions.js'
 import { parseDuration } from '../duration.js'
 import type { HitLogReader } from '../../hitlog/reader.js'
 import type { Calibration } from '../../decide/index.js'
@@ -42,8 +44,29 @@ export const ReportOptionsSchema = z.object({
   embed: functionOf<EmbedFunction>('embed').optional(),
   /** Surge rule parameters (the window ends at `now`). */
   surge: SurgeRuleSchema.prefault({}),
-  /** The knowledge base's calibration: a base that never answers, or whose calibration has notes, is flagged at the top. */
-  calibration: z.object({ answerThreshold: z.number(), notes: z.array(z.string()) }).passthrough().optional(),
+  /**
+   * The knowledge base's calibration (`kb.calibration`): a base that never answers, one
+   * calibrated on few samples, or one whose calibration has notes, is flagged in the summary.
+   */
+  calibration: z
+    .object({
+      answerThreshold: z.number(),
+      notes: z.array(z.string()),
+      source: z.string().optional(),
+      samples: z.object({ inScope: z.number(), outOfScope: z.number(), simulatedOutOfScope: z.number().optional() }).passthrough().optional(),
+    })
+    .passthrough()
+    .optional(),
+  /** A calibration fitted on fewer samples than this is flagged as estimated ("calibration estimated from N samples"). */
+  calibrationMinSamples: z.number().int().min(0).default(200),
+  /** Entries to improve: least times offered after clarify (and offered more often than answered). */
+  improveMinOffered: z.number().int().min(1).default(3),
+  /** Entries to improve: least not-helpful marks. */
+  improveMinNotHelpful: z.number().int().min(1).default(1),
+  /** Entries to improve: least times offered and not picked. */
+  improveMinPassedOver: z.number().int().min(1).default(3),
+  /** Co-ranked pairs are merge candidates only when their phrasings are at least this alike (drops entries that merely compete for unrelated queries). */
+  mergeMinSimilarity: z.number().min(0).max(1).default(0.3),
   /** Timeline bucket, ms (default: 1 hour for windows up to 3 days, else 1 day). */
   bucketMs: z.number().positive().optional(),
   /** The per-page section lists the pages with the most questions, at most this many (0: no section). */
@@ -124,7 +147,25 @@ export interface OpsReport {
   generatedAt: string
   window: { from: string; to: string; days: number }
   coverage: { firstEvent: string | null; lastEvent: string | null; events: number }
-  totals: { events: number; answer: number; clarify: number; escalate: number; answerRate: number; escalateRate: number }
+  totals: {
+    events: number
+    answer: number
+    clarify: number
+    escalate: number
+    answerRate: number
+    clarifyRate: number
+    escalateRate: number
+    /** Questions clarified and then an option picked (no person needed). */
+    pickedAfterClarify: number
+    /** (answer + pickedAfterClarify) / events: the share handled without a person. */
+    automationRate: number
+  }
+  /** The window of the same length before this one, for the trend (`covered`: the log reaches back to its start). */
+  previous: { from: string; to: string; covered: boolean; events: number; answer: number; clarify: number; escalate: number; answerRate: number; automationRate: number }
+  /** Languages of the entries and of the questions (base codes, sorted): the page's language choices. */
+  languagesSeen: string[]
+  /** Translations of each grouped entry's question, by base language (entries of one `metadata.group`). */
+  translations: Record<string, Record<string, string>>
   timeline: { bucketMs: number; points: { start: string; answer: number; clarify: number; escalate: number }[] }
   entries: EntryReport[]
   groups: GroupReport[]
@@ -136,14 +177,81 @@ export interface OpsReport {
     prune: string[]
     /** Entries with the oldest `updatedAt`, oldest first. */
     oldestUpdated: { id: string; updatedAt: string; hits: number }[]
+    /** Stale translation groups: every language of the group has fewer than `minHits` hits (an ungrouped entry is its own group). */
+    groups: {
+      /** The group (`metadata.group`), or the entry id of an ungrouped entry. */
+      key: string
+      grouped: boolean
+      /** Its entries, one per language, with their hits in the window. */
+      entries: { id: string; lang: string | null; question: string | null; hits: number; lastHit: string | null; updatedAt: string | null }[]
+      /** The group's most recent hit in any language (null: none in the window). */
+      lastHit: string | null
+    }[]
   }
+  /** Entries clarified more than answered, marked not helpful, or offered and passed over. */
+  improve: {
+    id: string
+    reasons: ('often-clarified' | 'not-helpful' | 'passed-over')[]
+    /** Times offered after clarify. */
+    offered: number
+    /** Times answered directly. */
+    answers: number
+    picked: number
+    notHelpful: number
+    /** Times offered but another option (or none) was chosen: offered − picked. */
+    passedOver: number
+  }[]
+  /** Pairs to merge, with both questions, the queries behind them and why (unrelated co-ranked pairs left out). */
+  mergeCandidates: {
+    a: string
+    b: string
+    questionA: string | null
+    questionB: string | null
+    /** Close top-two results of the pair in the window (0 when only the phrasings are alike). */
+    coRanked: number
+    /** coRanked / the pair's top-candidate events. */
+    share: number
+    /** Best n-gram similarity between any phrasing of A and any of B. */
+    similarity: number
+    /** The two most alike phrasings. */
+    phrasingA: string
+    phrasingB: string
+    /** What users asked and then picked (after clarify) or a person resolved with A or B, most frequent first. */
+    sharedQueries: { query: string; entryId: string; count: number }[]
+    /** Why the pair is listed. */
+    why: ('co-ranked' | 'near-identical phrasings')[]
+  }[]
   nearDuplicates: {
     /** Entries that often came back as the top two with a small margin. */
     coRanked: { a: string; b: string; count: number; share: number }[]
     /** Entries with near-identical phrasings. */
     similarPhrasings: { a: string; b: string; similarity: number; phrasingA: string; phrasingB: string }[]
   }
-  unanswered: { total: number; hashed: number; skipped: number; clusters: (Omit<QueryCluster, 'times'> & { recent: number })[] }
+  unanswered: {
+    total: number
+    hashed: number
+    skipped: number
+    /** Clusters left out because every query in them was since resolved, picked or accepted as a suggestion. */
+    resolvedClusters: number
+    /** Each cluster: its queries, the engine's own top candidate for them (`nearestEntry`: the candidate it logged most often, never a recomputed one) and a draft entry to copy. */
+    clusters: (Omit<QueryCluster, 'times' | 'nearestEntry'> & {
+      /** Questions of the cluster in the window. */
+      count: number
+      /** Of them, in the last surge window. */
+      recent: number
+      /** Questions whose text was since resolved, picked or accepted as a suggestion. */
+      settled: number
+      /** The top candidate the engine logged most often for these questions, how often, and its mean confidence. */
+      nearestEntry: { id: string; question: string | null; similarity: null; share: number; confidence: number } | null
+      /** An FAQ entry to copy into the source file: the most frequent query as the question, the other examples as variants, the answer left to write. */
+      draft: {
+        lang: string
+        question: string
+        variants: string[]
+        answer: ''
+      }
+    })[]
+  }
   /** Questions per reason (`confident`, `ambiguous`, `skill-failed`…), most first. */
   reasons: { reason: string; count: number }[]
   /** The pages with the most questions, most first (empty when the log has no pages). */
@@ -152,12 +260,22 @@ export interface OpsReport {
   warnings: string[]
 }
 
-/** Plain-language statement of the surge rule, printed in reports. */
-export const SURGE_RULE =
-  'Last window vs the same window of the week in the previous weeks (removes daily and weekly rhythm); ' +
-  'exact conditional test for equal Poisson rates: P[Binomial(k+Σb, 1/(m+1)) ≥ k] < alpha, with k ≥ minCount and k ≥ minRatio × baseline mean.'
+/** The surge rule in plain words, with its parameters filled in (printed in reports). */
+export function surgeRuleText(rule: z.output<typeof SurgeRuleSchema>): string {
+  const minutes = Math.round(rule.windowMs / 60_000)
+  const window = minutes % 60 === 0 ? `${minutes / 60} hour${minutes === 60 ? '' : 's'}` : `${minutes} minutes`
+  return (
+    `The last ${window} (k questions) vs the same window of the week in the ${rule.baselineWeeks} previous weeks (b₁…b${toSubscript(rule.baselineWeeks)}), which removes the daily and weekly rhythm. ` +
+    `An alert needs all three: the chance of at least k under an unchanged rate, P[Binomial(k + Σb, 1/${rule.baselineWeeks + 1}) ≥ k], below ${rule.alpha}; k ≥ ${rule.minCount}; and k ≥ ${rule.minRatio} × the baseline mean.`
+  )
+}
+const toSubscript = (n: number) => String(n).replace(/\d/g, (d) => '₀₁₂₃₄₅₆₇₈₉'[Number(d)])
+
+/** The default surge rule in plain words ({@link surgeRuleText} of the default parameters). */
+export const SURGE_RULE = surgeRuleText(SurgeRuleSchema.parse({}))
 
 const DAY = 86_400_000
+type UnansweredCluster = OpsReport['unanswered']['clusters'][number]
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString())
 
 /**
@@ -174,8 +292,11 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
   const byId = new Map(entries.map((e) => [e.id, e]))
   const warnings: string[] = []
   if (opts.calibration) {
-    if (opts.calibration.answerThreshold > 1) warnings.push('this knowledge base never answers: every question is clarified or handed over')
-    warnings.push(...opts.calibration.notes)
+    const c = opts.calibration
+    if (c.answerThreshold > 1) warnings.push(`this knowledge base never answers (its answer threshold is ${c.answerThreshold}, above any confidence): every question is clarified or handed over`)
+    const n = c.samples ? c.samples.inScope + c.samples.outOfScope + (c.samples.simulatedOutOfScope ?? 0) : null
+    if (n !== null && n > 0 && n < opts.calibrationMinSamples) warnings.push(`calibration estimated from ${n} samples${c.source ? ` (${c.source})` : ''}: its confidences are rough; label more questions (build with --calib) for a firmer estimate`)
+    warnings.push(...c.notes)
   }
   const coverage = log.coverage()
   if (coverage.first === null) warnings.push(`the hit log ${log.path} has no events yet`)
@@ -187,17 +308,34 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
   const bucketMs = opts.bucketMs ?? (span <= 3 * DAY ? 3600_000 : DAY)
   const nBuckets = Math.ceil(span / bucketMs)
   const points = Array.from({ length: nBuckets }, (_, i) => ({ start: iso(from + i * bucketMs)!, answer: 0, clarify: 0, escalate: 0 }))
-  const totals = { events: 0, answer: 0, clarify: 0, escalate: 0, answerRate: 0, escalateRate: 0 }
+  const totals = { events: 0, answer: 0, clarify: 0, escalate: 0, answerRate: 0, clarifyRate: 0, escalateRate: 0, pickedAfterClarify: 0, automationRate: 0 }
   for (const r of log.timeline(from, now, bucketMs)) {
     if (r.bucket >= 0 && r.bucket < nBuckets) points[r.bucket][r.decision] += r.count
     totals[r.decision as DecisionKind] += r.count
     totals.events += r.count
   }
   totals.answerRate = ratio(totals.answer, totals.events)
+  totals.clarifyRate = ratio(totals.clarify, totals.events)
   totals.escalateRate = ratio(totals.escalate, totals.events)
 
   // Per entry.
   const counts = log.entryCounts(from, now)
+  for (const c of counts.values()) totals.pickedAfterClarify += c.picked
+  totals.pickedAfterClarify = Math.min(totals.pickedAfterClarify, totals.clarify)
+  totals.automationRate = ratio(totals.answer + totals.pickedAfterClarify, totals.events)
+  if (totals.events > 0 && totals.answer === 0 && !(opts.calibration && opts.calibration.answerThreshold > 1)) warnings.push(`no question in the window was answered: all ${totals.events} were clarified or handed over`)
+
+  // The previous window of the same length, for the trend.
+  const previousFrom = from - span
+  const previous = { from: iso(previousFrom)!, to: iso(from)!, covered: coverage.first !== null && coverage.first <= previousFrom + DAY, events: 0, answer: 0, clarify: 0, escalate: 0, answerRate: 0, automationRate: 0 }
+  for (const r of log.timeline(previousFrom, from, span)) {
+    previous[r.decision as DecisionKind] += r.count
+    previous.events += r.count
+  }
+  let previousPicked = 0
+  for (const c of log.entryCounts(previousFrom, from).values()) previousPicked += c.picked
+  previous.answerRate = ratio(previous.answer, previous.events)
+  previous.automationRate = ratio(previous.answer + Math.min(previousPicked, previous.clarify), previous.events)
   const ids = new Set([...entries.map((e) => e.id), ...counts.keys()])
   const entryReports: EntryReport[] = [...ids].map((id) => {
     const c = counts.get(id) ?? { top: 0, answers: 0, offered: 0, picked: 0, resolved: 0, helpful: 0, notHelpful: 0, lastHit: null }
@@ -245,8 +383,13 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
     return [...m.values()].sort((a, b) => b.hits - a.hits || (a.key < b.key ? -1 : 1))
   }
   const groups = sumBy((e) => e.group)
-  const languages = sumBy((e) => (e.lang ? e.lang.slice(0, 2).toLowerCase() : null))
+  const languages = sumBy((e) => (e.lang ? baseLang(e.lang) : null))
   const groupHits = new Map(groups.map((g) => [g.key, g.hits]))
+  const translations: Record<string, Record<string, string>> = {}
+  for (const e of entryReports) {
+    if (!e.group || !e.question || !e.lang) continue
+    ;(translations[e.group] ??= {})[baseLang(e.lang)] ??= e.question
+  }
 
   // Stale entries.
   const minHits = opts.staleMinHits
@@ -259,6 +402,7 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
     .sort((a, b) => Date.parse(a.updatedAt!) - Date.parse(b.updatedAt!))
     .slice(0, 20)
     .map((e) => ({ id: e.id, updatedAt: e.updatedAt!, hits: e.hits }))
+  const improve = entriesToImprove(entryReports.filter((e) => e.inKb), { minOffered: opts.improveMinOffered, minNotHelpful: opts.improveMinNotHelpful, minPassedOver: opts.improveMinPassedOver })
 
   // Near-duplicates.
   const margin = opts.duplicateMargin
@@ -271,6 +415,8 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
     .filter((p) => p.count >= minPair && p.share >= minShare)
     .sort((a, b) => b.count - a.count)
   const phrasings = entries.length ? similarPhrasings(entries, opts.phrasingThreshold) : []
+  const resolved = log.resolvedQueries(from, now)
+  const merge = mergeCandidates(coRanked, phrasings, entries, resolved, opts.mergeMinSimilarity)
 
   // Unanswered clusters, over the window and the surge baseline weeks.
   const surgeRule = opts.surge
@@ -279,10 +425,31 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
   const rows = log.unanswered(clusterFrom, now, opts.lowConfidence)
   const inWindow = rows.filter((r) => r.time >= from)
   const hashed = inWindow.filter((r) => r.query === null).length
+  // Every text of each cluster (to tell which clusters were since resolved); no entries, so the
+  // nearest entry is the engine's own logged top candidate, counted below.
   const { clusters, skipped } = await clusterQueries(
     rows.filter((r) => r.query !== null).map((r) => ({ query: r.query!, time: r.time, lang: r.lang, topId: r.topId })),
-    { entries, embed: opts.embed, threshold: opts.clusterThreshold },
+    { embed: opts.embed, threshold: opts.clusterThreshold, representatives: 100_000 },
   )
+  const settled = settledTexts(rows, log.resolvedQueries(clusterFrom, now), log.suggestionStatus())
+  const clusterOfText = new Map<string, string>()
+  for (const c of clusters) for (const r of c.representatives) clusterOfText.set(comparableText(r.query), c.id)
+  const topsOf = new Map<string, Map<string, { n: number; confidence: number }>>()
+  const settledOf = new Map<string, number>()
+  for (const r of inWindow) {
+    if (r.query === null) continue
+    const norm = comparableText(r.query)
+    const cid = clusterOfText.get(norm)
+    if (!cid) continue
+    if (settled.has(norm)) settledOf.set(cid, (settledOf.get(cid) ?? 0) + 1)
+    if (!r.topId) continue
+    const tops = topsOf.get(cid) ?? new Map<string, { n: number; confidence: number }>()
+    const t = tops.get(r.topId) ?? { n: 0, confidence: 0 }
+    t.n++
+    t.confidence += r.topConfidence
+    tops.set(r.topId, t)
+    topsOf.set(cid, tops)
+  }
 
   // Surges: entries (volume as top candidate) and unanswered clusters.
   const historyStart = coverage.first ?? now
@@ -298,15 +465,24 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
   const allSurges = [...entrySurges, ...clusterSurges].sort((a, b) => a.pValue - b.pValue)
   const recentByCluster = new Map(clusterSurges.map((s) => [s.key, s.count]))
 
+  let resolvedClusters = 0
   const windowClusters = clusters
-    .map((c) => {
+    .map((c): UnansweredCluster => {
       const count = c.times.filter((t) => t >= from && t < now).length
-      const { times: _times, ...rest } = c
-      return { ...rest, count, recent: recentByCluster.get(c.id) ?? 0 }
+      const { times: _times, nearestEntry: _nearest, representatives: texts, ...rest } = c
+      const [best] = [...(topsOf.get(c.id) ?? new Map<string, { n: number; confidence: number }>())].sort((a, b) => b[1].n - a[1].n || (a[0] < b[0] ? -1 : 1))
+      const nearestEntry = best ? { id: best[0], question: byId.get(best[0])?.question ?? null, similarity: null, share: ratio(best[1].n, count), confidence: Math.round((best[1].confidence / best[1].n) * 1000) / 1000 } : null
+      return { ...rest, representatives: texts.slice(0, 5), count, recent: recentByCluster.get(c.id) ?? 0, settled: settledOf.get(c.id) ?? 0, nearestEntry, draft: draftEntry(texts, c.languages) }
     })
     .filter((c) => c.count > 0)
+    .filter((c) => {
+      const done = c.settled >= c.count
+      if (done) resolvedClusters++
+      return !done
+    })
     .sort((a, b) => b.count - a.count)
     .slice(0, 100)
+  const languagesSeen = [...new Set([...entryReports.map((e) => e.lang), ...inWindow.map((r) => r.lang)].filter((l): l is string => !!l).map(baseLang))].sort()
 
   // Per page: what people ask where they are.
   const pages = opts.pageLimit === 0 ? [] : log.pageSummaries(from, now, { pages: opts.pageLimit, entries: opts.pageEntries, lowConfidence: opts.lowConfidence }).map(
@@ -325,17 +501,22 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
     window: { from: iso(from)!, to: iso(now)!, days: Math.round((span / DAY) * 100) / 100 },
     coverage: { firstEvent: iso(coverage.first), lastEvent: iso(coverage.last), events: coverage.events },
     totals,
+    previous,
+    languagesSeen,
+    translations,
     timeline: { bucketMs, points },
     entries: entryReports,
     groups,
     languages,
-    stale: { minHits, entries: staleEntries, prune: staleEntries.map((e) => e.id), oldestUpdated },
+    stale: { minHits, entries: staleEntries, prune: staleEntries.map((e) => e.id), oldestUpdated, groups: staleGroups(entryReports, minHits) },
+    improve,
+    mergeCandidates: merge,
     nearDuplicates: { coRanked, similarPhrasings: phrasings },
-    unanswered: { total: inWindow.length, hashed, skipped, clusters: windowClusters },
+    unanswered: { total: inWindow.length, hashed, skipped, resolvedClusters, clusters: windowClusters },
     reasons,
     pages,
     surges: {
-      rule: SURGE_RULE,
+      rule: surgeRuleText(surgeRule),
       windowMs,
       alerts: allSurges.filter((s) => s.flagged),
       watch: allSurges.filter((s) => !s.flagged && s.pValue < 0.05).slice(0, 20),
@@ -343,6 +524,8 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
     warnings,
   }
 }
+
+const baseLang = (lang: string) => lang.slice(0, 2).toLowerCase()
 
 function ratio(a: number, b: number): number {
   return b > 0 ? Math.round((a / b) * 10_000) / 10_000 : 0

@@ -24,12 +24,25 @@ afterAll(async () => {
 })
 
 describe('report page', () => {
-  it('is self-contained: no script, no external URL', async () => {
+  it('is self-contained: one inline script, no external URL', async () => {
     const { log } = fixtureLog()
     const html = renderReportHtml(await buildReport(log, { now: NOW, entries: ENTRIES }))
     log.close()
-    expect(html).not.toMatch(/<script|<link|src=|https?:\/\//i)
+    expect(html.match(/<script/gi)).toEqual(['<script'])
+    expect(html).toContain('<script>\nconst all =')
+    expect(html).not.toMatch(/<link|src=|https?:\/\/|fetch\(|XMLHttpRequest|import\(/i)
     expect(html).toMatch(/<svg/)
+  })
+
+  it('links every figure to its definition, and every link has a target', async () => {
+    const { log } = fixtureLog()
+    const html = renderReportHtml(await buildReport(log, { now: NOW, entries: ENTRIES }))
+    log.close()
+    const links = new Set([...html.matchAll(/href="#(def-[a-z-]+)"/g)].map((m) => m[1]))
+    const targets = new Set([...html.matchAll(/<dt id="(def-[a-z-]+)"/g)].map((m) => m[1]))
+    expect(links.size).toBeGreaterThan(15)
+    for (const link of links) expect(targets.has(link), link).toBe(true)
+    expect(html).toMatch(/<dt id="def-hit-rate">Hit rate<\/dt><dd>An entry’s hits ÷ all questions/)
   })
 
   it.skipIf(!existsSync(CHROMIUM))('loads in headless Chromium with no console errors and shows the fixture numbers', async () => {
@@ -56,17 +69,18 @@ describe('report page', () => {
     expect(await page.getByTestId('unanswered-total').textContent()).toBe('19')
     expect(await page.getByTestId('stale-count').textContent()).toBe('1')
     expect(await page.getByTestId('surge-count').textContent()).toMatch(/2 surge alert/)
-    const charts = await page.locator('svg.chart').count()
-    expect(charts).toBeGreaterThanOrEqual(4)
+    const charts = await page.locator('.chart').count()
+    expect(charts).toBeGreaterThanOrEqual(3)
     // The charts render with a real size.
     const box = await page.locator('svg.chart').first().boundingBox()
     expect(box!.width).toBeGreaterThan(300)
     expect(box!.height).toBeGreaterThan(50)
     // The timeline has one bar per decision and day with questions; top entries bar shows 11 hits.
     expect(await page.locator('svg.chart').first().locator('rect').count()).toBeGreaterThan(5)
-    expect(await page.locator('svg[aria-label="Top entries by hits"] text', { hasText: /^11$/ }).count()).toBe(1)
+    expect(await page.locator('[aria-label="Top entries by hits"] .bar-value', { hasText: /^11$/ }).count()).toBe(1)
     expect(await page.locator('table.stale').textContent()).toContain('old-en')
-    expect(await page.locator('table.clusters').textContent()).toContain('荷物がまだ届きません')
+    expect(await page.locator('table.stale').textContent()).toContain('Do you ship by fax?')
+    expect(await page.getByTestId('cluster').first().textContent()).toContain('荷物がまだ届きません')
     expect(problems).toEqual([])
     expect(requests).toEqual([])
     await page.close()
