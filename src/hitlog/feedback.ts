@@ -80,10 +80,17 @@ export function insertFeedback(db: Database.Database, keys: EntryKeys, storedId:
   return Number(info.lastInsertRowid)
 }
 
-/** Mark suggestions accepted or rejected (one transaction), so they are not offered again. */
-export function storeSuggestionStatus(db: Database.Database, items: { entryId: string; query: string }[], status: SuggestionStatus, at: number): void {
-  const stmt = db.prepare('INSERT OR REPLACE INTO suggestion_status (entry_id, query, status, ts) VALUES (?, ?, ?, ?)')
+/** A suggestion to mark accepted or rejected; `reason` is the editor's why (already redacted), kept with a rejection. */
+export interface SuggestionDecisionInput {
+  entryId: string
+  query: string
+  reason?: string | null
+}
+
+/** Mark suggestions accepted or rejected (one transaction), with the editor's reason, so they are not offered again. */
+export function storeSuggestionStatus(db: Database.Database, items: SuggestionDecisionInput[], status: SuggestionStatus, at: number): void {
+  const stmt = db.prepare('INSERT OR REPLACE INTO suggestion_status (entry_id, query, status, ts, reason) VALUES (?, ?, ?, ?, ?)')
   db.transaction(() => {
-    for (const it of items) stmt.run(it.entryId, it.query, status, at)
+    for (const it of items) stmt.run(it.entryId, it.query, status, at, it.reason ?? null)
   })()
 }

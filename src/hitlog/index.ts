@@ -22,7 +22,8 @@ import { LogRedaction } from './redaction.js'
 import { HitLogStore, ID_SHIFT, type DropReason } from './store.js'
 import { closeAtExit, EventWriter, forgetAtExit } from './writer.js'
 
-export { FeedbackSchema, type Feedback, type FeedbackReceipt } from './feedback.js'
+export { FeedbackSchema, type Feedback, type FeedbackReceipt, type SuggestionDecisionInput } from './feedback.js'
+export type { LoggedQuery, SuggestionDecision, SuggestionEvidence } from './queries.js'
 export {
   HitLogOptionsSchema,
   DEFAULT_HITLOG_OPTIONS,
@@ -314,9 +315,28 @@ export class HitLog extends EventEmitter implements AskLogger, HitLogReader, Sug
     return value.map((s) => ({ ...s }))
   }
 
-  /** Mark suggestions accepted or rejected so they are not offered again. */
-  setSuggestionStatus(items: { entryId: string; query: string }[], status: SuggestionStatus, at: number = this.opts.now()): void {
-    this.read('update suggestion status', (db) => storeSuggestionStatus(db, items, status, at), false)
+  /**
+   * Mark suggestions accepted or rejected so they are not offered again, with the editor's
+   * `reason` when given (stored through the log's redaction, like feedback comments).
+   */
+  setSuggestionStatus(items: { entryId: string; query: string; reason?: string | null }[], status: SuggestionStatus, at: number = this.opts.now()): void {
+    const redacted = items.map((it) => ({ ...it, reason: it.reason === undefined || it.reason === null || it.reason.trim() === '' ? null : this.redaction.text(it.reason.trim()) }))
+    this.read('update suggestion status', (db) => storeSuggestionStatus(db, redacted, status, at), false)
+  }
+
+  /** Every accepted or rejected suggestion with when and why, newest first (what `kotae suggest --rejected` lists). */
+  suggestionDecisions(): { entryId: string; query: string; status: SuggestionStatus; time: number; reason: string | null }[] {
+    return this.read('read suggestion decisions', (db) => queries.suggestionDecisions(db), false)
+  }
+
+  /** The picks and resolutions in [from, to) with their events' ids and sessions (flushes first): where each suggestion came from. */
+  suggestionEvidence(from = 0, to = Number.MAX_SAFE_INTEGER / ID_SHIFT): { entryId: string; query: string; kind: 'picked' | 'resolved'; time: number; eventId: string; sessionId: string | null }[] {
+    return this.read('read resolved questions', (db) => queries.suggestionEvidence(db, this.store.keys, from, to))
+  }
+
+  /** The newest `limit` events in [from, to), newest first (flushes first): the questions `suggest --dry-run` replays, as stored (redacted). */
+  recentQueries(from: number, to: number, limit: number): { eventId: string; time: number; query: string | null; lang: string; decision: DecisionKind; answerId: string | null }[] {
+    return this.read('read recent questions', (db) => queries.recentQueries(db, this.store.keys, from, to, limit))
   }
 }
 

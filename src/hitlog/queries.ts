@@ -144,6 +144,67 @@ export function resolvedQueries(db: Database.Database, keys: EntryKeys, from: nu
   return rows.map((r) => ({ entryId: keys.id(db, r.entry)!, query: r.query, kind: r.kind, time: r.ts }))
 }
 
+/** One pick or resolution behind a suggestion: the query, the entry it went to, and the event's session. */
+export interface SuggestionEvidence {
+  entryId: string
+  /** The query as stored (redacted). */
+  query: string
+  kind: 'picked' | 'resolved'
+  /** When the feedback was given (ms). */
+  time: number
+  /** The event's id. */
+  eventId: string
+  /** The event's session as stored (redacted like queries); null when the ask gave none. */
+  sessionId: string | null
+}
+
+/** The picks and resolutions in [from, to) with their events' sessions (what a suggestion's "how many people" is counted from). */
+export function suggestionEvidence(db: Database.Database, keys: EntryKeys, from: number, to: number): SuggestionEvidence[] {
+  const rows = db
+    .prepare(
+      `SELECT f.kind, f.entry, e.query, f.ts, e.id, e.session FROM feedback f JOIN events e ON e.id = f.event_id
+       WHERE f.kind IN ('picked', 'resolved') AND f.entry IS NOT NULL AND e.query IS NOT NULL AND f.ts >= ? AND f.ts < ?`,
+    )
+    .all(Math.floor(from), Math.floor(to)) as { kind: 'picked' | 'resolved'; entry: number; query: string; ts: number; id: number; session: string | null }[]
+  return rows.map((r) => ({ entryId: keys.id(db, r.entry)!, query: r.query, kind: r.kind, time: r.ts, eventId: String(r.id), sessionId: r.session }))
+}
+
+/** An editor's decision on a suggestion, as stored. */
+export interface SuggestionDecision {
+  entryId: string
+  /** The query as it was listed (redacted). */
+  query: string
+  status: SuggestionStatus
+  /** When it was decided (ms). */
+  time: number
+  /** Why (a rejection's reason, redacted like comments); null when none was given. */
+  reason: string | null
+}
+
+/** Every accepted or rejected suggestion with its time and reason, newest first. */
+export function suggestionDecisions(db: Database.Database): SuggestionDecision[] {
+  const rows = db.prepare('SELECT entry_id, query, status, ts, reason FROM suggestion_status ORDER BY ts DESC, entry_id, query').all() as { entry_id: string; query: string; status: SuggestionStatus; ts: number; reason: string | null }[]
+  return rows.map((r) => ({ entryId: r.entry_id, query: r.query, status: r.status, time: r.ts, reason: r.reason }))
+}
+
+/** A logged question, for replaying it through another knowledge base. */
+export interface LoggedQuery {
+  eventId: string
+  time: number
+  /** The query as stored: redacted (masks such as `[phone]` stay in), null in `hash` mode. */
+  query: string | null
+  lang: string
+  decision: DecisionKind
+  answerId: string | null
+}
+
+/** The newest `limit` events in [from, to), newest first (what `suggest --dry-run` replays). */
+export function recentQueries(db: Database.Database, keys: EntryKeys, from: number, to: number, limit: number): LoggedQuery[] {
+  const [lo, hi] = idRange(from, to)
+  const rows = db.prepare('SELECT id, query, lang, decision, answer FROM events WHERE id BETWEEN ? AND ? ORDER BY id DESC LIMIT ?').all(lo, hi, Math.max(0, Math.floor(limit))) as { id: number; query: string | null; lang: string; decision: number; answer: number | null }[]
+  return rows.map((r) => ({ eventId: String(r.id), time: idTime(r.id), query: r.query, lang: r.lang, decision: DECISIONS[r.decision], answerId: keys.id(db, r.answer) }))
+}
+
 /** Suggestions already accepted or rejected, keyed `entryId\u0000query`. */
 export function suggestionStatus(db: Database.Database): Map<string, SuggestionStatus> {
   const rows = db.prepare('SELECT entry_id, query, status FROM suggestion_status').all() as { entry_id: string; query: string; status: SuggestionStatus }[]

@@ -12,7 +12,7 @@ import { createError, KotaeError, type ErrorDetails } from '../errors.js'
 import type { DecisionKind, ReasonCode } from '../schema.js'
 
 /** Current schema version (PRAGMA user_version). */
-export const HITLOG_SCHEMA_VERSION = 3
+export const HITLOG_SCHEMA_VERSION = 4
 
 const MIGRATIONS: Record<number, string> = {
   1: `
@@ -54,6 +54,10 @@ const MIGRATIONS: Record<number, string> = {
       PRIMARY KEY (event_id, n)
     ) WITHOUT ROWID;
     CREATE INDEX events_page ON events(page, id) WHERE page IS NOT NULL;
+  `,
+  // Why an editor rejected a suggestion (NULL for decisions recorded before, and for accepts).
+  4: `
+    ALTER TABLE suggestion_status ADD COLUMN reason TEXT;
   `,
 }
 
