@@ -150,4 +150,60 @@ describe('kotae feedback and suggest', () => {
     expect(JSON.parse(await run(['suggest', dir, '--json']))).toEqual([])
     await expect(run(['suggest', dir, '--accept', 's-0000000000'])).rejects.toThrow(/unknown or already decided suggestion id/)
   })
+
+  it('shows each suggestion with its entry and provenance, measures accepting with --dry-run, refuses a harmful one, rejects with a reason', async () => {
+    const dir = tempDir('kotae-ops-kb3-')
+    await (await buildKnowledgeBase(ENTRIES)).save(dir)
+    const log = openHitLog(dir)
+    const { result } = await import('./helpers.js')
+    const at = NOW - 3600_000
+    const good = ['c1', 'c2', 'c2'].map((sessionId, i) => log.record(result('parcel never came', 'escalate', [['ship-en', 0.1]]), { sessionId, at: at + i * 60_000 })!)
+    const bad = log.record(result('How do I return an item?', 'answer', [['return-en', 0.99]]), { sessionId: 'c3', at: at + 300_000 })!
+    log.record(result('parcel never came, call 090-1234-5678', 'escalate', [['ship-en', 0.1]]), { sessionId: 'c4', at: at + 400_000 })
+    log.close()
+    for (const id of good) await run(['feedback', dir, id, '--resolved', 'ship-en'])
+    await run(['feedback', dir, bad, '--resolved', 'ship-en'])
+
+    const list = JSON.parse(await run(['suggest', dir, '--json']))
+    const goodS = list.find((s: { query: string }) => s.query === 'parcel never came')
+    const badS = list.find((s: { query: string }) => s.query === 'How do I return an item?')
+    expect(goodS).toMatchObject({ entryId: 'ship-en', count: 3, resolved: 3, picked: 0, source: 'resolved', sessions: 2, entry: { question: 'How long does shipping take?', answerStart: 'Two days.' } })
+    const text = await run(['suggest', dir])
+    expect(text).toContain('"parcel never came"\n  as a variant of: How long does shipping take?   [ship-en]\n  answer: Two days.\n  from: resolved by a person 3×, in 2 sessions; first seen ')
+    expect(text).toContain(`id: ${goodS.id}`)
+
+    // --dry-run: the logged question is now answered; the masked one is replayed masked; nothing written.
+    const manifest = readFileSync(join(dir, 'manifest.json'), 'utf8')
+    const dry = await run(['suggest', dir, '--dry-run', '--accept', goodS.id, '--now', nowIso])
+    expect(dry).toMatch(/^Dry run: 1 suggestion\(s\) measured on a base rebuilt in memory; nothing was written\./)
+    expect(dry).toMatch(/"parcel never came" ×3: (clarify|escalate)[^\n]* → answer ship-en/)
+    expect(dry).toMatch(/1 masked query was replayed with the mask/)
+    expect(dry).toMatch(/ok {4}ship-en: "How long does shipping take\?" {2}answer ship-en/)
+    const dryJson = JSON.parse(await run(['suggest', dir, '--dry-run', '--accept', goodS.id, '--now', nowIso, '--json']))
+    expect(dryJson).toMatchObject({ dryRun: true, harmful: [], replay: { events: 5, masked: 1 } })
+    expect(dryJson.replay.changed).toContainEqual(expect.objectContaining({ query: 'parcel never came', events: 3, after: expect.objectContaining({ decision: 'answer', entryId: 'ship-en' }) }))
+    expect(readFileSync(join(dir, 'manifest.json'), 'utf8')).toBe(manifest)
+
+    // Another entry's question as a variant: flagged, and --accept refuses it unless --force.
+    const harm = await run(['suggest', dir, '--dry-run', '--accept', badS.id, '--now', nowIso])
+    expect(harm).toMatch(/HARMFUL: accepting it makes an own question do worse:\n {4}- the question of return-en \("How do I return an item\?"\) went from answer return-en to /)
+    expect(harm).toMatch(new RegExp(`Accepting ${badS.id} is refused unless --force`))
+    await expect(run(['suggest', dir, '--accept', badS.id])).rejects.toThrow(new RegExp(`refused to accept ${badS.id}: accepting would make an entry's own question do worse .*nothing was written.*--dry-run --accept ${badS.id}`))
+    expect(readFileSync(join(dir, 'manifest.json'), 'utf8')).toBe(manifest)
+    await expect(run(['suggest', dir, '--dry-run', '--force'])).rejects.toThrow(/--force goes with --accept/)
+
+    // Reject it with a reason: gone from the list, shown by --rejected, and never back.
+    await expect(run(['suggest', dir, '--reason', 'x'])).rejects.toThrow(/--reason goes with --reject/)
+    expect(await run(['suggest', dir, '--reject', badS.id, '--reason', "another entry's question"])).toMatch(/Rejected 1 suggestion\(s\) \(reason: another entry's question\); they will not be suggested again/)
+    expect(JSON.parse(await run(['suggest', dir, '--json'])).map((s: { id: string }) => s.id)).toEqual([goodS.id])
+    const again = openHitLog(dir)
+    const more = again.record(result('how do i return an item?', 'answer', [['return-en', 0.99]]), { sessionId: 'c5', at: at + 500_000 })!
+    again.close()
+    await run(['feedback', dir, more, '--resolved', 'ship-en'])
+    expect(JSON.parse(await run(['suggest', dir, '--json'])).map((s: { id: string }) => s.id)).toEqual([goodS.id])
+    const rejected = await run(['suggest', dir, '--rejected'])
+    expect(rejected).toMatch(/"How do I return an item\?"\n {2}as a variant of: How long does shipping take\? {3}\[ship-en\]\n {2}rejected [\d-]+ [\d:]+: another entry's question; picked or resolved 1× since \(still hidden\)/)
+    expect(JSON.parse(await run(['suggest', dir, '--rejected', '--json']))).toEqual([expect.objectContaining({ id: badS.id, reason: "another entry's question", seenSince: 1 })])
+    expect(await run(['suggest', dir, '--accept', goodS.id])).toMatch(/Accepted 1 suggestion\(s\)/)
+  })
 })
