@@ -69,24 +69,31 @@ export function staleGroups(entries: EntryReport[], minHits: number): StaleGroup
 /** A merge candidate, as {@link OpsReport} spells it out. */
 export type MergeCandidate = OpsReport['mergeCandidates'][number]
 
-/** Best phrasing pair of two entries by character n-gram similarity. */
-export function phrasingSimilarity(a: FaqEntry, b: FaqEntry): { similarity: number; phrasingA: string; phrasingB: string } {
-  let best = { similarity: 0, phrasingA: a.question, phrasingB: b.question }
+/**
+ * How alike two entries' phrasings are: the best pair (question or variant of each), and the
+ * topic similarity of all their phrasings taken together (character n-grams). The best pair alone
+ * is noisy across a whole FAQ (shared sentence endings such as 「できますか」 or "how do I");
+ * all phrasings together measure whether they are about the same thing.
+ */
+export function phrasingSimilarity(a: FaqEntry, b: FaqEntry): { similarity: number; topicSimilarity: number; phrasingA: string; phrasingB: string } {
+  const all = (e: FaqEntry) => ngramVector([e.question, ...e.variants].join('\n'))
+  const topicSimilarity = Math.round(cosine(all(a), all(b)) * 1000) / 1000
+  let best = { similarity: 0, topicSimilarity, phrasingA: a.question, phrasingB: b.question }
   const vb = [b.question, ...b.variants].map((p) => ({ p, v: ngramVector(p) }))
   for (const pa of [a.question, ...a.variants]) {
     const va = ngramVector(pa)
     for (const { p, v } of vb) {
       const s = cosine(va, v)
-      if (s > best.similarity) best = { similarity: Math.round(s * 1000) / 1000, phrasingA: pa, phrasingB: p }
+      if (s > best.similarity) best = { similarity: Math.round(s * 1000) / 1000, topicSimilarity, phrasingA: pa, phrasingB: p }
     }
   }
   return best
 }
 
 /**
- * Merge candidates: pairs co-ranked often (kept only when the two entries share a topic signal:
- * phrasing similarity of at least `minSimilarity`, so entries that merely compete for unrelated
- * queries are dropped) and pairs with near-identical phrasings.
+ * Merge candidates: pairs co-ranked often (kept only when the two entries share a topic: the
+ * topic similarity of their phrasings is at least `minSimilarity`, so entries that merely compete
+ * for an unrelated query are dropped) and pairs with near-identical phrasings.
  */
 export function mergeCandidates(
   coRanked: { a: string; b: string; count: number; share: number }[],
@@ -114,7 +121,7 @@ export function mergeCandidates(
     const eb = byId.get(p.b)
     if (!ea || !eb) continue
     const sim = phrasingSimilarity(ea, eb)
-    if (sim.similarity < minSimilarity) continue
+    if (sim.topicSimilarity < minSimilarity) continue
     out.set(key(p.a, p.b), { a: p.a, b: p.b, questionA: ea.question, questionB: eb.question, coRanked: p.count, share: p.share, ...sim, sharedQueries: queriesOf(p.a, p.b), why: ['co-ranked'] })
   }
   for (const s of similar) {
@@ -124,7 +131,10 @@ export function mergeCandidates(
       known.why.push('near-identical phrasings')
       continue
     }
-    out.set(k, { a: s.a, b: s.b, questionA: byId.get(s.a)?.question ?? null, questionB: byId.get(s.b)?.question ?? null, coRanked: 0, share: 0, similarity: s.similarity, phrasingA: s.phrasingA, phrasingB: s.phrasingB, sharedQueries: queriesOf(s.a, s.b), why: ['near-identical phrasings'] })
+    const ea = byId.get(s.a)
+    const eb = byId.get(s.b)
+    const topicSimilarity = ea && eb ? phrasingSimilarity(ea, eb).topicSimilarity : 0
+    out.set(k, { a: s.a, b: s.b, questionA: ea?.question ?? null, questionB: eb?.question ?? null, coRanked: 0, share: 0, similarity: s.similarity, topicSimilarity, phrasingA: s.phrasingA, phrasingB: s.phrasingB, sharedQueries: queriesOf(s.a, s.b), why: ['near-identical phrasings'] })
   }
   return [...out.values()].sort((x, y) => y.why.length - x.why.length || y.coRanked - x.coRanked || y.similarity - x.similarity)
 }

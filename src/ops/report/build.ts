@@ -65,8 +65,8 @@ export const ReportOptionsSchema = z.object({
   improveMinNotHelpful: z.number().int().min(1).default(1),
   /** Entries to improve: least times offered and not picked. */
   improveMinPassedOver: z.number().int().min(1).default(3),
-  /** Co-ranked pairs are merge candidates only when their phrasings are at least this alike (drops entries that merely compete for unrelated queries). */
-  mergeMinSimilarity: z.number().min(0).max(1).default(0.3),
+  /** Co-ranked pairs are merge candidates only when their phrasings, taken together, are at least this alike (drops entries that merely compete for an unrelated query). */
+  mergeMinSimilarity: z.number().min(0).max(1).default(0.4),
   /** Timeline bucket, ms (default: 1 hour for windows up to 3 days, else 1 day). */
   bucketMs: z.number().positive().optional(),
   /** The per-page section lists the pages with the most questions, at most this many (0: no section). */
@@ -213,6 +213,8 @@ export interface OpsReport {
     share: number
     /** Best n-gram similarity between any phrasing of A and any of B. */
     similarity: number
+    /** N-gram similarity of all of A's phrasings together with all of B's: are they about the same thing? */
+    topicSimilarity: number
     /** The two most alike phrasings. */
     phrasingA: string
     phrasingB: string

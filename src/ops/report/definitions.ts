@@ -28,6 +28,7 @@ export const DEFINITIONS = {
   'co-ranked': ['Co-ranked', 'Times the two entries came back as the top two with a confidence margin below the report’s duplicate margin.'],
   share: ['Share', 'Co-ranked ÷ all questions where either entry was the top candidate.'],
   similarity: ['Phrasing similarity', 'The best character n-gram cosine between any phrasing (question or variant) of one entry and any of the other (1 = identical).'],
+  'topic-similarity': ['Topic similarity', 'The character n-gram cosine of all of one entry’s phrasings taken together against all of the other’s: co-ranked pairs below the report’s floor (mergeMinSimilarity) are not merge candidates.'],
   stale: ['Stale group', 'A translation group (entries sharing metadata.group) in which every language had fewer hits than the minimum in the window; an entry without a group is its own group.'],
   surge: ['Surge alert', 'A rise in questions for one entry or cluster in the last window, against the same window of the week in previous weeks (the rule is printed under the alerts).'],
   'baseline-mean': ['Baseline mean', 'Mean count of the same window of the week in the previous weeks.'],

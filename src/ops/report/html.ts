@@ -21,7 +21,7 @@ h1{font-size:22px;margin:0 0 4px}h2{font-size:18px;margin:32px 0 8px;border-bott
 .bar-label{text-align:right;overflow-wrap:anywhere;word-break:break-word;min-width:0}.bar-track{display:flex;align-items:center;gap:6px;min-width:0}
 .bar{display:inline-block;height:14px;min-width:1px;flex:none}.bar-value{flex:none;white-space:nowrap}
 .table-wrap{overflow-x:auto}table{border-collapse:collapse;width:100%;font-size:13px}th,td{border-bottom:1px solid #eceff1;padding:4px 6px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
-th{background:#f5f7f8}.legend span{margin-right:14px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}
+th{background:#f5f7f8;overflow-wrap:normal}.legend span{margin-right:14px}.legend i{display:inline-block;width:10px;height:10px;margin-right:4px}
 .alert{background:#ffebee;border-left:4px solid #c62828;padding:8px 12px}.ok{background:#e8f5e9;border-left:4px solid #2e7d32;padding:8px 12px}
 .warn{background:#fff8e1;border-left:4px solid #f9a825;padding:6px 12px;margin:4px 0}.empty{color:#90a4ae}code{background:#eceff1;padding:1px 4px;overflow-wrap:anywhere}
 small.id{color:#90a4ae;font-size:11px}a.def{font-size:11px;color:#1565c0;text-decoration:none;border:1px solid #90caf9;border-radius:50%;padding:0 4px;margin-left:2px}

@@ -14,7 +14,7 @@ function trend(now: number, before: number, covered: boolean, kind: 'count' | 'r
   if (kind === 'count') {
     if (before === 0) return `<span class="trend meta">previous: ${fmt(before)}</span>`
     const change = (now - before) / before
-    return `<span class="trend ${change >= 0 ? 'up' : 'down'}">${change >= 0 ? '▲' : '▼'} ${pct(Math.abs(change))} vs ${fmt(before)}</span>`
+    return `<span class="trend meta">${change >= 0 ? '▲' : '▼'} ${pct(Math.abs(change))} vs ${fmt(before)}</span>`
   }
   const points = (now - before) * 100
   return `<span class="trend ${points >= 0 ? 'up' : 'down'}">${points >= 0 ? '▲' : '▼'} ${Math.abs(points).toFixed(1)} pts vs ${pct(before)}</span>`
@@ -164,7 +164,7 @@ ${table(
   list.map((m) => [
     labels.html(m.a, m.questionA),
     labels.html(m.b, m.questionB),
-    m.why.map((w) => (w === 'co-ranked' ? `co-ranked ${fmt(m.coRanked)} times (${pct(m.share)} ${def('share')})` : 'near-identical phrasings')).join('; ') + ` · similarity ${m.similarity.toFixed(2)}`,
+    m.why.map((w) => (w === 'co-ranked' ? `co-ranked ${fmt(m.coRanked)} times (${pct(m.share)} ${def('share')})` : 'near-identical phrasings')).join('; ') + ` · topic similarity ${m.topicSimilarity.toFixed(2)} ${def('topic-similarity')}`,
     `“${escapeHtml(m.phrasingA)}”<br>“${escapeHtml(m.phrasingB)}”`,
     m.sharedQueries.length ? m.sharedQueries.map((q) => `${escapeHtml(q.query)} <span class="meta">→ ${escapeHtml(q.entryId)} ×${fmt(q.count)}</span>`).join('<br>') : '<span class="empty">no picks or resolutions yet</span>',
   ]),
