@@ -32,6 +32,9 @@ const problems: string[] = []
 const requests: string[] = []
 const dialogs: string[] = []
 
+/** Evaluate an expression in the page (a string: the tests are type-checked without the DOM library). */
+const inPage = <T = unknown>(expression: string): Promise<T> => page.evaluate(expression) as Promise<T>
+
 afterAll(async () => {
   await browser?.close()
   month?.log.close()
@@ -66,7 +69,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the report page in a browser, after a simulated
   })
 
   it('orders the sections by what to do next', async () => {
-    const ys = await page.evaluate((ids) => ids.map((id) => document.getElementById(id)?.getBoundingClientRect().top ?? null), SECTIONS)
+    const ys = await inPage<(number | null)[]>(`${JSON.stringify(SECTIONS)}.map((id) => document.getElementById(id)?.getBoundingClientRect().top ?? null)`)
     expect(ys.every((y) => y !== null)).toBe(true)
     for (let i = 1; i < ys.length; i++) expect(ys[i]!, `${SECTIONS[i]} below ${SECTIONS[i - 1]}`).toBeGreaterThan(ys[i - 1]!)
     // The full tables are collapsed.
@@ -105,9 +108,10 @@ describe.skipIf(!HAVE_CHROMIUM)('the report page in a browser, after a simulated
   })
 
   it('clips no chart label at 1280 px, CJK included', async () => {
-    await page.evaluate(() => document.querySelectorAll('details').forEach((d) => (d.open = true)))
-    const bad = await page.evaluate(() => {
-      const out: string[] = []
+    await inPage(`document.querySelectorAll('details').forEach((d) => (d.open = true))`)
+    // Every label's box inside its chart's box, and no label wider than its own box (scrollWidth).
+    const bad = await inPage<{ out: string[]; checked: number }>(`(() => {
+      const out = []
       let checked = 0
       for (const chart of document.querySelectorAll('.chart')) {
         const box = chart.getBoundingClientRect()
@@ -118,21 +122,21 @@ describe.skipIf(!HAVE_CHROMIUM)('the report page in a browser, after a simulated
           checked++
           const inside = b.left >= box.left - 0.5 && b.right <= box.right + 0.5 && b.top >= box.top - 0.5 && b.bottom <= box.bottom + 0.5
           const fits = !(label instanceof HTMLElement) || label.scrollWidth <= label.clientWidth
-          if (!inside || !fits) out.push(`${label.textContent}: label ${JSON.stringify(b)} chart ${JSON.stringify(box)} scroll ${(label as HTMLElement).scrollWidth}/${(label as HTMLElement).clientWidth}`)
+          if (!inside || !fits) out.push(label.textContent + ': label ' + JSON.stringify(b) + ' chart ' + JSON.stringify(box) + ' scroll ' + label.scrollWidth + '/' + label.clientWidth)
         }
       }
       return { out, checked }
-    })
+    })()`)
     expect(bad.checked).toBeGreaterThan(40)
     expect(bad.out).toEqual([])
-    await page.evaluate(() => document.querySelectorAll('details.full').forEach((d) => (d.open = false)))
+    await inPage(`document.querySelectorAll('details.full').forEach((d) => (d.open = false))`)
   })
 
   it('filters rows by language, and shows questions in the chosen language', async () => {
     await page.selectOption('#filter-lang', 'ko')
-    const rows = await page.evaluate(() => [...document.querySelectorAll('[data-lang]')].map((el) => ({ langs: (el as HTMLElement).dataset.lang!.split(' '), visible: (el as HTMLElement).offsetParent !== null || !(el as HTMLElement).hidden })))
-    expect(rows.filter((r) => r.langs.includes('ko') && r.visible).length).toBeGreaterThan(5)
-    expect(rows.filter((r) => !r.langs.includes('ko') && r.visible)).toEqual([])
+    const rows = await inPage<{ langs: string[]; shown: boolean }[]>(`[...document.querySelectorAll('[data-lang]')].map((el) => ({ langs: el.dataset.lang.split(' '), shown: !el.hidden }))`)
+    expect(rows.filter((r) => r.langs.includes('ko') && r.shown).length).toBeGreaterThan(5)
+    expect(rows.filter((r) => !r.langs.includes('ko') && r.shown)).toEqual([])
     expect(await page.locator('article.cluster:visible').count()).toBeGreaterThan(0)
     expect(await page.locator('article.cluster:visible', { hasText: 'マグカップ' }).count()).toBe(0)
     // Choosing the filter also shows the questions in that language.
@@ -155,7 +159,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the report page in a browser, after a simulated
 
   it.runIf(process.env.KOTAE_SCREENSHOT === '1')('writes the README screenshot (docs/report.png)', async () => {
     await page.setViewportSize({ width: 1280, height: 900 })
-    await page.evaluate(() => window.scrollTo(0, 0))
+    await inPage('window.scrollTo(0, 0)')
     await page.screenshot({ path: join(import.meta.dirname, '../../../docs/report.png'), clip: { x: 0, y: 0, width: 1280, height: 2200 }, fullPage: true })
   })
 })
