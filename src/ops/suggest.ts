@@ -430,8 +430,10 @@ async function checkOwnQuestions(before: OpsKnowledgeBase, after: OpsKnowledgeBa
 /**
  * The own-question check of accepting `chosen` together (`rebuilt` is the base with all of
  * them), with each problem blamed precisely: when several suggestions affect an entry that does
- * worse, each is measured alone (one rebuild each) and blamed only if it breaks the entry by
- * itself; when none does alone, the combination is blamed (all of them).
+ * worse, each is measured alone (one rebuild each) and blamed if it breaks the entry by itself;
+ * when none does, the problem is blamed on those of them that break some other entry alone (the
+ * rest are checked again without them when accepting all), and failing that on the combination.
+ * `alone`: the suggestions that break an own question by themselves.
  */
 async function harmfulSuggestions(kb: OpsKnowledgeBase, rebuilt: OpsKnowledgeBase, chosen: Suggestion[]): Promise<{ checked: number; results: OwnQuestionCheck[]; alone: Set<string> }> {
   const own = await checkOwnQuestions(kb, rebuilt, chosen)
@@ -443,11 +445,14 @@ async function harmfulSuggestions(kb: OpsKnowledgeBase, rebuilt: OpsKnowledgeBas
     const check = await checkOwnQuestions(kb, await kb.rebuild(withVariants(kb.entries, variantsOf(alone)), { accepted: variantsOf(alone) }), alone)
     for (const r of check.results) if (r.blamedOn.includes(id)) breaks.set(r.entryId, new Set([...(breaks.get(r.entryId) ?? []), id]))
   }
-  const harmfulAlone = new Set<string>()
+  const harmfulAlone = new Set([...breaks.values()].flatMap((ids) => [...ids]))
   for (const r of own.results) {
+    // Blamed on those that break it alone; else on those among its suspects that are harmful
+    // anyway (without them the rest may pass); else on the combination.
     const alone = r.blamedOn.filter((id) => breaks.get(r.entryId)?.has(id))
+    const harmful = r.blamedOn.filter((id) => harmfulAlone.has(id))
     if (alone.length > 0) r.blamedOn = alone
-    for (const id of alone) harmfulAlone.add(id)
+    else if (harmful.length > 0) r.blamedOn = harmful
   }
   return { ...own, alone: harmfulAlone }
 }

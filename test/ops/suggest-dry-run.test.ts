@@ -90,6 +90,11 @@ describe('previewSuggestions (suggest --dry-run)', () => {
     expect(preview.suggestions[0]).toMatchObject({ id: bad.id, harmful: true, problems: [expect.stringMatching(/the question of return-en \("How do I return an item\?"\) went from answer return-en to /)] })
     expect(preview.ownQuestions.results.find((r) => r.entryId === 'return-en')).toMatchObject({ ok: false, affected: true, blamedOn: [bad.id], before: { decision: 'answer', entryId: 'return-en' } })
 
+    // Measured together with the good one, only the bad one is blamed (each is measured alone).
+    const both = await previewSuggestions(kb, log, { ids: [byQuery(UNANSWERED).id, bad.id] })
+    expect(both.harmful).toEqual([bad.id])
+    expect(both.suggestions.map((s) => [s.query, s.harmful])).toEqual([[UNANSWERED, false], ['How do I return an item?', true]])
+
     const manifest = readFileSync(join(dir, 'manifest.json'), 'utf8')
     const refused = await acceptSuggestions(dir, log, { ids: [bad.id] })
     expect(refused.accepted).toEqual([])
