@@ -461,7 +461,8 @@ async function harmfulSuggestions(kb: OpsKnowledgeBase, rebuilt: OpsKnowledgeBas
  * Measure what accepting suggestions would do, before accepting: rebuild `kb` in memory with
  * their variants (`kb.rebuild`, the base's own recipe), replay the log's recent questions (the
  * newest `maxQueries` events of the last `windowMs`, as stored: redacted, so a masked query is
- * replayed masked; `hash`-mode events cannot be replayed and are counted) through the current
+ * replayed masked; `hash`-mode events cannot be replayed and are counted; a store without
+ * `recentQueries` replays nothing) through the current
  * and the rebuilt base, and list those whose decision or entry changes; and check every entry's
  * own question on both. A suggestion that makes an own question do worse is `harmful`
  * (`acceptSuggestions` refuses it unless `force`). Nothing is written. Throws like
