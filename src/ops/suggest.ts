@@ -257,8 +257,9 @@ const variantsOf = (chosen: Suggestion[]) => chosen.map((s) => ({ entryId: s.ent
 
 /**
  * Accept suggestions: load the knowledge base in `kbDir`, append the queries to their entries'
- * variants, rebuild with the same embedder, check that every entry's own question still does
- * as well on the rebuilt base (answers, or at least ranks its entry first, as before), save
+ * variants, rebuild with the same embedder, check that the own question of every entry they
+ * affect still does as well on the rebuilt base (answers, or at least ranks its entry first, as
+ * before; see {@link previewSuggestions}), save
  * (atomically, by the engine) and mark them accepted in the log. A suggestion that breaks the
  * check is refused unless `force` (returned in `refused` with what it breaks): with `ids`
  * nothing is then accepted or written; with `all: true` the others are accepted without it.
