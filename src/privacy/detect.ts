@@ -7,13 +7,15 @@
  * a fixed order and a later pass never looks inside a span an earlier one masked.
  */
 import { fold, originalEnd, type Meter } from './fold.js'
+import * as shared from './scan.js'
+
+// Local copies of the shared helpers: an imported binding read in a hot loop is a getter call
+// once the module is transpiled (vitest, tsx), several times slower on long queries.
+const { isAsciiLetter, isDashLike, isDigit, KEPT, MASKED, NONE } = shared
+type Scan = shared.Scan
 
 // ---------------------------------------------------------------------------------------------
 // Character classes on the folded text.
-
-const NONE = 0
-const MASKED = 1
-const KEPT = 2
 
 const K_EMAIL = 1
 const K_CARD = 2
@@ -25,8 +27,6 @@ const KIND_MASK = ['', '[email]', '[card]', '[phone]', '[cvv]', '[order]'] as co
 /** Order of the names in {@link RedactedQuery.masked}. */
 const REPORT_ORDER = [K_EMAIL, K_CARD, K_PHONE, K_CVV, K_ORDER]
 
-const isDigit = (c: number): boolean => c >= 0x30 && c <= 0x39
-const isAsciiLetter = (c: number): boolean => (c >= 0x41 && c <= 0x5a) || (c >= 0x61 && c <= 0x7a)
 
 /**
  * Separators people type between the digit groups of a phone or card number (after NFKC, so
@@ -114,51 +114,11 @@ function cpBefore(s: string, j: number): number {
   return c
 }
 
-// ---------------------------------------------------------------------------------------------
-// The scan state: which folded positions are masked or kept, and the spans to write.
-
-class Scan {
-  readonly n: number
-  /** NONE, MASKED (inside a span: later passes skip it) or KEPT (a date or postcode: not masked). */
-  readonly cover: Uint8Array
-  /** At a span's start: its end (exclusive); 0 elsewhere. */
-  readonly spanEnd: Int32Array
-  readonly spanKind: Uint8Array
-  found = 0
-
-  constructor(
-    readonly f: string,
-    readonly meter: Meter,
-  ) {
-    this.n = f.length
-    this.cover = new Uint8Array(this.n)
-    this.spanEnd = new Int32Array(this.n)
-    this.spanKind = new Uint8Array(this.n)
-  }
-
-  mask(s: number, e: number, kind: number): void {
-    this.spanEnd[s] = e
-    this.spanKind[s] = kind
-    this.cover.fill(MASKED, s, e)
-    this.found |= 1 << kind
-    this.meter.units += e - s
-  }
-
-  keep(s: number, e: number): void {
-    for (let k = s; k < e; k++) if (this.cover[k] === NONE) this.cover[k] = KEPT
-    this.meter.units += e - s
-  }
-
-  code(i: number): number {
-    return i >= 0 && i < this.n ? this.f.charCodeAt(i) : -1
-  }
-}
-
 /** Mask what the built-in detectors find in `query` (the original text with each span replaced), and their names in report order. */
 export function redactBuiltIn(query: string, meter: Meter): { text: string; masked: string[] } {
   if (query.length === 0) return { text: query, masked: [] }
   const fo = fold(query, meter)
-  const sc = new Scan(fo.text, meter)
+  const sc = new shared.Scan(fo.text, meter)
   scanEmails(sc)
   scanPostcodes(sc)
   scanDigitRuns(sc)
@@ -447,8 +407,6 @@ function cvvBefore(sc: Scan, to: number): void {
     return
   }
 }
-
-const isDashLike = (c: number): boolean => c === 0x2d || (c >= 0x2010 && c <= 0x2015) || c === 0x2212 || c === 0x30fc
 
 function postcodeAfter(sc: Scan, from: number): void {
   const lim = Math.min(sc.n, from + POSTCODE_AFTER)
