@@ -7,7 +7,7 @@
 import type { FaqEntry } from '../../schema.js'
 import { cosine, comparableText, ngramVector } from '../../text/similarity.js'
 import type { ResolvedQuery, SuggestionStatus, UnansweredRow } from '../../hitlog/reader.js'
-import type { EntryReport, OpsReport } from './build.js'
+import type { EntryReport, OpsReport } from './types.js'
 
 /** Why an entry is listed under "entries to improve". */
 export type ImproveReason = ImproveItem['reasons'][number]

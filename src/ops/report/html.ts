@@ -4,7 +4,7 @@
  * come in the order a content team acts on them (see sections.ts); every figure links to its
  * definition. Without script the page still reads: every entry in its own language, nothing hidden.
  */
-import type { OpsReport } from './build.js'
+import type { OpsReport } from './types.js'
 import { EntryLabels, escapeHtml } from './kit.js'
 import { definitionsSection, improveSection, mergeSection, pagesSection, staleSection, summarySection, surgeSection, tablesSection, unansweredSection } from './sections.js'
 

@@ -4,7 +4,7 @@
  * text from the log or the FAQ goes through {@link escapeHtml} here.
  */
 import { DEFINITIONS, type DefinitionKey } from './definitions.js'
-import type { EntryReport, OpsReport } from './build.js'
+import type { EntryReport, OpsReport } from './types.js'
 
 /** Chart and decision colours. */
 export const COLORS = { answer: '#2e7d32', clarify: '#f9a825', escalate: '#c62828', bar: '#1565c0', muted: '#90a4ae' }

@@ -3,7 +3,7 @@
  * unanswered clusters, entries to improve, stale groups, merge candidates, pages, full tables,
  * definitions. Each takes the report data and returns HTML (all text escaped in kit.ts helpers).
  */
-import type { OpsReport, SurgeReport } from './build.js'
+import type { OpsReport, SurgeReport } from './types.js'
 import { DEFINITIONS, type DefinitionKey } from './definitions.js'
 import { bars, COLORS, cut, day, def, escapeHtml, fmt, langAttr, pct, table, type EntryLabels, type Head } from './kit.js'
 
