@@ -93,7 +93,7 @@ function surgeChart(s: SurgeReport): string {
 export function surgeSection(report: OpsReport, labels: EntryLabels): string {
   const alerts = report.surges.alerts
   const minutes = Math.round(report.surges.windowMs / 60000)
-  const head: Head[] = ['what', 'recent', ['baseline mean', 'baseline-mean'], ['ratio', 'ratio'], ['p', 'p'], 'weeks → now']
+  const head: Head[] = ['what', ['recent', 'recent'], ['baseline mean', 'baseline-mean'], ['ratio', 'ratio'], ['p', 'p'], 'weeks → now']
   const rows = (list: SurgeReport[]) => list.map((s) => [s.kind === 'entry' ? labels.html(s.key) : `<span class="q"><span>${escapeHtml(s.label)}</span></span> <small class="id">cluster</small>`, `<b>${fmt(s.count)}</b>`, s.expected.toFixed(1), Number.isFinite(s.ratio) ? `${s.ratio.toFixed(1)}×` : 'new', s.pValue.toExponential(1), surgeChart(s)])
   const attrs = (list: SurgeReport[]) => list.map((s) => (s.kind === 'entry' ? langAttr([labels.lang(s.key)]) : ''))
   return `<h2 id="surges">Surge alerts ${def('surge')}</h2>
@@ -133,7 +133,7 @@ export function improveSection(report: OpsReport, labels: EntryLabels): string {
   return `<h2 id="improve">Entries to improve</h2>
 <p>Entries whose wording competes with another (${def('often-clarified')} often clarified), whose answer did not help (${def('not-helpful')}), or that were offered and not chosen (${def('passed-over')}). Reword the question, add variants, or fix the answer.</p>
 ${table(
-  ['entry', 'why', ['offered', 'offered'], 'answered', ['picked', 'picked'], ['passed over', 'passed-over'], ['not helpful', 'not-helpful']],
+  ['entry', 'why', ['offered', 'offered'], ['answered', 'answered'], ['picked', 'picked'], ['passed over', 'passed-over'], ['not helpful', 'not-helpful']],
   list.map((x) => [labels.html(x.id), x.reasons.map((r) => IMPROVE_TEXT[r]).join(', '), x.offered, x.answers, x.picked, x.passedOver, x.notHelpful]),
   'improve',
   list.map((x) => langAttr([labels.lang(x.id)])),
@@ -147,7 +147,7 @@ export function staleSection(report: OpsReport, labels: EntryLabels): string {
   return `<h2 id="stale">Stale entries ${def('stale')}</h2>
 <p><b data-testid="stale-group-count">${fmt(s.groups.length)}</b> translation group(s) had fewer than ${s.minHits} hit(s) ${def('hits')} in every language (<b data-testid="stale-count">${fmt(s.entries.length)}</b> entries are stale on their own; a group with a used language is kept). Prune with <code>kotae prune &lt;kb&gt; --min-hits ${s.minHits} --since ${Math.round(report.window.days)}d -o pruned.jsonl</code> (writes a new file; nothing is deleted in place).</p>
 ${table(
-  ['group', 'entries (question, language, updated)', 'last hit'],
+  ['group', 'entries (question, language, updated)', ['last hit', 'last-hit']],
   groups.map((g) => [`${escapeHtml(g.key)}${g.grouped ? '' : ' <small class="meta">(no group)</small>'}`, g.entries.map((e) => `${labels.html(e.id, e.question)} <span class="meta">${escapeHtml(e.lang ?? '')} · ${escapeHtml(day(e.updatedAt))}</span>`).join('<br>'), escapeHtml(day(g.lastHit))]),
   'stale',
   groups.map((g) => langAttr(g.entries.map((e) => e.lang))),
@@ -179,7 +179,7 @@ export function pagesSection(report: OpsReport, labels: EntryLabels): string {
   return `<h2 id="pages">Questions per page</h2>
 <p>What people ask on the <b data-testid="page-count">${report.pages.length}</b> page(s) with the most questions: the entries to offer there before they ask (proactive FAQ prompts), and the share the bot could not answer. Pages are shown as the hit log stores them: without query string, redacted like questions.</p>
 ${table(
-  ['page', ['questions', 'questions'], ['unanswered', 'page-unanswered'], 'top entries (share of the page’s questions)'],
+  ['page', ['questions', 'questions'], ['unanswered', 'page-unanswered'], ['top entries (share of the page’s questions)', 'page-share']],
   report.pages.map((p) => [
     `<code>${escapeHtml(p.page)}</code>`,
     p.questions,
@@ -199,16 +199,16 @@ ${fold(`Top entries (${top.length})`, bars(top.map((e) => ({ label: e.question ?
 ${fold(
   `All entries (${report.entries.length})`,
   table(
-    ['entry', 'lang', 'group', 'answers', ['offered', 'offered'], ['picked', 'picked'], ['resolved', 'resolved'], ['not helpful', 'not-helpful'], ['hits', 'hits'], ['hit rate', 'hit-rate'], 'last hit'],
+    ['entry', 'lang', 'group', ['answers', 'answered'], ['offered', 'offered'], ['picked', 'picked'], ['resolved', 'resolved'], ['not helpful', 'not-helpful'], ['hits', 'hits'], ['hit rate', 'hit-rate'], ['last hit', 'last-hit']],
     report.entries.map((e) => [labels.html(e.id), escapeHtml(e.lang ?? ''), escapeHtml(e.group ?? ''), e.answers, e.offered, e.picked, e.resolved, e.notHelpful, e.hits, pct(e.hitRate), escapeHtml(day(e.lastHit))]),
     'entries',
     report.entries.map((e) => langAttr([e.lang])),
   ),
 )}
-${report.groups.length ? fold(`Translation groups (${report.groups.length})`, table(['group', 'entries', 'answers', ['offered', 'offered'], ['picked', 'picked'], ['not helpful', 'not-helpful'], ['hits', 'hits'], ['hit rate', 'hit-rate'], 'last hit'], report.groups.map((g) => [escapeHtml(g.key), g.entries, g.answers, g.offered, g.picked, g.notHelpful, g.hits, pct(g.hitRate), escapeHtml(day(g.lastHit))]), 'groups')) : ''}
-${report.languages.length ? fold(`Languages (${report.languages.length})`, table(['language', 'entries', 'answers', ['offered', 'offered'], ['picked', 'picked'], ['not helpful', 'not-helpful'], ['hits', 'hits'], ['hit rate', 'hit-rate']], report.languages.map((g) => [escapeHtml(g.key), g.entries, g.answers, g.offered, g.picked, g.notHelpful, g.hits, pct(g.hitRate)]), 'languages', report.languages.map((g) => langAttr([g.key])))) : ''}
-${fold(`Why questions were answered, clarified or escalated (${report.reasons.length} reasons)`, table([['reason', 'reason'], ['questions', 'questions'], 'share'], report.reasons.map((r) => [escapeHtml(r.reason), r.count, pct(report.totals.events ? r.count / report.totals.events : 0)]), 'reasons'), 'reasons')}
-${fold(`Stale entries, one by one (${report.stale.entries.length})`, table(['entry', 'lang', ['hits', 'hits'], 'group hits', 'updated'], report.stale.entries.slice(0, 200).map((e) => [labels.html(e.id), escapeHtml(e.lang ?? ''), e.hits, e.groupHits ?? '—', escapeHtml(day(e.updatedAt))]), 'stale-entries', report.stale.entries.slice(0, 200).map((e) => langAttr([e.lang]))))}
+${report.groups.length ? fold(`Translation groups (${report.groups.length})`, table(['group', 'entries', ['answers', 'answered'], ['offered', 'offered'], ['picked', 'picked'], ['not helpful', 'not-helpful'], ['hits', 'hits'], ['hit rate', 'hit-rate'], ['last hit', 'last-hit']], report.groups.map((g) => [escapeHtml(g.key), g.entries, g.answers, g.offered, g.picked, g.notHelpful, g.hits, pct(g.hitRate), escapeHtml(day(g.lastHit))]), 'groups')) : ''}
+${report.languages.length ? fold(`Languages (${report.languages.length})`, table(['language', 'entries', ['answers', 'answered'], ['offered', 'offered'], ['picked', 'picked'], ['not helpful', 'not-helpful'], ['hits', 'hits'], ['hit rate', 'hit-rate']], report.languages.map((g) => [escapeHtml(g.key), g.entries, g.answers, g.offered, g.picked, g.notHelpful, g.hits, pct(g.hitRate)]), 'languages', report.languages.map((g) => langAttr([g.key])))) : ''}
+${fold(`Why questions were answered, clarified or escalated (${report.reasons.length} reasons)`, table([['reason', 'reason'], ['questions', 'questions'], ['share', 'reason-share']], report.reasons.map((r) => [escapeHtml(r.reason), r.count, pct(report.totals.events ? r.count / report.totals.events : 0)]), 'reasons'), 'reasons')}
+${fold(`Stale entries, one by one (${report.stale.entries.length})`, table(['entry', 'lang', ['hits', 'hits'], ['group hits', 'group-hits'], 'updated'], report.stale.entries.slice(0, 200).map((e) => [labels.html(e.id), escapeHtml(e.lang ?? ''), e.hits, e.groupHits ?? '—', escapeHtml(day(e.updatedAt))]), 'stale-entries', report.stale.entries.slice(0, 200).map((e) => langAttr([e.lang]))))}
 ${report.stale.oldestUpdated.length ? fold('Oldest content', table(['entry', 'updated', ['hits', 'hits']], report.stale.oldestUpdated.map((e) => [labels.html(e.id), escapeHtml(day(e.updatedAt)), e.hits]), 'oldest', report.stale.oldestUpdated.map((e) => langAttr([labels.lang(e.id)])))) : ''}
 ${fold(`Co-ranked pairs, unfiltered (${report.nearDuplicates.coRanked.length})`, table(['entry A', 'entry B', ['close top-two', 'co-ranked'], ['share', 'share']], report.nearDuplicates.coRanked.slice(0, 100).map((p) => [labels.html(p.a), labels.html(p.b), p.count, pct(p.share)]), 'co-ranked'))}`
 }
