@@ -39,7 +39,7 @@ export {
 export { type BuiltInRedaction, type RedactionOptions, type ResolvedRedactionOptions, type RedactionPattern, type RedactionMode, type RedactedQuery, type Redactor, RedactionOptionsSchema, DEFAULT_REDACTION_OPTIONS, DEFAULT_REDACTION_PATTERNS, redactQuery, containsPii } from '../privacy/redact.js'
 export { type SurgeOptions, type SurgeRule, type SurgeResult, SurgeOptionsSchema, SurgeRuleSchema, DEFAULT_SURGE_RULE, detectSurges } from './surge.js'
 export { type ClusterInput, type ClusterOptions, type QueryCluster, type EmbedFunction, ClusterOptionsSchema, DEFAULT_CLUSTER_OPTIONS, clusterQueries, similarPhrasings } from './cluster.js'
-export { type ReportOptions, ReportOptionsSchema, DEFAULT_REPORT_OPTIONS, type OpsReport, type EntryReport, type GroupReport, type PageReport, type SurgeReport, buildReport, prunedEntries, SURGE_RULE, renderReportHtml } from './report/index.js'
+export { type ReportOptions, ReportOptionsSchema, DEFAULT_REPORT_OPTIONS, type OpsReport, type EntryReport, type GroupReport, type PageReport, type SurgeReport, buildReport, SURGE_RULE, renderReportHtml } from './report/index.js'
 export { type Suggestion, type SuggestOptions, type AcceptOptions, type RejectOptions, SuggestOptionsSchema, AcceptOptionsSchema, RejectOptionsSchema, DEFAULT_SUGGEST_OPTIONS, type KnowledgeBaseFunctions, type OpsKnowledgeBase, listSuggestions, acceptSuggestions, rejectSuggestions, mergeAccepted } from './suggest.js'
 export { type PruneOptions, type PrunePlan, type PruneTopic, type PruneEntryUsage, type PruneCoverage, PruneOptionsSchema, DEFAULT_PRUNE_OPTIONS, planPrune } from './prune.js'
 export { parseDuration } from './duration.js'

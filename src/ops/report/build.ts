@@ -353,19 +353,3 @@ function ratio(a: number, b: number): number {
   return b > 0 ? Math.round((a / b) * 10_000) / 10_000 : 0
 }
 
-/**
- * Split the FAQ into the entries to keep and those to prune (fewer than `minHits` hits in the
- * report's window). Never touches files: the caller writes the kept entries to a new file.
- */
-export function prunedEntries(entries: FaqEntry[], report: Pick<OpsReport, 'entries'>, minHits: number): { kept: FaqEntry[]; removed: { id: string; hits: number }[] } {
-  if (!Number.isInteger(minHits) || minHits < 0) throw createError('INVALID_ARGUMENT', { where: 'prunedEntries', argument: 'minHits', expected: 'a whole number ≥ 0', received: String(minHits) })
-  const hits = new Map(report.entries.map((e) => [e.id, e.hits]))
-  const kept: FaqEntry[] = []
-  const removed: { id: string; hits: number }[] = []
-  for (const e of entries) {
-    const h = hits.get(e.id) ?? 0
-    if (h < minHits) removed.push({ id: e.id, hits: h })
-    else kept.push(e)
-  }
-  return { kept, removed }
-}

@@ -1,5 +1,5 @@
 import { afterAll, afterEach, describe, expect, it } from 'vitest'
-import { buildReport, prunedEntries, type HitLog } from '../../../src/ops/index.js'
+import { buildReport, type HitLog } from '../../../src/ops/index.js'
 import { ENTRIES, fixtureLog, NOW } from '../fixture-log.js'
 import { removeTempDirs } from '../helpers.js'
 
@@ -35,9 +35,6 @@ describe('buildReport', () => {
     expect(r.stale.oldestUpdated[0]).toMatchObject({ id: 'old-en', updatedAt: '2020-01-01' })
     const few = await buildReport(log, { now: NOW, entries: ENTRIES, staleMinHits: 3 })
     expect(few.stale.prune).toEqual(['old-en', 'dup-b', 'dup-a'])
-    const { kept, removed } = prunedEntries(ENTRIES, few, 3)
-    expect(removed.map((x) => x.id).sort()).toEqual(['dup-a', 'dup-b', 'old-en'])
-    expect(kept.map((e) => e.id)).toEqual(['ship-en', 'ship-ja', 'return-en'])
   })
 
   it('finds merge candidates: co-ranked with a small margin, and near-identical phrasings', async () => {
@@ -86,6 +83,5 @@ describe('buildReport', () => {
     await expect(buildReport(log, { since: 'a month' })).rejects.toMatchObject({ code: 'INVALID_DURATION', details: { option: 'since', text: 'a month' } })
     await expect(buildReport(log, { lowConfidence: 3 })).rejects.toThrow(/lowConfidence/)
     await expect(buildReport(log, { lowConfidence: 3 })).rejects.toMatchObject({ code: 'INVALID_OPTIONS' })
-    expect(() => prunedEntries(ENTRIES, { entries: [] }, -1)).toThrow(expect.objectContaining({ code: 'INVALID_ARGUMENT', details: expect.objectContaining({ argument: 'minHits' }) }))
   })
 })
