@@ -3,9 +3,11 @@
  * linear in the length of the query (queries are untrusted input). One pass collects runs of
  * digits and separators and classifies each run (dates, Luhn-checked cards, phone numbers);
  * e-mail addresses are found by a bounded scan around each `@`; order numbers are whole tokens;
- * card security codes and postcodes are found in a small window next to a keyword. Passes run in
- * a fixed order and a later pass never looks inside a span an earlier one masked.
+ * card security codes and postcodes are found in a small window next to a keyword; postal
+ * addresses (`address.ts`) in a bounded window around each number. Passes run in a fixed order
+ * and a later pass never looks inside a span an earlier one masked.
  */
+import { scanAddresses } from './address.js'
 import { fold, originalEnd, type Meter } from './fold.js'
 import * as shared from './scan.js'
 
@@ -22,10 +24,11 @@ const K_CARD = 2
 const K_PHONE = 3
 const K_CVV = 4
 const K_ORDER = 5
-const KIND_NAME = ['', 'email', 'card', 'phone', 'cvv', 'order'] as const
-const KIND_MASK = ['', '[email]', '[card]', '[phone]', '[cvv]', '[order]'] as const
+const K_ADDRESS = 6
+const KIND_NAME = ['', 'email', 'card', 'phone', 'cvv', 'order', 'address'] as const
+const KIND_MASK = ['', '[email]', '[card]', '[phone]', '[cvv]', '[order]', '[address]'] as const
 /** Order of the names in {@link RedactedQuery.masked}. */
-const REPORT_ORDER = [K_EMAIL, K_CARD, K_PHONE, K_CVV, K_ORDER]
+const REPORT_ORDER = [K_EMAIL, K_CARD, K_PHONE, K_CVV, K_ORDER, K_ADDRESS]
 
 
 /**
@@ -121,6 +124,7 @@ export function redactBuiltIn(query: string, meter: Meter): { text: string; mask
   const sc = new shared.Scan(fo.text, meter)
   scanEmails(sc)
   scanPostcodes(sc)
+  scanAddresses(sc, K_ADDRESS)
   scanDigitRuns(sc)
   scanOrders(sc)
   scanCvv(sc)

@@ -1,7 +1,7 @@
 /**
  * Query redaction for the hit log: customers paste e-mail addresses, phone numbers, card numbers,
- * card security codes and order numbers into support chats, and none of that belongs in a log that
- * content editors read. Queries are masked before they are stored; a log may also keep only a
+ * card security codes, order numbers and postal addresses into support chats, and none of that
+ * belongs in a log that content editors read. Queries are masked before they are stored; a log may also keep only a
  * salted hash of the masked query.
  *
  * This file is the public face (options, redactors, mask checks); `fold.ts` does the folding and
@@ -18,9 +18,10 @@
  *   one pass collects runs of digits and separators and classifies each run (dates, Luhn-checked
  *   cards, phone numbers); e-mail addresses are found by a bounded scan around each `@` (local part
  *   at most 64 code points, domain at most 255); order numbers are whole tokens; card security
- *   codes and postcodes are found in a small window after a keyword. {@link redactionCost} counts
- *   the work so tests can prove the bound without timing anything.
- * - Passes run in a fixed order (e-mail, postcodes, digit runs, order numbers, security codes);
+ *   codes and postcodes are found in a small window after a keyword; postal addresses in a
+ *   bounded window around each number (the place names before it, the room, city and ZIP after
+ *   it). {@link redactionCost} counts the work so tests can prove the bound without timing anything.
+ * - Passes run in a fixed order (e-mail, postcodes, addresses, digit runs, order numbers, security codes);
  *   a later pass never looks inside a span an earlier pass masked, and treats it (or a mask
  *   already in the text) as a boundary, so redacting redacted text changes nothing.
  */
@@ -33,7 +34,7 @@ import { applyPattern } from './fold.js'
 
 /** A built-in detector: its name (as reported in {@link RedactedQuery.masked}), its mask and what it catches. */
 export interface BuiltInRedaction {
-  name: 'email' | 'card' | 'phone' | 'cvv' | 'order'
+  name: 'email' | 'card' | 'phone' | 'cvv' | 'order' | 'address'
   mask: string
   description: string
 }
@@ -49,6 +50,7 @@ export const DEFAULT_REDACTION_PATTERNS: readonly BuiltInRedaction[] = Object.fr
   { name: 'phone', mask: '[phone]', description: 'phone numbers: +country forms, Japanese/Korean/Chinese national forms with a leading 0, Chinese mobiles, North American numbers, grouped numbers; any common separator (ー － ‐ - 〜 ~ spaces . / parentheses)' },
   { name: 'cvv', mask: '[cvv]', description: 'a 3–4 digit code shortly after (or before) a card security word: CVV, CVC, security code, セキュリティコード, 보안코드, 安全码' },
   { name: 'order', mask: '[order]', description: 'order-like tokens: letters, digits and dashes holding 6+ digits (ORD-20240315, 1Z999AA10123456784), or # and 4+ digits' },
+  { name: 'address', mask: '[address]', description: 'postal addresses with a house or block number: Japanese (〒, prefecture, 市区町村, 丁目/番地/号 or 1-2-3, a glued building and room), Korean road and lot addresses (시/도/군/구, …로/…길 + building number, 층/호/동; …동 N번지), Chinese (省/市/区/县, 路/街/道/巷/弄 + N号, 栋/单元/室), English (house number, street and suffix such as St/Ave/Pkwy, unit, city, state and ZIP or UK postcode). A postcode alone is not masked' },
 ] as const satisfies readonly BuiltInRedaction[])
 
 /** The masks the built-in detectors write. */
@@ -190,7 +192,7 @@ export function createRedactor(options: RedactionOptions = {}): Redactor {
 
 /**
  * Redacts one query with the given options (default: mask e-mails, card numbers, security codes,
- * phone numbers and order-like numbers). For many queries, build a redactor once with
+ * phone numbers, order-like numbers and postal addresses). For many queries, build a redactor once with
  * {@link createRedactor}.
  */
 export function redactQuery(query: string, options: RedactionOptions = {}): RedactedQuery {

@@ -1,5 +1,5 @@
 /**
- * The scan state the built-in detectors share (`detect.ts`): which positions of the
+ * The scan state the built-in detectors share (`detect.ts`, `address.ts`): which positions of the
  * folded text are masked or kept, the spans to write, and the character tests every scanner uses.
  */
 import type { Meter } from './fold.js'

@@ -1,6 +1,6 @@
 /**
  * Property tests for redaction: on any input (adversarial runs of digits and separators, many
- * '@', 'a@a@a@…', 1M characters of mixed text) nothing detectable is left after one pass, the
+ * '@', 'a@a@a@…', pieces of postal addresses, 1M characters of mixed text) nothing detectable is left after one pass, the
  * PII planted in a message never survives, and the work is linear in the input length. The work
  * is asserted as an operation count (redactionCost), never as a time: the 1M-character timings
  * are only printed.
@@ -15,6 +15,9 @@ const PIECES = [
   '0', '1', '4', '9', '０', '１', '８', '-', 'ー', '－', '‐', '〜', '~', ' ', '　', '(', ')', '.', '．', '/', '+', '＋', '#', '@', '＠',
   'a', 'Z', 'ｔ', 'é', '\u0301', '用', '户', 'は', 'テ', '한', '\n', '\t', ',', ':', '_', '[', ']', 'com', '中国', 'テスト', '例子', 'xn--', 'cvv ', 'CVC', 'セキュリティコード',
   '보안코드', '〒', 'zip ', 'TEL', '2026-04-01', '[card]', '[email]', '😀', '𠮷',
+  // Pieces of postal addresses: place names, block words, road and street words.
+  '東京都', '渋谷区', '神宮前', '市', '丁目', '番地', '番', '号', '一', 'の', 'ハイツ', '서울특별시 ', '강남구 ', '테헤란로 ', '길', '번지', '층', '동', '호',
+  '上海市', '区', '路', '道', '栋', '单元', '室', ' St', ' Ave', 'Main', ' CA ', 'NW1 6ZZ', 'Apt ', ', ', '[address]',
 ]
 const adversarial = fc.string({ unit: fc.constantFrom(...PIECES), maxLength: 300 })
 
@@ -55,7 +58,31 @@ const email = fc.oneof(
   fc.tuple(localPart, fc.constantFrom('example.com', 'example.jp')).map(([l, dom]) => `${l}@${dom}`.replace(/[!-~]/g, (c) => String.fromCharCode(c.charCodeAt(0) + 0xfee0))),
   fc.constantFrom('用户@例子.中国', '홍길동@예시.한국', '山田@例え.テスト', 'wang.wei@例子.测试'),
 )
-const pii = fc.oneof(phone, card, email)
+const n = (max: number): fc.Arbitrary<number> => fc.integer({ min: 1, max })
+const blockSep = fc.constantFrom('-', 'ー', '－', '−', '‐')
+const jpAddress = maybeFullWidth(
+  fc.tuple(
+    fc.constantFrom('東京都渋谷区神宮前', '大阪府大阪市北区梅田', '世田谷区桜新町', '北海道札幌市中央区北一条西', '沖縄県那覇市おもろまち'),
+    fc.oneof(
+      fc.tuple(n(99), n(99), n(99), blockSep).map(([a, b, c, s]) => `${a}${s}${b}${s}${c}`),
+      fc.tuple(n(9), n(99), n(99)).map(([a, b, c]) => `${a}丁目${b}番${c}号`),
+      fc.tuple(n(9), n(99), n(99)).map(([a, b, c]) => `${a}丁目${b}-${c}`),
+    ),
+  ).map(([place, block]) => place + block),
+)
+const koAddress = fc
+  .tuple(fc.constantFrom('서울특별시 강남구 테헤란로 ', '부산광역시 해운대구 해운대로570번길 ', '경기도 성남시 분당구 판교역로', '대구 중구 동덕로 '), n(999), fc.constantFrom('', ', 4층', ' 101동 1202호', ' (역삼동)'))
+  .map(([road, no, rest]) => `${road}${no}${rest}`)
+const zhAddress = fc
+  .tuple(fc.constantFrom('上海市浦东新区世纪大道', '北京市朝阳区建国路', '广东省深圳市南山区科技园路', '杭州市西湖区文三路'), n(9999), fc.constantFrom('号', '号院3号楼2单元501室', '号2栋', '弄5号'))
+  .map(([road, no, rest]) => `${road}${no}${rest}`)
+const enAddress = fc
+  .tuple(n(99999), fc.constantFrom('Elm Street', 'Evergreen Terrace', 'W 42nd St', 'Ocean Ave Suite 400', 'maple dr'), fc.constantFrom('', ', Springfield, IL 62704', ', New York, NY 10036', ', London NW1 6ZZ'))
+  .map(([no, street, rest]) => `${no} ${street}${rest}`)
+/** Addresses whose end is not glued to what follows: an English address runs into the letters or digits after it ("12 Oak StWhere"), so it is planted only with a context after it. */
+const cjkAddress = fc.oneof(jpAddress, koAddress, zhAddress)
+const pii = fc.oneof(phone, card, email, cjkAddress)
+const piiInContext = fc.oneof(phone, card, email, cjkAddress, enAddress)
 /** Context that does not glue onto a value: words and punctuation of four languages, no digits or ASCII letters next to it. */
 const before = fc.constantFrom('注文の件で、', '電話は', '카드번호 ', '我的邮箱是', 'my email is ', '连络：', '「', '\n', '')
 const after = fc.constantFrom('に電話ください', 'です。', '로 결제했는데요', '，谢谢', ' please', '」', '\n', '')
@@ -76,7 +103,7 @@ describe('redaction properties', () => {
 
   it('never lets planted PII survive, verbatim, folded or as its digits', () => {
     fc.assert(
-      fc.property(before, pii, after, (b, v, a) => {
+      fc.property(before, piiInContext, after, (b, v, a) => {
         const out = redactQuery(b + v + a).text!
         expect(out.includes(v) || nfkc(out).includes(nfkc(v)), out).toBe(false)
         const dv = digitsOf(v)
@@ -108,6 +135,14 @@ describe('redaction properties', () => {
     ['letters and dashes', () => repeat('a-')],
     ['security words', () => repeat('cvv 1 ')],
     ['postcode words', () => repeat('〒1')],
+    ['addresses', () => repeat('東京都渋谷区神宮前1-2-3 ')],
+    ['block words', () => repeat('一丁目')],
+    ['place names and numbers', () => repeat('渋谷区1-')],
+    ['Korean roads', () => repeat('서울 가로 1 ')],
+    ['numbered roads', () => repeat('로1')],
+    ['Chinese house numbers', () => repeat('路1号1栋')],
+    ['house numbers and words', () => repeat('1 a ')],
+    ['streets', () => repeat('12 Oak St, ')],
   ]
 
   it.each(worst)('is linear on 1M characters of %s', (_, make) => {

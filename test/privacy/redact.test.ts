@@ -184,11 +184,11 @@ describe('redactQuery', () => {
     expect(containsMask('order late')).toBe(false)
     expect(containsMask('member [member]')).toBe(false)
     expect(containsMask('member [member]', ['[member]'])).toBe(true)
-    expect(BUILT_IN_MASKS).toEqual(['[email]', '[card]', '[phone]', '[cvv]', '[order]'])
+    expect(BUILT_IN_MASKS).toEqual(['[email]', '[card]', '[phone]', '[cvv]', '[order]', '[address]'])
     expect(redactionMasks({ patterns: [{ name: 'm', pattern: 'x', mask: '[m]' }] })).toEqual([...BUILT_IN_MASKS, '[m]'])
     expect(redactionMasks({ replaceDefaults: true })).toEqual([])
     // Every mask redaction writes is recognised.
-    for (const q of ['a@b.io', '090-1234-5678', '4111111111111111', 'cvv 123', 'ORD-123456']) expect(containsMask(redactQuery(q).text!)).toBe(true)
+    for (const q of ['a@b.io', '090-1234-5678', '4111111111111111', 'cvv 123', 'ORD-123456', '東京都渋谷区神宮前1-2-3']) expect(containsMask(redactQuery(q).text!)).toBe(true)
   })
 
   it('recognises text that still holds something to mask (rows stored before a form was caught)', () => {
@@ -196,5 +196,83 @@ describe('redactQuery', () => {
     expect(containsPii('ｔａｒｏ＠ｅｘａｍｐｌｅ．ｃｏｍ')).toBe(true)
     expect(containsPii('where is my parcel')).toBe(false)
     expect(containsPii('電話は[phone]です')).toBe(false)
+    expect(containsPii('住所は東京都渋谷区神宮前1-2-3です')).toBe(true)
+    expect(containsPii('住所は[address]です')).toBe(false)
+  })
+
+  it.each([
+    // Japanese: prefecture, municipality, town, block; full-width digits and dashes; a building glued to the block
+    ['住所を変更したい 東京都渋谷区神宮前1-2-3 ハイツ101', '住所を変更したい [address] ハイツ101'],
+    ['届け先は東京都渋谷区神宮前１－２－３です', '届け先は[address]です'],
+    ['大阪府大阪市北区梅田3丁目4番5号に届けて', '[address]に届けて'],
+    ['神奈川県横浜市中区山下町12番地の3', '[address]'],
+    ['愛知県名古屋市中村区名駅四丁目5-6にお願いします', '[address]にお願いします'],
+    ['東京都 渋谷区 神宮前 1-2-3 です', '[address] です'],
+    ['京都府京都市左京区一乗寺木ノ本町12-3の実家', '[address]の実家'],
+    ['宮城県仙台市青葉区一番町4-5-6コーポ青葉202の者です', '[address]の者です'],
+    // starting at the municipality when the block is unmistakable
+    ['住所は札幌市中央区北一条西2丁目1番地です', '住所は[address]です'],
+    ['世田谷区桜新町1-23-4 メゾン桜203号室', '[address] メゾン桜203号室'],
+    // a postcode before the address is masked with it
+    ['〒530-0001 大阪府大阪市北区梅田3丁目4番5号', '[address]'],
+    // Korean road and lot addresses
+    ['배송지를 서울특별시 강남구 테헤란로 123, 4층으로 바꿔주세요', '배송지를 [address]으로 바꿔주세요'],
+    ['서울시 마포구 월드컵북로 396 (상암동) 으로', '[address] 으로'],
+    ['인천광역시 연수구 센트럴로 123 101동 1202호', '[address]'],
+    ['부산광역시 해운대구 해운대로570번길 12입니다', '[address]입니다'],
+    ['회사는 강남대로94길 12로 와주세요', '회사는 [address]로 와주세요'],
+    ['전라남도 순천시 조례동 123-45번지로 보내주세요', '[address]로 보내주세요'],
+    ['우편번호 06236 서울특별시 강남구 테헤란로 152', '우편번호 [address]'],
+    // Chinese
+    ['地址改成 上海市浦东新区世纪大道100号', '地址改成 [address]'],
+    ['请寄到北京市朝阳区建国路88号院3号楼2单元501室', '请寄到[address]'],
+    ['我住在杭州市西湖区文三路478号，麻烦改一下', '我住在[address]，麻烦改一下'],
+    ['請寄到台北市中正區重慶南路一段122號', '請寄到[address]'],
+    ['公司地址是天津市和平区南京路189号A座1201', '公司地址是[address]'],
+    // English
+    ['ship to 1600 Amphitheatre Pkwy, Mountain View, CA 94043', 'ship to [address]'],
+    ['change it to 55 W 42nd St Apt 12B, New York, NY 10036 please', 'change it to [address] please'],
+    ['Deliver to 3500 N Lake Shore Dr #1204, Chicago, IL 60657', 'Deliver to [address]'],
+    ['Please deliver to 221B Baker Street, London NW1 6ZZ', 'Please deliver to [address]'],
+    ['i moved to 88 maple dr, austin tx 78701', 'i moved to [address]'],
+    ['my place is 2500 Sunset Blvd in the city', 'my place is [address] in the city'],
+  ])('masks the postal address in %s', (input, expected) => {
+    expect(redactQuery(input)).toMatchObject({ text: expected, masked: ['address'] })
+  })
+
+  it.each([
+    '2番目の商品',
+    '1-2日で届きますか',
+    '3号サイズ',
+    '東京駅から何分',
+    '大阪府内なら1-2日で届きますか',
+    '東京都の店舗は2丁目にありますか',
+    '서울에서 배송 며칠 걸려요?',
+    '택배로 3개 보냈어요',
+    '친구 선물로 2개 주문했어요',
+    '제주도로 2박 3일 여행',
+    '上海发货吗',
+    '100号订单',
+    '3号线地铁站附近有门店吗',
+    '我知道100号是今天',
+    'Main Street store hours?',
+    'Is the 5th Avenue store open?',
+    'I ordered 3 items from your Oak Street shop',
+    'Can I get 2 day shipping to Elm St?',
+    'I live 5 miles from Main St',
+  ])('does not take a product question for an address: %s', (q) => {
+    expect(redactQuery(q)).toEqual({ text: q, hash: null, masked: [] })
+  })
+
+  it('reports an address after the other kinds, and leaves a phone number next to it to the phone rule', () => {
+    expect(redactQuery('東京都渋谷区神宮前1-2-3 090-1234-5678')).toMatchObject({ text: '[address] [phone]', masked: ['phone', 'address'] })
+    expect(redactQuery('mail a@b.io, ship to 12 Oak St')).toMatchObject({ text: 'mail [email], ship to [address]', masked: ['email', 'address'] })
+  })
+
+  it('changes nothing when the redacted text is redacted again', () => {
+    for (const q of ['〒530-0001 大阪府大阪市北区梅田3丁目4番5号', '서울특별시 강남구 테헤란로 123, 4층으로', '上海市浦东新区世纪大道100号', 'ship to 12 Oak St, Springfield, IL 62704']) {
+      const once = redactQuery(q).text!
+      expect(redactQuery(once).text).toBe(once)
+    }
   })
 })
