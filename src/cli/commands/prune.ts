@@ -28,8 +28,8 @@ function durationText(ms: number): string {
   if (ms >= HOUR) return `${Math.floor(ms / HOUR)}h`
   return `${Math.max(1, Math.floor(ms / MINUTE))}m`
 }
-/** A span for a sentence: `35d`, `5h`, `12m`, or `under a minute`. */
-const spanText = (ms: number) => (ms < MINUTE ? 'under a minute' : durationText(ms))
+/** A span for a sentence: `35d`, `5h`, `12m`, `under a minute`, or `none`. */
+const spanText = (ms: number) => (ms <= 0 ? 'none' : ms < MINUTE ? 'under a minute' : durationText(ms))
 
 const minuteIso = (iso: string) => iso.slice(0, 16).replace('T', ' ') + ' UTC'
 const day = (iso: string | null) => (iso === null ? 'never in the log' : iso.slice(0, 10))
