@@ -59,6 +59,8 @@ const SMALL_LABELLED_SET = 300
 const SAMPLE_RANKING = 5
 /** Confidence of an FAQ's own question asked as written (see `Ranker.isVerbatim`). */
 const VERBATIM_CONFIDENCE = 0.99
+/** Questions a page needs in the hit log before what people ask there orders a clarify's close options. */
+const PAGE_PRIOR_SUPPORT = 10
 
 /** Options of {@link KnowledgeBase.calibrate} and {@link KnowledgeBase.selfCalibrate}. */
 export const CalibrateOptionsSchema = z.strictObject({
@@ -359,6 +361,31 @@ export class KnowledgeBase {
     return kb
   }
 
+  /**
+   * The page as a prior where it cannot cost a wrong answer: among a clarify's options whose
+   * scores are within the ambiguity margin of the first, the entry people ask about most from
+   * the question's page (the hit log's counts, at least {@link PAGE_PRIOR_SUPPORT} questions
+   * there) is offered first. The decision, the candidates and their confidences never change, so
+   * precision cannot move; a log that cannot count leaves the order as it is.
+   */
+  private orderedByPage(options: Candidate[], margin: number, opts: ParsedAskOptions): Candidate[] {
+    if (!opts.page || options.length < 2 || !this.logger?.entriesAskedFrom) return options
+    let shares: Map<string, number>
+    try {
+      const asked = this.logger.entriesAskedFrom({ page: opts.page, lang: opts.lang, channel: opts.channel }, { limit: 50, minSupport: PAGE_PRIOR_SUPPORT })
+      shares = new Map(asked.filter((s) => s.source === 'page').map((s) => [s.entryId, s.share]))
+    } catch {
+      return options
+    }
+    if (shares.size === 0) return options
+    const top = options[0].score
+    const close = options.filter((o) => top - o.score <= margin)
+    const rest = options.filter((o) => top - o.score > margin)
+    const share = (o: Candidate) => shares.get(o.id) ?? 0
+    // Stable: equal shares keep the engine's order.
+    return [...close.map((o, i) => ({ o, i })).sort((a, b) => share(b.o) - share(a.o) || a.i - b.i).map(({ o }) => o), ...rest]
+  }
+
   private async sample(query: string, expected: number | null, restrict: RetrieveOptions, lang?: string): Promise<CalibrationSample | undefined> {
     const ranked = await this.ranker.rank(query, restrict, lang ? baseLanguage(lang) : undefined)
     if (!ranked || ranked.evidence.length === 0) return undefined
@@ -402,7 +429,7 @@ export class KnowledgeBase {
     const top = candidates[0]
     const common = { reason: verdict.reason, confidence: top?.confidence ?? 0, query, lang: ranked.lang, candidates, latencyMs: 0 }
     if (verdict.decision === 'answer') return { ...common, decision: 'answer', answer: { id: top.id, text: this.entry(top.id)!.answer } }
-    if (verdict.decision === 'clarify') return { ...common, decision: 'clarify', options: verdict.options.map((i) => candidates[i]) }
+    if (verdict.decision === 'clarify') return { ...common, decision: 'clarify', options: this.orderedByPage(verdict.options.map((i) => candidates[i]), thresholds.ambiguityMargin, opts) }
     const threshold: MissedThreshold | undefined = !top
       ? undefined
       : verdict.reason === 'out-of-scope'
