@@ -215,6 +215,11 @@ export class HitLog extends EventEmitter implements AskLogger, HitLogReader, Sug
     return this.read('count hits per entry', (db) => queries.entryCounts(db, this.store.keys, from, to))
   }
 
+  /** Per-entry counters over [from, to) for each channel (see {@link HitLogReader.entryCountsByChannel}). */
+  entryCountsByChannel(from: number, to: number): Map<string, Map<string, EntryCounts>> {
+    return this.read('count hits per entry and channel', (db) => new Map([...queries.channelCounts(db, from, to).keys()].map((channel) => [channel, queries.entryCounts(db, this.store.keys, from, to, channel)])))
+  }
+
   /** Number of events per top candidate in [from, to) (the per-entry volume used for surge alerts). */
   topCounts(from: number, to: number): Map<string, number> {
     return this.read('count events per entry', (db) => queries.topCounts(db, this.store.keys, from, to))

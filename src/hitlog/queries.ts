@@ -64,9 +64,14 @@ export function timeline(db: Database.Database, from: number, to: number, bucket
   return rows.map((r) => ({ bucket: r.b, decision: DECISIONS[r.d], count: r.n }))
 }
 
-/** Per-entry counters over [from, to): top candidate, answers, offered, picked, resolved, (not) helpful, last hit. */
-export function entryCounts(db: Database.Database, keys: EntryKeys, from: number, to: number): Map<string, EntryCounts> {
+/**
+ * Per-entry counters over [from, to): top candidate, answers, offered, picked, resolved, (not)
+ * helpful, last hit. With `channel`, only the events asked in that channel and the feedback on them.
+ */
+export function entryCounts(db: Database.Database, keys: EntryKeys, from: number, to: number, channel?: string): Map<string, EntryCounts> {
   const [lo, hi] = idRange(from, to)
+  const inChannel = channel === undefined ? '' : ' AND channel = @channel'
+  const ev = channel === undefined ? { lo, hi } : { lo, hi, channel }
   const out = new Map<string, EntryCounts>()
   const get = (key: number) => {
     const id = keys.id(db, key)!
@@ -77,21 +82,22 @@ export function entryCounts(db: Database.Database, keys: EntryKeys, from: number
   const hit = (c: EntryCounts, t: number | null) => {
     if (t !== null && (c.lastHit === null || t > c.lastHit)) c.lastHit = t
   }
-  for (const r of db.prepare('SELECT e1 k, count(*) n FROM events WHERE id BETWEEN ? AND ? AND e1 IS NOT NULL GROUP BY e1').all(lo, hi) as { k: number; n: number }[]) get(r.k).top = r.n
-  for (const r of db.prepare('SELECT answer k, count(*) n, max(id) >> 10 t FROM events WHERE id BETWEEN ? AND ? AND answer IS NOT NULL GROUP BY answer').all(lo, hi) as { k: number; n: number; t: number }[]) {
+  for (const r of db.prepare(`SELECT e1 k, count(*) n FROM events WHERE id BETWEEN @lo AND @hi AND e1 IS NOT NULL${inChannel} GROUP BY e1`).all(ev) as { k: number; n: number }[]) get(r.k).top = r.n
+  for (const r of db.prepare(`SELECT answer k, count(*) n, max(id) >> 10 t FROM events WHERE id BETWEEN @lo AND @hi AND answer IS NOT NULL${inChannel} GROUP BY answer`).all(ev) as { k: number; n: number; t: number }[]) {
     const c = get(r.k)
     c.answers = r.n
     hit(c, r.t)
   }
   const offered = db.prepare(
     `SELECT k, count(*) n FROM (
-       SELECT o1 k FROM events WHERE id BETWEEN @lo AND @hi AND o1 IS NOT NULL
-       UNION ALL SELECT o2 FROM events WHERE id BETWEEN @lo AND @hi AND o2 IS NOT NULL
-       UNION ALL SELECT o3 FROM events WHERE id BETWEEN @lo AND @hi AND o3 IS NOT NULL) GROUP BY k`,
+       SELECT o1 k FROM events WHERE id BETWEEN @lo AND @hi AND o1 IS NOT NULL${inChannel}
+       UNION ALL SELECT o2 FROM events WHERE id BETWEEN @lo AND @hi AND o2 IS NOT NULL${inChannel}
+       UNION ALL SELECT o3 FROM events WHERE id BETWEEN @lo AND @hi AND o3 IS NOT NULL${inChannel}) GROUP BY k`,
   )
-  for (const r of offered.all({ lo, hi }) as { k: number; n: number }[]) get(r.k).offered = r.n
-  const fb = db.prepare('SELECT kind, entry k, count(*) n, max(ts) t FROM feedback WHERE ts >= ? AND ts < ? AND entry IS NOT NULL GROUP BY kind, entry')
-  for (const r of fb.all(Math.floor(from), Math.floor(to)) as { kind: Feedback['kind']; k: number; n: number; t: number }[]) {
+  for (const r of offered.all(ev) as { k: number; n: number }[]) get(r.k).offered = r.n
+  const fbChannel = channel === undefined ? '' : ' AND event_id IN (SELECT id FROM events WHERE channel = @channel)'
+  const fb = db.prepare(`SELECT kind, entry k, count(*) n, max(ts) t FROM feedback WHERE ts >= @from AND ts < @to AND entry IS NOT NULL${fbChannel} GROUP BY kind, entry`)
+  for (const r of fb.all(channel === undefined ? { from: Math.floor(from), to: Math.floor(to) } : { from: Math.floor(from), to: Math.floor(to), channel }) as { kind: Feedback['kind']; k: number; n: number; t: number }[]) {
     const c = get(r.k)
     if (r.kind === 'picked') (c.picked = r.n), hit(c, r.t)
     else if (r.kind === 'resolved') (c.resolved = r.n), hit(c, r.t)
@@ -99,6 +105,13 @@ export function entryCounts(db: Database.Database, keys: EntryKeys, from: number
     else if (r.kind === 'not-helpful') c.notHelpful = r.n
   }
   return out
+}
+
+/** The channels of the events in [from, to), with their number of events (events logged without a channel are left out). */
+export function channelCounts(db: Database.Database, from: number, to: number): Map<string, number> {
+  const [lo, hi] = idRange(from, to)
+  const rows = db.prepare('SELECT channel c, count(*) n FROM events WHERE id BETWEEN ? AND ? AND channel IS NOT NULL GROUP BY channel ORDER BY channel').all(lo, hi) as { c: string; n: number }[]
+  return new Map(rows.map((r) => [r.c, r.n]))
 }
 
 /** Number of events per top candidate in [from, to) (the per-entry volume used for surge alerts). */
@@ -128,9 +141,9 @@ export function closePairs(db: Database.Database, keys: EntryKeys, from: number,
 export function unanswered(db: Database.Database, keys: EntryKeys, from: number, to: number, lowConfidence: number): UnansweredRow[] {
   const [lo, hi] = idRange(from, to)
   const rows = db
-    .prepare('SELECT id, query, query_hash, lang, e1, c1 FROM events WHERE id BETWEEN ? AND ? AND (decision = 2 OR confidence < ?)')
-    .all(lo, hi, Math.round(lowConfidence * SCALE)) as { id: number; query: string | null; query_hash: string | null; lang: string; e1: number | null; c1: number | null }[]
-  return rows.map((r) => ({ time: idTime(r.id), query: r.query, queryHash: r.query_hash, lang: r.lang, topId: keys.id(db, r.e1), topConfidence: (r.c1 ?? 0) / SCALE }))
+    .prepare('SELECT id, query, query_hash, lang, channel, e1, c1 FROM events WHERE id BETWEEN ? AND ? AND (decision = 2 OR confidence < ?)')
+    .all(lo, hi, Math.round(lowConfidence * SCALE)) as { id: number; query: string | null; query_hash: string | null; lang: string; channel: string | null; e1: number | null; c1: number | null }[]
+  return rows.map((r) => ({ time: idTime(r.id), query: r.query, queryHash: r.query_hash, lang: r.lang, channel: r.channel, topId: keys.id(db, r.e1), topConfidence: (r.c1 ?? 0) / SCALE }))
 }
 
 /** Queries users picked or humans resolved in [from, to), with the entry they went to. */

@@ -69,6 +69,8 @@ export interface UnansweredRow {
   query: string | null
   queryHash: string | null
   lang: string
+  /** The channel the question was asked in (`web`, `line`…), as the caller gave it; null when none was given. */
+  channel: string | null
   topId: string | null
   topConfidence: number
 }
@@ -108,6 +110,11 @@ export interface HitLogReader {
   timeline(from: number, to: number, bucketMs: number): { bucket: number; decision: DecisionKind; count: number }[]
   /** Per-entry counters over [from, to). */
   entryCounts(from: number, to: number): Map<string, EntryCounts>
+  /**
+   * Per-entry counters over [from, to) for each channel the events were asked in (channels
+   * sorted; events without a channel are left out): what the report's channel filter reads.
+   */
+  entryCountsByChannel(from: number, to: number): Map<string, Map<string, EntryCounts>>
   /** Number of events per top candidate in [from, to) (the per-entry volume used for surge alerts). */
   topCounts(from: number, to: number): Map<string, number>
   /** How often each pair of entries came back as the top two with a confidence margin ≤ `maxMargin`, in [from, to). */
