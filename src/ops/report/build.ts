@@ -158,6 +158,16 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
   for (const c of log.entryCounts(previousFrom, from).values()) previousPicked += c.picked
   previous.answerRate = ratio(previous.answer, previous.events)
   previous.automationRate = ratio(previous.answer + Math.min(previousPicked, previous.clarify), previous.events)
+  const byChannel = log.entryCountsByChannel(from, now)
+  const channelsOf = new Map<string, Record<string, number>>()
+  for (const [channel, perEntry] of byChannel) {
+    for (const [id, c] of perEntry) {
+      if (c.top + c.offered + c.answers + c.picked + c.resolved === 0) continue
+      const m = channelsOf.get(id) ?? {}
+      m[channel] = c.answers + c.picked + c.resolved
+      channelsOf.set(id, m)
+    }
+  }
   const ids = new Set([...entries.map((e) => e.id), ...counts.keys()])
   const entryReports: EntryReport[] = [...ids].map((id) => {
     const c = counts.get(id) ?? { top: 0, answers: 0, offered: 0, picked: 0, resolved: 0, helpful: 0, notHelpful: 0, lastHit: null }
@@ -181,6 +191,7 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
       hitRate: ratio(hits, totals.events),
       lastHit: iso(c.lastHit),
       updatedAt: e?.updatedAt ?? null,
+      channels: channelsOf.get(id) ?? {},
     }
   })
   entryReports.sort((a, b) => b.hits - a.hits || b.top - a.top || (a.id < b.id ? -1 : 1))
@@ -258,11 +269,19 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
   for (const c of clusters) for (const r of c.representatives) clusterOfText.set(comparableText(r.query), c.id)
   const topsOf = new Map<string, Map<string, { n: number; confidence: number }>>()
   const settledOf = new Map<string, number>()
+  const clusterChannels = new Map<string, Record<string, number>>()
+  const textChannels = new Map<string, Set<string>>()
   for (const r of inWindow) {
     if (r.query === null) continue
     const norm = comparableText(r.query)
     const cid = clusterOfText.get(norm)
     if (!cid) continue
+    if (r.channel !== null) {
+      const m = clusterChannels.get(cid) ?? {}
+      m[r.channel] = (m[r.channel] ?? 0) + 1
+      clusterChannels.set(cid, m)
+      textChannels.set(norm, (textChannels.get(norm) ?? new Set<string>()).add(r.channel))
+    }
     if (settled.has(norm)) settledOf.set(cid, (settledOf.get(cid) ?? 0) + 1)
     if (!r.topId) continue
     const tops = topsOf.get(cid) ?? new Map<string, { n: number; confidence: number }>()
@@ -294,7 +313,8 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
       const { times: _times, nearestEntry: _nearest, representatives: texts, ...rest } = c
       const [best] = [...(topsOf.get(c.id) ?? new Map<string, { n: number; confidence: number }>())].sort((a, b) => b[1].n - a[1].n || (a[0] < b[0] ? -1 : 1))
       const nearestEntry = best ? { id: best[0], question: byId.get(best[0])?.question ?? null, similarity: null, share: ratio(best[1].n, count), confidence: Math.round((best[1].confidence / best[1].n) * 1000) / 1000 } : null
-      return { ...rest, representatives: texts.slice(0, 5), count, recent: recentByCluster.get(c.id) ?? 0, settled: settledOf.get(c.id) ?? 0, nearestEntry, draft: draftEntry(texts, c.languages) }
+      const representatives = texts.slice(0, 5).map((r) => ({ ...r, channels: [...(textChannels.get(comparableText(r.query)) ?? [])].sort() }))
+      return { ...rest, representatives, channels: clusterChannels.get(c.id) ?? {}, count, recent: recentByCluster.get(c.id) ?? 0, settled: settledOf.get(c.id) ?? 0, nearestEntry, draft: draftEntry(texts, c.languages) }
     })
     .filter((c) => c.count > 0)
     .filter((c) => {
@@ -325,6 +345,7 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
     totals,
     previous,
     languagesSeen,
+    channelsSeen: [...byChannel.keys()].sort(),
     translations,
     timeline: { bucketMs, points },
     entries: entryReports,

@@ -40,6 +40,7 @@ export const DEFINITIONS = {
   ratio: ['Ratio', 'Recent count ÷ baseline mean.'],
   p: ['p', 'The chance of a count at least this high if the rate had not changed (exact conditional binomial test).'],
   'page-unanswered': ['Unanswered share (page)', 'Unanswered questions asked from the page ÷ its questions.'],
+  'channel-filter': ['Channel filter', 'Hides the rows of other channels: unanswered clusters, their example questions and surges asked only in other channels, and entries that were not the top candidate, offered or hit in the chosen channel. The figures stay the totals over all channels; rows with no channel (questions logged without one, entries with no activity in the window, the per-page and summary tables) are always shown.'],
   reason: ['Reason', 'Why the engine decided as it did (confident, ambiguous, low-confidence, skill-failed…), as logged.'],
 } as const satisfies Record<string, readonly [string, string]>
 

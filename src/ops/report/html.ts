@@ -5,7 +5,7 @@
  * definition. Without script the page still reads: every entry in its own language, nothing hidden.
  */
 import type { OpsReport } from './types.js'
-import { EntryLabels, escapeHtml } from './kit.js'
+import { def, EntryLabels, escapeHtml } from './kit.js'
 import { definitionsSection, improveSection, mergeSection, pagesSection, staleSection, summarySection, surgeSection, tablesSection, unansweredSection } from './sections.js'
 
 export { escapeHtml } from './kit.js'
@@ -31,12 +31,14 @@ details.full{margin:6px 0}details.full>summary{cursor:pointer;font-weight:600}dl
 [hidden]{display:none!important}
 `
 
-// The page's only script: the language in which questions are shown, and the language filter.
+// The page's only script: the language in which questions are shown, and the language and
+// channel filters (a row is shown when it passes both; a row without the attribute always passes).
 // It reads nothing but the page's own attributes and fetches nothing.
 const SCRIPT = `
 const all = (s) => [...document.querySelectorAll(s)]
 const view = document.getElementById('view-lang')
 const only = document.getElementById('filter-lang')
+const channel = document.getElementById('filter-channel')
 function showIn(lang) {
   for (const q of all('.q')) {
     const spans = [...q.children]
@@ -44,14 +46,21 @@ function showIn(lang) {
     for (const s of spans) s.hidden = s !== pick
   }
 }
-function filterTo(lang) {
-  for (const el of all('[data-lang]')) el.hidden = lang !== '' && !el.dataset.lang.split(' ').includes(lang)
+function filter() {
+  const lang = only.value
+  const ch = channel.value === '' ? '' : encodeURIComponent(channel.value)
+  for (const el of all('[data-lang], [data-channel]')) {
+    const langOk = lang === '' || el.dataset.lang === undefined || el.dataset.lang.split(' ').includes(lang)
+    const channelOk = ch === '' || el.dataset.channel === undefined || el.dataset.channel.split(' ').includes(ch)
+    el.hidden = !(langOk && channelOk)
+  }
 }
 view.addEventListener('change', () => showIn(view.value))
 only.addEventListener('change', () => {
-  filterTo(only.value)
+  filter()
   if (only.value) (view.value = only.value), showIn(only.value)
 })
+channel.addEventListener('change', filter)
 `
 
 /** Render a report as one self-contained HTML page (inline CSS, SVG and a small script; no network). */
@@ -69,6 +78,7 @@ export function renderReportHtml(report: OpsReport, options: { title?: string } 
 <div class="controls">
 <label>Show questions in <select id="view-lang"><option value="">each entry’s own language</option>${langs.map(option).join('')}</select></label>
 <label>Only rows in <select id="filter-lang"><option value="">all languages</option>${langs.map(option).join('')}</select></label>
+<label>Only rows in channel <select id="filter-channel"><option value="">all channels</option>${report.channelsSeen.map(option).join('')}</select> ${def('channel-filter')}</label>
 </div>
 ${summarySection(report)}
 ${surgeSection(report, labels)}

@@ -44,6 +44,15 @@ export function langAttr(langs: (string | null | undefined)[]): string {
   return set.length ? ` data-lang="${escapeHtml(set.join(' '))}"` : ''
 }
 
+/**
+ * ` data-channel="…"` for the channel filter: each channel URI-encoded (so one with a space stays
+ * one), space-separated; nothing for a row with no channel, which the filter never hides.
+ */
+export function channelAttr(channels: Iterable<string>): string {
+  const set = [...new Set(channels)].sort()
+  return set.length ? ` data-channel="${escapeHtml(set.map(encodeURIComponent).join(' '))}"` : ''
+}
+
 /** Cut a label to `max` characters (the full text goes in a title attribute). */
 export function cut(text: string, max = 80): string {
   const chars = [...text]
@@ -54,13 +63,13 @@ export function cut(text: string, max = 80): string {
  * A horizontal bar chart in HTML: labels wrap inside their column (never clipped, long ones cut
  * with the full text as a title), bars are sized to what is left beside the value.
  */
-export function bars(items: { label: string; html?: string; value: number; title?: string; lang?: string[] }[], color: string, aria: string): string {
+export function bars(items: { label: string; html?: string; value: number; title?: string; lang?: string[]; channels?: string[] }[], color: string, aria: string): string {
   if (items.length === 0) return '<p class="empty">Nothing to show.</p>'
   const max = Math.max(1, ...items.map((i) => i.value))
   const rows = items.map((it) => {
     const f = it.value / max
     const label = it.html ?? escapeHtml(cut(it.label))
-    return `<div class="bar-row"${langAttr(it.lang ?? [])}><div class="bar-label chart-label" title="${escapeHtml(it.title ?? it.label)}">${label}</div><div class="bar-track"><span class="bar" style="width:calc((100% - 4.5em) * ${f.toFixed(4)});background:${color}"></span><span class="bar-value chart-label">${fmt(it.value)}</span></div></div>`
+    return `<div class="bar-row"${langAttr(it.lang ?? [])}${channelAttr(it.channels ?? [])}><div class="bar-label chart-label" title="${escapeHtml(it.title ?? it.label)}">${label}</div><div class="bar-track"><span class="bar" style="width:calc((100% - 4.5em) * ${f.toFixed(4)});background:${color}"></span><span class="bar-value chart-label">${fmt(it.value)}</span></div></div>`
   })
   return `<div class="chart bars" role="img" aria-label="${escapeHtml(aria)}">${rows.join('')}</div>`
 }
@@ -79,6 +88,16 @@ export class EntryLabels {
   lang(id: string): string | null {
     const l = this.byId.get(id)?.lang
     return l ? l.slice(0, 2).toLowerCase() : null
+  }
+
+  /** The channels the entry took part in during the window (see {@link EntryReport.channels}). */
+  channels(id: string): string[] {
+    return Object.keys(this.byId.get(id)?.channels ?? {})
+  }
+
+  /** The row attributes of the language and channel filters for rows about these entries. */
+  attrs(...ids: string[]): string {
+    return langAttr(ids.map((id) => this.lang(id))) + channelAttr(ids.flatMap((id) => this.channels(id)))
   }
 
   /** The entry's question (in its own language), or null. */

@@ -5,7 +5,7 @@
  */
 import type { OpsReport, SurgeReport } from './types.js'
 import { DEFINITIONS, type DefinitionKey } from './definitions.js'
-import { bars, COLORS, cut, day, def, escapeHtml, fmt, langAttr, pct, table, type EntryLabels, type Head } from './kit.js'
+import { bars, channelAttr, COLORS, cut, day, def, escapeHtml, fmt, langAttr, pct, table, type EntryLabels, type Head } from './kit.js'
 
 const IMPROVE_TEXT = { 'often-clarified': 'often clarified', 'not-helpful': 'marked not helpful', 'passed-over': 'often passed over' } as const
 
@@ -95,7 +95,8 @@ export function surgeSection(report: OpsReport, labels: EntryLabels): string {
   const minutes = Math.round(report.surges.windowMs / 60000)
   const head: Head[] = ['what', ['recent', 'recent'], ['baseline mean', 'baseline-mean'], ['ratio', 'ratio'], ['p', 'p'], 'weeks → now']
   const rows = (list: SurgeReport[]) => list.map((s) => [s.kind === 'entry' ? labels.html(s.key) : `<span class="q"><span>${escapeHtml(s.label)}</span></span> <small class="id">cluster</small>`, `<b>${fmt(s.count)}</b>`, s.expected.toFixed(1), Number.isFinite(s.ratio) ? `${s.ratio.toFixed(1)}×` : 'new', s.pValue.toExponential(1), surgeChart(s)])
-  const attrs = (list: SurgeReport[]) => list.map((s) => (s.kind === 'entry' ? langAttr([labels.lang(s.key)]) : ''))
+  const clusterChannels = new Map(report.unanswered.clusters.map((c) => [c.id, Object.keys(c.channels)]))
+  const attrs = (list: SurgeReport[]) => list.map((s) => (s.kind === 'entry' ? labels.attrs(s.key) : channelAttr(clusterChannels.get(s.key) ?? [])))
   return `<h2 id="surges">Surge alerts ${def('surge')}</h2>
 ${alerts.length ? `<p class="alert" data-testid="surge-count">${alerts.length} surge alert(s) in the last ${minutes} minutes</p>` : `<p class="ok" data-testid="surge-count">No surge in the last ${minutes} minutes</p>`}
 ${alerts.length ? table(head, rows(alerts), 'surges', attrs(alerts)) : ''}
@@ -113,17 +114,17 @@ export function unansweredSection(report: OpsReport, labels: EntryLabels): strin
       ? `${labels.html(c.nearestEntry.id, c.nearestEntry.question)} <span class="meta">top candidate of ${pct(c.nearestEntry.share)} of them, mean confidence ${c.nearestEntry.confidence.toFixed(2)}</span>`
       : '<span class="empty">none: the engine found no candidate</span>'
     const draft = JSON.stringify({ id: '', lang: c.draft.lang, question: c.draft.question, variants: c.draft.variants, answer: '' })
-    return `<article class="cluster"${langAttr(langs)} data-testid="cluster">
+    return `<article class="cluster"${langAttr(langs)}${channelAttr(Object.keys(c.channels))} data-testid="cluster">
 <h3><span class="count">${fmt(c.count)}</span> × “${escapeHtml(cut(c.representatives[0]?.query ?? c.id, 120))}”</h3>
 <p class="meta">${fmt(c.distinct)} distinct wording(s) · ${langs.map((l) => `${escapeHtml(l)} ${fmt(c.languages[l])}`).join(', ')} · ${fmt(c.recent)} in the last surge window · first ${escapeHtml(day(new Date(c.firstSeen).toISOString()))}, last ${escapeHtml(day(new Date(c.lastSeen).toISOString()))}${c.settled ? ` · ${fmt(c.settled)} resolved since ${def('settled')}` : ''}</p>
-<ul class="examples">${c.representatives.map((r) => `<li>${escapeHtml(r.query)} <span class="meta">×${fmt(r.count)}</span></li>`).join('')}</ul>
+<ul class="examples">${c.representatives.map((r) => `<li${channelAttr(r.channels)}>${escapeHtml(r.query)} <span class="meta">×${fmt(r.count)}${r.channels.length ? ` · ${r.channels.map(escapeHtml).join(', ')}` : ''}</span></li>`).join('')}</ul>
 <p>Engine’s nearest entry ${def('nearest-entry')}: ${nearest}</p>
 <details class="draft" open><summary>Draft entry (copy into the FAQ file, write the answer)</summary><pre class="draft-json">${escapeHtml(draft)}</pre></details>
 </article>`
   })
   return `<h2 id="unanswered">Unanswered clusters ${def('cluster')}</h2>
 <p><span data-testid="unanswered-total">${fmt(u.total)}</span> unanswered ${def('unanswered')} questions${u.hashed ? ` (${fmt(u.hashed)} stored as hashes, not clustered)` : ''} in ${fmt(u.clusters.length)} cluster(s)${u.resolvedClusters ? `; <span data-testid="resolved-clusters">${fmt(u.resolvedClusters)}</span> more were resolved since and are not listed` : ''}. Each is a draft for a new entry, or for variants of the nearest one.</p>
-${bars(clusters.slice(0, 12).map((c) => ({ label: c.representatives[0]?.query ?? c.id, value: c.count, lang: Object.keys(c.languages) })), COLORS.escalate, 'Unanswered clusters by size')}
+${bars(clusters.slice(0, 12).map((c) => ({ label: c.representatives[0]?.query ?? c.id, value: c.count, lang: Object.keys(c.languages), channels: Object.keys(c.channels) })), COLORS.escalate, 'Unanswered clusters by size')}
 ${items.join('\n') || '<p class="empty">None.</p>'}`
 }
 
@@ -136,7 +137,7 @@ ${table(
   ['entry', 'why', ['offered', 'offered'], ['answered', 'answered'], ['picked', 'picked'], ['passed over', 'passed-over'], ['not helpful', 'not-helpful']],
   list.map((x) => [labels.html(x.id), x.reasons.map((r) => IMPROVE_TEXT[r]).join(', '), x.offered, x.answers, x.picked, x.passedOver, x.notHelpful]),
   'improve',
-  list.map((x) => langAttr([labels.lang(x.id)])),
+  list.map((x) => labels.attrs(x.id)),
 )}`
 }
 
@@ -150,7 +151,7 @@ ${table(
   ['group', 'entries (question, language, updated)', ['last hit', 'last-hit']],
   groups.map((g) => [`${escapeHtml(g.key)}${g.grouped ? '' : ' <small class="meta">(no group)</small>'}`, g.entries.map((e) => `${labels.html(e.id, e.question)} <span class="meta">${escapeHtml(e.lang ?? '')} · ${escapeHtml(day(e.updatedAt))}</span>`).join('<br>'), escapeHtml(day(g.lastHit))]),
   'stale',
-  groups.map((g) => langAttr(g.entries.map((e) => e.lang))),
+  groups.map((g) => langAttr(g.entries.map((e) => e.lang)) + channelAttr(g.entries.flatMap((e) => labels.channels(e.id)))),
 )}`
 }
 
@@ -169,7 +170,7 @@ ${table(
     m.sharedQueries.length ? m.sharedQueries.map((q) => `${escapeHtml(q.query)} <span class="meta">→ ${escapeHtml(q.entryId)} ×${fmt(q.count)}</span>`).join('<br>') : '<span class="empty">no picks or resolutions yet</span>',
   ]),
   'merge',
-  list.map((m) => langAttr([labels.lang(m.a), labels.lang(m.b)])),
+  list.map((m) => labels.attrs(m.a, m.b)),
 )}`
 }
 
@@ -195,22 +196,22 @@ export function tablesSection(report: OpsReport, labels: EntryLabels): string {
   const top = report.entries.filter((e) => e.hits > 0).slice(0, 15)
   const fold = (title: string, body: string, cls = '') => `<details class="full ${cls}"><summary>${escapeHtml(title)}</summary>${body}</details>`
   return `<h2 id="tables">Full tables</h2>
-${fold(`Top entries (${top.length})`, bars(top.map((e) => ({ label: e.question ?? e.id, html: labels.html(e.id), value: e.hits, lang: [e.lang ?? ''] })), COLORS.bar, 'Top entries by hits'))}
+${fold(`Top entries (${top.length})`, bars(top.map((e) => ({ label: e.question ?? e.id, html: labels.html(e.id), value: e.hits, lang: [e.lang ?? ''], channels: Object.keys(e.channels) })), COLORS.bar, 'Top entries by hits'))}
 ${fold(
   `All entries (${report.entries.length})`,
   table(
     ['entry', 'lang', 'group', ['answers', 'answered'], ['offered', 'offered'], ['picked', 'picked'], ['resolved', 'resolved'], ['not helpful', 'not-helpful'], ['hits', 'hits'], ['hit rate', 'hit-rate'], ['last hit', 'last-hit']],
     report.entries.map((e) => [labels.html(e.id), escapeHtml(e.lang ?? ''), escapeHtml(e.group ?? ''), e.answers, e.offered, e.picked, e.resolved, e.notHelpful, e.hits, pct(e.hitRate), escapeHtml(day(e.lastHit))]),
     'entries',
-    report.entries.map((e) => langAttr([e.lang])),
+    report.entries.map((e) => langAttr([e.lang]) + channelAttr(Object.keys(e.channels))),
   ),
 )}
 ${report.groups.length ? fold(`Translation groups (${report.groups.length})`, table(['group', 'entries', ['answers', 'answered'], ['offered', 'offered'], ['picked', 'picked'], ['not helpful', 'not-helpful'], ['hits', 'hits'], ['hit rate', 'hit-rate'], ['last hit', 'last-hit']], report.groups.map((g) => [escapeHtml(g.key), g.entries, g.answers, g.offered, g.picked, g.notHelpful, g.hits, pct(g.hitRate), escapeHtml(day(g.lastHit))]), 'groups')) : ''}
 ${report.languages.length ? fold(`Languages (${report.languages.length})`, table(['language', 'entries', ['answers', 'answered'], ['offered', 'offered'], ['picked', 'picked'], ['not helpful', 'not-helpful'], ['hits', 'hits'], ['hit rate', 'hit-rate']], report.languages.map((g) => [escapeHtml(g.key), g.entries, g.answers, g.offered, g.picked, g.notHelpful, g.hits, pct(g.hitRate)]), 'languages', report.languages.map((g) => langAttr([g.key])))) : ''}
 ${fold(`Why questions were answered, clarified or escalated (${report.reasons.length} reasons)`, table([['reason', 'reason'], ['questions', 'questions'], ['share', 'reason-share']], report.reasons.map((r) => [escapeHtml(r.reason), r.count, pct(report.totals.events ? r.count / report.totals.events : 0)]), 'reasons'), 'reasons')}
-${fold(`Stale entries, one by one (${report.stale.entries.length})`, table(['entry', 'lang', ['hits', 'hits'], ['group hits', 'group-hits'], 'updated'], report.stale.entries.slice(0, 200).map((e) => [labels.html(e.id), escapeHtml(e.lang ?? ''), e.hits, e.groupHits ?? '—', escapeHtml(day(e.updatedAt))]), 'stale-entries', report.stale.entries.slice(0, 200).map((e) => langAttr([e.lang]))))}
-${report.stale.oldestUpdated.length ? fold('Oldest content', table(['entry', 'updated', ['hits', 'hits']], report.stale.oldestUpdated.map((e) => [labels.html(e.id), escapeHtml(day(e.updatedAt)), e.hits]), 'oldest', report.stale.oldestUpdated.map((e) => langAttr([labels.lang(e.id)])))) : ''}
-${fold(`Co-ranked pairs, unfiltered (${report.nearDuplicates.coRanked.length})`, table(['entry A', 'entry B', ['close top-two', 'co-ranked'], ['share', 'share']], report.nearDuplicates.coRanked.slice(0, 100).map((p) => [labels.html(p.a), labels.html(p.b), p.count, pct(p.share)]), 'co-ranked'))}`
+${fold(`Stale entries, one by one (${report.stale.entries.length})`, table(['entry', 'lang', ['hits', 'hits'], ['group hits', 'group-hits'], 'updated'], report.stale.entries.slice(0, 200).map((e) => [labels.html(e.id), escapeHtml(e.lang ?? ''), e.hits, e.groupHits ?? '—', escapeHtml(day(e.updatedAt))]), 'stale-entries', report.stale.entries.slice(0, 200).map((e) => langAttr([e.lang]) + channelAttr(Object.keys(e.channels)))))}
+${report.stale.oldestUpdated.length ? fold('Oldest content', table(['entry', 'updated', ['hits', 'hits']], report.stale.oldestUpdated.map((e) => [labels.html(e.id), escapeHtml(day(e.updatedAt)), e.hits]), 'oldest', report.stale.oldestUpdated.map((e) => labels.attrs(e.id)))) : ''}
+${fold(`Co-ranked pairs, unfiltered (${report.nearDuplicates.coRanked.length})`, table(['entry A', 'entry B', ['close top-two', 'co-ranked'], ['share', 'share']], report.nearDuplicates.coRanked.slice(0, 100).map((p) => [labels.html(p.a), labels.html(p.b), p.count, pct(p.share)]), 'co-ranked', report.nearDuplicates.coRanked.slice(0, 100).map((p) => channelAttr([...labels.channels(p.a), ...labels.channels(p.b)]))))}`
 }
 
 /** Every figure's definition, the target of the page's "?" links. */

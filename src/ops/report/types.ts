@@ -31,6 +31,11 @@ export interface EntryReport {
   hitRate: number
   lastHit: string | null
   updatedAt: string | null
+  /**
+   * Hits per channel the entry took part in (was the top candidate, offered or hit) in the window;
+   * channels where it took no part are absent. The page's channel filter reads the keys.
+   */
+  channels: Record<string, number>
 }
 
 /** Sums over a translation group or a language. */
@@ -90,6 +95,8 @@ export interface OpsReport {
   previous: { from: string; to: string; covered: boolean; events: number; answer: number; clarify: number; escalate: number; answerRate: number; automationRate: number }
   /** Languages of the entries and of the questions (base codes, sorted): the page's language choices. */
   languagesSeen: string[]
+  /** Channels of the questions in the window (`web`, `line`…, sorted): the page's channel choices. */
+  channelsSeen: string[]
   /** Translations of each grouped entry's question, by base language (entries of one `metadata.group`). */
   translations: Record<string, Record<string, string>>
   timeline: { bucketMs: number; points: { start: string; answer: number; clarify: number; escalate: number }[] }
@@ -162,7 +169,11 @@ export interface OpsReport {
     /** Clusters left out because every query in them was since resolved, picked or accepted as a suggestion. */
     resolvedClusters: number
     /** Each cluster: its queries, the engine's own top candidate for them (`nearestEntry`: the candidate it logged most often, never a recomputed one) and a draft entry to copy. */
-    clusters: (Omit<QueryCluster, 'times' | 'nearestEntry'> & {
+    clusters: (Omit<QueryCluster, 'times' | 'nearestEntry' | 'representatives'> & {
+      /** The example queries, each with the channels it was asked in during the window. */
+      representatives: (QueryCluster['representatives'][number] & { channels: string[] })[]
+      /** Questions of the cluster in the window, per channel (questions logged without a channel are not counted here). */
+      channels: Record<string, number>
       /** Questions of the cluster in the window. */
       count: number
       /** Of them, in the last surge window. */

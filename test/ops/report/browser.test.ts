@@ -2,8 +2,8 @@
  * The report page as a content team sees it: a simulated month of the shop-faq fixture (a few
  * hundred questions in ja, ko, zh and en, see month-log.ts) rendered in headless Chromium at
  * 1280 px. Checks what a person relies on: no errors, the sections in the order they act on,
- * the log's numbers, no clipped chart label (CJK included), the language filter, and markup in
- * a page path shown as text. `KOTAE_SCREENSHOT=1` also writes docs/report.png (the README's).
+ * the log's numbers, no clipped chart label (CJK included), the language and channel filters, and
+ * markup in a page path or a channel name shown as text. `KOTAE_SCREENSHOT=1` also writes docs/report.png (the README's).
  *
  * Needs Debian's `chromium` (and `fonts-noto-cjk` for real CJK glyph widths): `.ci/run`
  * installs both; without chromium the file is skipped with a message saying so.
@@ -15,7 +15,7 @@ import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildReport, renderReportHtml, type OpsReport } from '../../../src/ops/index.js'
 import { removeTempDirs, tempDir } from '../helpers.js'
-import { monthLog, MONTH_NOW, RESOLVED_TEXT, SCRIPT_PAGE, SURGE_TEXTS, type MonthLog } from './month-log.js'
+import { monthLog, MONTH_NOW, RESOLVED_TEXT, SCRIPT_CHANNEL, SCRIPT_PAGE, SURGE_TEXTS, type MonthLog } from './month-log.js'
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium'
 const HAVE_CHROMIUM = existsSync(CHROMIUM)
@@ -149,6 +149,42 @@ describe.skipIf(!HAVE_CHROMIUM)('the report page in a browser, after a simulated
     expect(await page.locator('.q span[lang="ja"]:visible').count()).toBeLessThan(await page.locator('.q span[lang="en"]:visible').count())
     expect(await page.locator('article.cluster:visible', { hasText: 'マグカップ' }).count()).toBeGreaterThan(0)
     await page.selectOption('#view-lang', '')
+  })
+
+  it('filters rows by channel, alone and with the language filter, a channel with markup shown as text', async () => {
+    expect(report.channelsSeen).toEqual(['app', SCRIPT_CHANNEL, 'line', 'web'].sort())
+    expect(await page.locator('#filter-channel option').allTextContents()).toEqual(['all channels', ...report.channelsSeen])
+    const rows = () => inPage<{ channels: string[] | null; langs: string[] | null; shown: boolean; text: string }[]>(`[...document.querySelectorAll('[data-lang], [data-channel]')].map((el) => ({
+      channels: el.dataset.channel === undefined ? null : el.dataset.channel.split(' ').map(decodeURIComponent),
+      langs: el.dataset.lang === undefined ? null : el.dataset.lang.split(' '),
+      shown: !el.hidden && !el.closest('[hidden]'),
+      text: el.textContent,
+    }))`)
+    const before = await rows()
+    expect(before.filter((r) => r.channels !== null).length).toBeGreaterThan(50)
+    // Korean questions came from the web or the app: none of their clusters stays on 'line'.
+    await page.selectOption('#filter-channel', 'line')
+    let now = await rows()
+    expect(now.filter((r) => r.channels?.includes('line') && r.shown).length).toBeGreaterThan(5)
+    expect(now.filter((r) => r.channels !== null && !r.channels.includes('line') && r.shown)).toEqual([])
+    expect(now.filter((r) => r.channels !== null && !r.channels.includes('line')).length).toBeGreaterThan(5)
+    expect(await page.locator('article.cluster:visible').count()).toBeGreaterThan(0)
+    expect(await page.locator('article.cluster:visible', { hasText: '머그컵' }).count()).toBe(0)
+    expect(await page.locator('article.cluster:visible', { hasText: 'search is broken' }).count()).toBe(0)
+    // Both filters: only rows in Japanese and on 'line' (rows without one attribute pass that filter).
+    await page.selectOption('#filter-lang', 'ja')
+    now = await rows()
+    expect(now.filter((r) => r.shown).length).toBeGreaterThan(0)
+    expect(now.filter((r) => r.shown && ((r.channels !== null && !r.channels.includes('line')) || (r.langs !== null && !r.langs.includes('ja'))))).toEqual([])
+    await page.selectOption('#filter-lang', '')
+    // The channel with markup: one channel, its cluster shown, the others' hidden.
+    await page.selectOption('#filter-channel', SCRIPT_CHANNEL)
+    expect(await page.locator('article.cluster:visible', { hasText: 'search is broken' }).count()).toBe(1)
+    expect(await page.locator('article.cluster:visible', { hasText: 'マグカップ' }).count()).toBe(0)
+    expect(await page.locator('#filter-channel b').count()).toBe(0)
+    // All channels again: every row is back.
+    await page.selectOption('#filter-channel', '')
+    expect((await rows()).filter((r) => !r.shown).length).toBe(before.filter((r) => !r.shown).length)
   })
 
   it('shows a page path with <script> as text and runs nothing but its own script', async () => {

@@ -6,7 +6,9 @@
  * then a customer's pick after a clarify, a person's resolution of some escalations, a few
  * not-helpful marks. On top, what a content team must see: questions no entry covers, a topic
  * resolved by a person (its cluster must not be listed), a surge in the last hour, two unrelated
- * entries co-ranked by an off-topic query (not a merge candidate), and a page path with `<script>`.
+ * entries co-ranked by an off-topic query (not a merge candidate), and a page path with `<script>`
+ * asked from a channel whose name has markup. Questions come from channels: ja from line or web, the
+ * others from web or app.
  */
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
@@ -24,6 +26,9 @@ export const MONTH_NOW = Date.parse('2026-06-01T10:30:00Z')
 
 /** A page path that must be shown as text, never run. */
 export const SCRIPT_PAGE = '/search/<script>alert(1)</script>'
+
+/** A channel name with markup and a space, for the page's channel filter: shown as text, one channel. */
+export const SCRIPT_CHANNEL = 'chat <b>desk</b>'
 
 /** Questions no entry covers, by language (the unanswered clusters). */
 const UNCOVERED: Record<string, string[][]> = {
@@ -116,7 +121,7 @@ export async function monthLog(dir: string): Promise<MonthLog> {
   // A page path with markup, a few times.
   for (let k = 0; k < 3; k++) {
     const at = from + (10 + k) * DAY + 11 * HOUR
-    log.record(result('search is broken', 'escalate', [['contact-human-en', 0.1]]), { at, channel: 'web', page: SCRIPT_PAGE })
+    log.record(result('search is broken', 'escalate', [['contact-human-en', 0.1]]), { at, channel: SCRIPT_CHANNEL, page: SCRIPT_PAGE })
     count(at, 'en')
   }
   // A surge in the last hour: people cannot log in.
