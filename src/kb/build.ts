@@ -15,7 +15,7 @@ import { SkillsSchema } from '../respond/skills.js'
 import { validateEntries } from '../ingest/validate.js'
 import { addToCentroid, ClassifierOptionsSchema, EntryClassifier, FieldIndex, hnswParametersFor, HnswParametersSchema, LexicalIndex, VectorIndex, type HnswParameters } from '../retrieve/index.js'
 import { baseLanguage, type FaqEntry, type FaqEntryInput, type ProgressListener } from '../schema.js'
-import { analyze, classifierTerms, fieldTerms, lexicalTerms, normalizeText, type AnalyzedText } from '../text/index.js'
+import { analyze, fieldTerms, indexTerms, normalizeText, type AnalyzedText } from '../text/index.js'
 import { phrasingsOf, type KnowledgeBaseParts, type Phrasings } from './parts.js'
 
 /** Bases up to this many phrasings keep their analysed terms during the build. */
@@ -79,13 +79,13 @@ export async function buildParts(input: FaqEntryInput[], options: z.output<typeo
   const analyse = (p: number) => analyze(normalizeText(phrasings.texts[p]), languages[phrasings.entryOf[p]])
   const analysed: AnalyzedText[] = []
   const analysisOf = small ? (p: number) => (analysed[p] ??= analyse(p)) : analyse
-  const cached: string[][] = []
-  const termsOf = small ? (p: number) => (cached[p] ??= lexicalTerms(analysisOf(p))) : (p: number) => lexicalTerms(analysisOf(p))
-  const lexical = LexicalIndex.build(phrasings.texts.length, termsOf)
+  const cached: Array<{ lexical: string[]; classifier: string[] }> = []
+  const termsOf = small ? (p: number) => (cached[p] ??= indexTerms(analysisOf(p))) : (p: number) => indexTerms(analysisOf(p))
+  const lexical = LexicalIndex.build(phrasings.texts.length, (p) => termsOf(p).lexical)
   const fields = buildFieldIndex(entries, phrasings, (p) => fieldTerms(analysisOf(p)))
-  const heldOut = options.selfCalibrate ? selfCalibrationPhrasings(phrasings) : []
-  const classifier = options.classifier === false ? undefined : EntryClassifier.train((p) => classifierTerms(analysisOf(p)), phrasings.entryOf, entries.length, options.classifier, new Set(heldOut))
   analysed.length = 0
+  const heldOut = options.selfCalibrate ? selfCalibrationPhrasings(phrasings) : []
+  const classifier = options.classifier === false ? undefined : EntryClassifier.train((p) => termsOf(p).classifier, phrasings.entryOf, entries.length, options.classifier, new Set(heldOut))
   const parts: KnowledgeBaseParts = {
     entries,
     phrasings,

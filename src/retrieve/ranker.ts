@@ -7,7 +7,7 @@
  */
 import { baseLanguage, type BaseLanguage, type Candidate, type FaqEntry } from '../schema.js'
 import type { Embedder } from '../embed/embedder.js'
-import { analyze, classifierTerms, contentKey, detectLanguage, fieldTerms, hanStatistics, lexicalTerms, normalizeText, questionKey, sentences, type HanLanguageStats } from '../text/index.js'
+import { analyze, contentKey, detectLanguage, fieldTerms, hanStatistics, indexTerms, normalizeText, questionKey, sentences, type HanLanguageStats } from '../text/index.js'
 import type { EntryClassifier } from './classifier.js'
 import type { FieldIndex } from './field-index.js'
 import type { LexicalIndex } from './lexical-index.js'
@@ -95,9 +95,9 @@ export class Ranker {
     if (!contentKey(normalized)) return undefined
     const lang = language ?? detectLanguage(normalized, this.hanStats)
     const analyzed = analyze(normalized, lang)
-    const terms = lexicalTerms(analyzed)
+    const { lexical: terms, classifier } = indexTerms(analyzed)
     const [vector] = await this.parts.embedder.embed([query], 'query')
-    const evidence = this.retriever.retrieve({ vector, terms, fieldTerms: fieldTerms(analyzed), classifierTerms: classifierTerms(analyzed) }, { ...restrict, allowEntry })
+    const evidence = this.retriever.retrieve({ vector, terms, fieldTerms: fieldTerms(analyzed), classifierTerms: classifier }, { ...restrict, allowEntry })
     const preferLanguage = this.languagesPresent.has(lang) && this.languagesPresent.size > 1
     if (preferLanguage) {
       for (const e of evidence) if (this.languages[e.entry] !== lang) e.score -= LANGUAGE_PENALTY

@@ -144,29 +144,40 @@ function addLatinGrams(word: string, grams: string[]): void {
 }
 
 /**
- * Terms for the lexical (BM25) index: words, adjacent word pairs, and CJK character
- * uni/bigrams. Latin character n-grams are left to the embedder, where they cost nothing.
+ * Terms for the lexical (BM25) index and for the entry classifier, made together: the phrasing
+ * index counts words, adjacent word pairs and CJK character uni/bigrams (Latin character
+ * n-grams are left to the embedder, where they cost nothing); the classifier learns from the
+ * same words and grams without the pairs (pairs double the cost of training and, measured on the
+ * dev sets, add nothing the words do not). The classifier's list shares the lexical list's
+ * strings, so a build holding both costs one set of strings.
  */
-export function lexicalTerms(analyzed: AnalyzedText): string[] {
-  const terms: string[] = []
+export function indexTerms(analyzed: AnalyzedText): { lexical: string[]; classifier: string[] } {
+  const lexical: string[] = []
+  const classifier: string[] = []
   const { words } = analyzed
   for (let i = 0; i < words.length; i++) {
-    terms.push('w:' + words[i])
-    if (i + 1 < words.length) terms.push('b:' + words[i] + ' ' + words[i + 1])
+    const word = 'w:' + words[i]
+    lexical.push(word)
+    classifier.push(word)
+    if (i + 1 < words.length) lexical.push('b:' + words[i] + ' ' + words[i + 1])
   }
-  pushCjkTerms(analyzed.cjkGrams, terms)
-  return terms
+  for (const gram of analyzed.cjkGrams) {
+    if (gram.size === 3) continue
+    const term = `c${gram.size}:${gram.text}`
+    lexical.push(term)
+    classifier.push(term)
+  }
+  return { lexical, classifier }
 }
 
-/**
- * Terms for the entry classifier: words and CJK character uni/bigrams, no word pairs (pairs
- * double the cost of training and, measured on the dev sets, add nothing the words do not).
- */
+/** Terms for the lexical (BM25) index (see {@link indexTerms}). */
+export function lexicalTerms(analyzed: AnalyzedText): string[] {
+  return indexTerms(analyzed).lexical
+}
+
+/** Terms for the entry classifier: words and CJK character uni/bigrams, no word pairs (see {@link indexTerms}). */
 export function classifierTerms(analyzed: AnalyzedText): string[] {
-  const terms: string[] = []
-  for (const word of analyzed.words) terms.push('w:' + word)
-  pushCjkTerms(analyzed.cjkGrams, terms)
-  return terms
+  return indexTerms(analyzed).classifier
 }
 
 /** CJK uni- and bigram keys (trigrams are left to the embedder). */
