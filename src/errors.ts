@@ -85,6 +85,14 @@ export interface ErrorDetails {
   LOG_VERSION: { path: string; version: number; supported: number }
   /** The hit log could not store something; `dropped` events are lost and said so. */
   LOG_STORE: { path: string; reason: string; hint: string; dropped: number; queued?: number; sqliteCode?: string; incident?: 'queue-full' | 'write-failed' | 'store-gone' | 'id-reassigned' }
+  /** A PostgreSQL store could not be reached or refused a query (`store` is its URL without the password). */
+  STORE_UNAVAILABLE: { store: string; reason: string; hint: string; pgCode?: string }
+  /** A PostgreSQL store's schema was migrated by a newer kotae. */
+  STORE_VERSION: { store: string; version: number; supported: number }
+  /** An HTTP request whose body, path or query does not fit the route's schema. */
+  INVALID_REQUEST: { route: string; problems: SchemaProblem[] }
+  /** An HTTP request without the server's bearer token, or with another one. */
+  UNAUTHORIZED: { route: string; reason: string }
 }
 
 /** One of the stable error codes. */
@@ -132,6 +140,10 @@ export const ERROR_CATALOGUE: { [C in KotaeErrorCode]: { summary: string; messag
   LOG_CLOSED: { summary: 'The hit log is closed.', message: (d) => `the hit log ${d.path} is closed${d.dropped > 0 ? `; ${d.dropped} event(s) were not recorded` : ''}` },
   LOG_VERSION: { summary: 'The hit log was written by a newer kotae.', message: (d) => `the hit log ${d.path} has schema version ${d.version}, newer than this kotae understands (${d.supported}); upgrade kotae or start a new log` },
   LOG_STORE: { summary: 'The hit log could not store something (damaged, deleted or replaced file, full disk, lock): lost events are counted in `details.dropped`, the kind of loss is `details.incident`.', message: (d) => `the hit log ${d.path}: ${d.reason}.${sentence(d.hint)}` },
+  STORE_UNAVAILABLE: { summary: 'A PostgreSQL store could not be reached or refused a query.', message: (d) => `the store ${d.store}: ${d.reason}${d.pgCode ? ` (PostgreSQL ${d.pgCode})` : ''}.${sentence(d.hint)}` },
+  STORE_VERSION: { summary: 'A PostgreSQL store was migrated by a newer kotae.', message: (d) => `the store ${d.store} has schema version ${d.version}, newer than this kotae understands (${d.supported}); upgrade kotae on every replica, or use another database` },
+  INVALID_REQUEST: { summary: 'An HTTP request that does not fit its route (status 400).', message: (d) => `${d.route}: ${d.problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; ')}` },
+  UNAUTHORIZED: { summary: 'An HTTP request without the server\'s bearer token (status 401).', message: (d) => `${d.route}: ${d.reason}; send the header \`Authorization: Bearer <token>\` with the token the server was started with (--token or KOTAE_TOKEN)` },
 }
 
 /** An error with a stable code, typed details and a message from the code's template. */

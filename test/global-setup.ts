@@ -9,10 +9,18 @@
  * made it and did not remove it), and about any new `kotae-*` folder in the system temp
  * directory (made by something that ignores TMPDIR, or by another run at the same time); then it
  * removes the run's folder. A run that is killed leaves that one folder, not one per test.
+ *
+ * PostgreSQL: unless KOTAE_TEST_DATABASE_URL names a server already, the setup starts a throwaway
+ * cluster (scripts/pg-cluster.mjs: Debian's binaries, a temp folder, a free port on 127.0.0.1)
+ * and stops it at teardown; the PostgreSQL tests create a database of their own in it
+ * (test/helpers/postgres.ts). Without the binaries those tests are skipped, unless
+ * KOTAE_REQUIRE_POSTGRES=1 (`.ci/run` sets it), which makes a missing server an error.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { basename, join } from 'node:path'
+// @ts-expect-error a plain ESM script without types (also run from the command line)
+import { findPostgresBin, startCluster, stopCluster } from '../scripts/pg-cluster.mjs'
 
 const ROOT = join(import.meta.dirname, '..')
 const ENV_NAMES = ['TMPDIR', 'TMP', 'TEMP'] as const
@@ -55,14 +63,33 @@ function describeLeftovers(names: string[]): string[] {
   })
 }
 
-export default function setup(): () => void {
+/** A throwaway PostgreSQL cluster for the run, or null when KOTAE_TEST_DATABASE_URL is given or no server is installed. */
+async function startPostgres(): Promise<{ url: string; dir: string } | null> {
+  if (process.env.KOTAE_TEST_DATABASE_URL) return null
+  if (!findPostgresBin()) {
+    if (process.env.KOTAE_REQUIRE_POSTGRES === '1') throw new Error('KOTAE_REQUIRE_POSTGRES=1 but no PostgreSQL server is installed (apt-get install postgresql) and KOTAE_TEST_DATABASE_URL is not set')
+    console.warn('[postgres] no PostgreSQL server installed (apt-get install postgresql): the PostgreSQL store tests are skipped')
+    return null
+  }
+  const cluster = await startCluster({ fast: true })
+  process.env.KOTAE_TEST_DATABASE_URL = cluster.url
+  return cluster
+}
+
+export default async function setup(): Promise<() => void> {
   const previous = Object.fromEntries(ENV_NAMES.map((name) => [name, process.env[name]]))
   const systemTmp = tmpdir()
+  // Before TMPDIR moves: the cluster's folder must be reachable by the `postgres` user.
+  const postgres = await startPostgres()
   const before = new Set(kotaeEntries(systemTmp))
   const runDir = mkdtempSync(join(systemTmp, RUN_PREFIX))
   for (const name of ENV_NAMES) process.env[name] = runDir
 
   return () => {
+    if (postgres) {
+      stopCluster(postgres)
+      delete process.env.KOTAE_TEST_DATABASE_URL
+    }
     for (const name of ENV_NAMES) {
       if (previous[name] === undefined) delete process.env[name]
       else process.env[name] = previous[name]
