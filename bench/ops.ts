@@ -277,7 +277,7 @@ async function main() {
     let entryTrue = 0
     let entryTests = 0
     for (let now = sweepFrom; now <= END; now += HOUR) {
-      for (const s of detectSurges((a, b) => log.topCounts(a, b), { now, historyStart: coverage.first! })) {
+      for (const s of await detectSurges((a, b) => log.topCounts(a, b), { now, historyStart: coverage.first! })) {
         entryTests++
         if (!s.flagged) continue
         if (s.key === SURGE_ENTRY && now > surgeStart) entryTrue++
@@ -291,7 +291,7 @@ async function main() {
     let clusterFalse = 0
     let clusterTrue = 0
     for (let now = sweepFrom; now <= END; now += HOUR) {
-      for (const s of detectSurges(counter, { now, historyStart: coverage.first! })) {
+      for (const s of await detectSurges(counter, { now, historyStart: coverage.first! })) {
         if (!s.flagged) continue
         if (s.key === surgeCluster?.id && now > surgeStart) clusterTrue++
         else clusterFalse++

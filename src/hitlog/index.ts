@@ -5,7 +5,8 @@
  * SQLite file (WAL mode). This module is its public face: the {@link HitLog} facade that wires
  * the store (`store.ts`), the writer queue (`writer.ts`), the queries (`queries.ts`) and the
  * feedback (`feedback.ts`), and {@link openHitLog}. Reports and suggestions depend only on
- * {@link HitLogReader} (`reader.ts`), which this class implements.
+ * {@link HitLogReader} and {@link SuggestionLedger} (`reader.ts`), which this class implements
+ * with synchronous answers (a second store may answer with Promises).
  */
 import { EventEmitter } from 'node:events'
 import { statSync } from 'node:fs'
@@ -17,13 +18,12 @@ import { pageLookup } from './context.js'
 import { checkFeedback, insertFeedback, storeSuggestionStatus, type Feedback, type FeedbackReceipt } from './feedback.js'
 import { HitLogOptionsSchema, PlaceQueryOptionsSchema, type HitLogOptions, type PlaceQueryOptions, type ResolvedHitLogOptions } from './options.js'
 import * as queries from './queries.js'
-import type { EntryCounts, HitEvent, HitLogReader, PageSummary, ResolvedQuery, SuggestionLedger, SuggestionStatus, UnansweredRow } from './reader.js'
+import type { EntryCounts, HitEvent, HitLogReader, LoggedQuery, PageSummary, ResolvedQuery, SuggestionDecision, SuggestionEvidence, SuggestionLedger, SuggestionStatus, UnansweredRow } from './reader.js'
 import { LogRedaction } from './redaction.js'
 import { HitLogStore, ID_SHIFT, type DropReason } from './store.js'
 import { closeAtExit, EventWriter, forgetAtExit } from './writer.js'
 
 export { FeedbackSchema, type Feedback, type FeedbackReceipt, type SuggestionDecisionInput } from './feedback.js'
-export type { LoggedQuery, SuggestionDecision, SuggestionEvidence } from './queries.js'
 export {
   HitLogOptionsSchema,
   DEFAULT_HITLOG_OPTIONS,
@@ -36,7 +36,7 @@ export {
   type PlaceCountsOptions,
   type PlaceQueryOptions,
 } from './options.js'
-export type { EntryCounts, HitEvent, HitLogReader, LoggedTurn, PageSummary, ResolvedQuery, SuggestionLedger, SuggestionStatus, UnansweredRow } from './reader.js'
+export type { Awaitable, EntryCounts, HitEvent, HitLogReader, LoggedQuery, LoggedTurn, PageSummary, ResolvedQuery, SuggestionDecision, SuggestionEvidence, SuggestionLedger, SuggestionStatus, UnansweredRow } from './reader.js'
 export { HITLOG_SCHEMA_VERSION, migrateHitLog, type DropReason, type HitLogErrorDetails } from './store.js'
 
 /** Counters describing the log's health, for monitoring. `recorded = written + dropped + queued`. */
@@ -330,17 +330,17 @@ export class HitLog extends EventEmitter implements AskLogger, HitLogReader, Sug
   }
 
   /** Every accepted or rejected suggestion with when and why, newest first (what `kotae suggest --rejected` lists). */
-  suggestionDecisions(): { entryId: string; query: string; status: SuggestionStatus; time: number; reason: string | null }[] {
+  suggestionDecisions(): SuggestionDecision[] {
     return this.read('read suggestion decisions', (db) => queries.suggestionDecisions(db), false)
   }
 
   /** The picks and resolutions in [from, to) with their events' ids and sessions (flushes first): where each suggestion came from. */
-  suggestionEvidence(from = 0, to = Number.MAX_SAFE_INTEGER / ID_SHIFT): { entryId: string; query: string; kind: 'picked' | 'resolved'; time: number; eventId: string; sessionId: string | null }[] {
+  suggestionEvidence(from = 0, to = Number.MAX_SAFE_INTEGER / ID_SHIFT): SuggestionEvidence[] {
     return this.read('read resolved questions', (db) => queries.suggestionEvidence(db, this.store.keys, from, to))
   }
 
   /** The newest `limit` events in [from, to), newest first (flushes first): the questions `suggest --dry-run` replays, as stored (redacted). */
-  recentQueries(from: number, to: number, limit: number): { eventId: string; time: number; query: string | null; lang: string; decision: DecisionKind; answerId: string | null }[] {
+  recentQueries(from: number, to: number, limit: number): LoggedQuery[] {
     return this.read('read recent questions', (db) => queries.recentQueries(db, this.store.keys, from, to, limit))
   }
 }

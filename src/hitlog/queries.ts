@@ -6,9 +6,12 @@
  */
 import type Database from 'better-sqlite3'
 import type { Feedback } from './feedback.js'
-import type { EntryCounts, HitEvent, LoggedTurn, ResolvedQuery, SuggestionStatus, UnansweredRow } from './reader.js'
+import type { EntryCounts, HitEvent, LoggedQuery, LoggedTurn, ResolvedQuery, SuggestionDecision, SuggestionEvidence, SuggestionStatus, UnansweredRow } from './reader.js'
 import { DECISIONS, idRange, idTime, REASONS, SCALE, UNKNOWN_REASON, type EntryKeys } from './store.js'
 import type { DecisionKind, ReasonCode } from '../schema.js'
+
+/** The row types of the suggestion reads, defined with the interface the stores implement. */
+export type { LoggedQuery, SuggestionDecision, SuggestionEvidence } from './reader.js'
 
 /** The reason of a stored event: by its number, or its text when this version did not know it (`unknown` if neither). */
 function reasonOf(stored: number, text: string | null): ReasonCode {
@@ -157,20 +160,6 @@ export function resolvedQueries(db: Database.Database, keys: EntryKeys, from: nu
   return rows.map((r) => ({ entryId: keys.id(db, r.entry)!, query: r.query, kind: r.kind, time: r.ts }))
 }
 
-/** One pick or resolution behind a suggestion: the query, the entry it went to, and the event's session. */
-export interface SuggestionEvidence {
-  entryId: string
-  /** The query as stored (redacted). */
-  query: string
-  kind: 'picked' | 'resolved'
-  /** When the feedback was given (ms). */
-  time: number
-  /** The event's id. */
-  eventId: string
-  /** The event's session as stored (redacted like queries); null when the ask gave none. */
-  sessionId: string | null
-}
-
 /** The picks and resolutions in [from, to) with their events' sessions (what a suggestion's "how many people" is counted from). */
 export function suggestionEvidence(db: Database.Database, keys: EntryKeys, from: number, to: number): SuggestionEvidence[] {
   const rows = db
@@ -182,33 +171,10 @@ export function suggestionEvidence(db: Database.Database, keys: EntryKeys, from:
   return rows.map((r) => ({ entryId: keys.id(db, r.entry)!, query: r.query, kind: r.kind, time: r.ts, eventId: String(r.id), sessionId: r.session }))
 }
 
-/** An editor's decision on a suggestion, as stored. */
-export interface SuggestionDecision {
-  entryId: string
-  /** The query as it was listed (redacted). */
-  query: string
-  status: SuggestionStatus
-  /** When it was decided (ms). */
-  time: number
-  /** Why (a rejection's reason, redacted like comments); null when none was given. */
-  reason: string | null
-}
-
 /** Every accepted or rejected suggestion with its time and reason, newest first. */
 export function suggestionDecisions(db: Database.Database): SuggestionDecision[] {
   const rows = db.prepare('SELECT entry_id, query, status, ts, reason FROM suggestion_status ORDER BY ts DESC, entry_id, query').all() as { entry_id: string; query: string; status: SuggestionStatus; ts: number; reason: string | null }[]
   return rows.map((r) => ({ entryId: r.entry_id, query: r.query, status: r.status, time: r.ts, reason: r.reason }))
-}
-
-/** A logged question, for replaying it through another knowledge base. */
-export interface LoggedQuery {
-  eventId: string
-  time: number
-  /** The query as stored: redacted (masks such as `[phone]` stay in), null in `hash` mode. */
-  query: string | null
-  lang: string
-  decision: DecisionKind
-  answerId: string | null
 }
 
 /** The newest `limit` events in [from, to), newest first (what `suggest --dry-run` replays). */

@@ -1,8 +1,11 @@
 /**
  * What the content-team operations read from a hit log, as an interface: reports, surges,
  * clusters, pruning and suggestions depend on these methods only, never on the SQLite class, so a
- * second store (PostgreSQL, say) only has to implement them. Times are ms since epoch; ranges
- * are [from, to). Each method writes the log's queue first, so what was recorded is counted.
+ * second store (PostgreSQL, say) implements exactly {@link HitLogReader} and
+ * {@link SuggestionLedger} and nothing else. Every method returns an {@link Awaitable}: the
+ * SQLite log answers at once, a database client with a Promise, and the operations await either.
+ * Times are ms since epoch; ranges are [from, to). Each read writes the log's queue first, so what
+ * was recorded is counted.
  */
 import type { DecisionKind, ReasonCode } from '../schema.js'
 
@@ -100,39 +103,94 @@ export interface PageSummary {
 /** An editor's decision on a suggested variant. */
 export type SuggestionStatus = 'accepted' | 'rejected'
 
-/** The analytics queries of a hit log: what reports, surges, clusters and pruning read. */
+/** A value, or a Promise of it: what a store's method may return (the SQLite log returns values, a database client Promises). */
+export type Awaitable<T> = T | Promise<T>
+
+/** One pick or resolution behind a suggestion: the query, the entry it went to, and the event's session. */
+export interface SuggestionEvidence {
+  entryId: string
+  /** The query as stored (redacted). */
+  query: string
+  kind: 'picked' | 'resolved'
+  /** When the feedback was given (ms). */
+  time: number
+  /** The event's id. */
+  eventId: string
+  /** The event's session as stored (redacted like queries); null when the ask gave none. */
+  sessionId: string | null
+}
+
+/** An editor's decision on a suggestion, as stored. */
+export interface SuggestionDecision {
+  entryId: string
+  /** The query as it was listed (redacted). */
+  query: string
+  status: SuggestionStatus
+  /** When it was decided (ms). */
+  time: number
+  /** Why (a rejection's reason, redacted like comments); null when none was given. */
+  reason: string | null
+}
+
+/** A logged question, for replaying it through another knowledge base. */
+export interface LoggedQuery {
+  eventId: string
+  time: number
+  /** The query as stored: redacted (masks such as `[phone]` stay in), null in `hash` mode. */
+  query: string | null
+  lang: string
+  decision: DecisionKind
+  answerId: string | null
+}
+
+/**
+ * The analytics queries of a hit log: what reports, surges, clusters, pruning and the suggestion
+ * listings read. Every method may answer synchronously or with a Promise ({@link Awaitable}).
+ */
 export interface HitLogReader {
-  /** Where the log is (for messages such as "the hit log … has no events yet"). */
+  /** Where the log is (for messages such as "the hit log … has no events yet"): a file path, or a database URL without its password. */
   readonly path: string
   /** First and last event time and the number of events. */
-  coverage(): { first: number | null; last: number | null; events: number }
+  coverage(): Awaitable<{ first: number | null; last: number | null; events: number }>
   /** Event counts per time bucket and decision in [from, to). Bucket index = floor((t - from) / bucketMs). */
-  timeline(from: number, to: number, bucketMs: number): { bucket: number; decision: DecisionKind; count: number }[]
+  timeline(from: number, to: number, bucketMs: number): Awaitable<{ bucket: number; decision: DecisionKind; count: number }[]>
   /** Per-entry counters over [from, to). */
-  entryCounts(from: number, to: number): Map<string, EntryCounts>
+  entryCounts(from: number, to: number): Awaitable<Map<string, EntryCounts>>
   /**
    * Per-entry counters over [from, to) for each channel the events were asked in (channels
    * sorted; events without a channel are left out): what the report's channel filter reads.
    */
-  entryCountsByChannel(from: number, to: number): Map<string, Map<string, EntryCounts>>
+  entryCountsByChannel(from: number, to: number): Awaitable<Map<string, Map<string, EntryCounts>>>
   /** Number of events per top candidate in [from, to) (the per-entry volume used for surge alerts). */
-  topCounts(from: number, to: number): Map<string, number>
+  topCounts(from: number, to: number): Awaitable<Map<string, number>>
   /** How often each pair of entries came back as the top two with a confidence margin ≤ `maxMargin`, in [from, to). */
-  closePairs(from: number, to: number, maxMargin: number): { a: string; b: string; count: number }[]
+  closePairs(from: number, to: number, maxMargin: number): Awaitable<{ a: string; b: string; count: number }[]>
   /** Events in [from, to) that were escalated or whose confidence was below `lowConfidence`. */
-  unanswered(from: number, to: number, lowConfidence: number): UnansweredRow[]
-  /** Queries users picked or humans resolved in [from, to), with the entry they went to. */
-  resolvedQueries(from?: number, to?: number): ResolvedQuery[]
+  unanswered(from: number, to: number, lowConfidence: number): Awaitable<UnansweredRow[]>
+  /** Queries users picked or humans resolved in [from, to) (default: all time), with the entry they went to. */
+  resolvedQueries(from?: number, to?: number): Awaitable<ResolvedQuery[]>
+  /**
+   * The same picks and resolutions with their events' ids and sessions, in [from, to) (default:
+   * all time): where each suggestion came from, and in how many sessions (`listSuggestions`).
+   */
+  suggestionEvidence(from?: number, to?: number): Awaitable<SuggestionEvidence[]>
   /** Suggestions already accepted or rejected, keyed `entryId\u0000query`. */
-  suggestionStatus(): Map<string, SuggestionStatus>
+  suggestionStatus(): Awaitable<Map<string, SuggestionStatus>>
+  /** Every accepted or rejected suggestion with when and why, newest first (`listRejectedSuggestions`, `kotae suggest --rejected`). */
+  suggestionDecisions(): Awaitable<SuggestionDecision[]>
+  /** The newest `limit` events in [from, to), newest first, queries as stored (redacted): what `previewSuggestions` (`suggest --dry-run`) replays. */
+  recentQueries(from: number, to: number, limit: number): Awaitable<LoggedQuery[]>
   /** The `pages` pages with the most questions in [from, to), each with its top `entries` entries; unanswered = escalated or confidence below `lowConfidence`. */
-  pageSummaries(from: number, to: number, options: { pages: number; entries: number; lowConfidence: number }): PageSummary[]
+  pageSummaries(from: number, to: number, options: { pages: number; entries: number; lowConfidence: number }): Awaitable<PageSummary[]>
   /** Events per reason (`confident`, `skill-failed`…) in [from, to). */
-  reasonCounts(from: number, to: number): Map<string, number>
+  reasonCounts(from: number, to: number): Awaitable<Map<string, number>>
 }
 
 /** A hit log that also keeps editors' decisions on suggestions (what accepting and rejecting need). */
 export interface SuggestionLedger extends HitLogReader {
-  /** Mark suggestions accepted or rejected so they are not offered again. */
-  setSuggestionStatus(items: { entryId: string; query: string }[], status: SuggestionStatus, at?: number): void
+  /**
+   * Mark suggestions accepted or rejected so they are not offered again, with the editor's
+   * `reason` when given (stored redacted like feedback comments); `at` defaults to now.
+   */
+  setSuggestionStatus(items: { entryId: string; query: string; reason?: string | null }[], status: SuggestionStatus, at?: number): Awaitable<void>
 }

@@ -106,24 +106,26 @@ const iso = (t: number | null): string | null => (t === null ? null : new Date(t
 
 /**
  * Plan a prune of `entries` from the hit log: each topic's hits in the window ending `now`,
- * compared with `minHits`, and the log's coverage of that window. Writes nothing. A caller that
- * writes the kept entries should refuse (or ask) when `coverage.complete` is false: entries then
- * look unused only because the log has not seen the whole window.
+ * compared with `minHits`, and the log's coverage of that window. Writes nothing. Async because
+ * a store may answer its reads with Promises (the SQLite log answers at once); bad options reject
+ * the Promise (`INVALID_OPTIONS`, `INVALID_DURATION`). A caller that writes the kept entries
+ * should refuse (or ask) when `coverage.complete` is false: entries then look unused only
+ * because the log has not seen the whole window.
  */
-export function planPrune(entries: readonly FaqEntry[], log: Pick<HitLogReader, 'coverage' | 'entryCounts'>, options: PruneOptions = {}): PrunePlan {
+export async function planPrune(entries: readonly FaqEntry[], log: Pick<HitLogReader, 'coverage' | 'entryCounts'>, options: PruneOptions = {}): Promise<PrunePlan> {
   const opts = parseOptions(PruneOptionsSchema, options, 'planPrune')
   const to = opts.now ?? Date.now()
   const windowMs = parseDuration(opts.since, 'since')
   const from = to - windowMs
 
-  const c = log.coverage()
+  const c = await log.coverage()
   const coveredMs = c.first === null || c.last === null ? 0 : Math.max(0, Math.min(to, c.last) - Math.max(from, c.first))
   const startsLate = c.first === null || c.first > from + opts.coverageSlack
   const endsEarly = c.last === null || c.last < to - opts.coverageSlack
   const coverage: PruneCoverage = { from: iso(from)!, to: iso(to)!, firstEvent: iso(c.first), lastEvent: iso(c.last), events: c.events, coveredMs, windowMs, startsLate, endsEarly, complete: !startsLate && !endsEarly }
 
-  const inWindow = log.entryCounts(from, to)
-  const everSeen = log.entryCounts(0, to)
+  const inWindow = await log.entryCounts(from, to)
+  const everSeen = await log.entryCounts(0, to)
   const topics = new Map<string, { topic: PruneTopic; members: FaqEntry[]; order: number }>()
   for (const entry of entries) {
     const group = groupOf(entry)

@@ -9,7 +9,7 @@ import { z } from 'zod'
 import type { Embedder } from '../embed/embedder.js'
 import { createError } from '../errors.js'
 import { parseOptions, type AskResult, type DecisionKind, type FaqEntry, type FaqEntryInput } from '../schema.js'
-import type { HitLogReader, ResolvedQuery, SuggestionLedger } from '../hitlog/reader.js'
+import type { HitLogReader, SuggestionLedger } from '../hitlog/reader.js'
 import { containsMask, containsPii } from '../privacy/redact.js'
 import { comparableText } from '../text/similarity.js'
 
@@ -28,11 +28,8 @@ export interface Suggestion {
   resolved: number
   /** Where it came from: `picked` after a clarify, `resolved` by a person, or `both`. */
   source: 'picked' | 'resolved' | 'both'
-  /**
-   * Distinct sessions it came from (an event without a session counts as one of its own);
-   * null when the log cannot tell (a store without `suggestionEvidence`).
-   */
-  sessions: number | null
+  /** Distinct sessions it came from (an event without a session counts as one of its own). */
+  sessions: number
   /** First and last time (ISO) it was picked or resolved. */
   firstSeen: string
   lastSeen: string
@@ -90,15 +87,9 @@ function entrySummary(entry: FaqEntry | undefined): Suggestion['entry'] {
   return { question: entry.question, answerStart: chars.length > ANSWER_START ? chars.slice(0, ANSWER_START - 1).join('') + '…' : answer, lang: entry.lang }
 }
 
-/** The picks and resolutions of a log with their sessions when the store can give them (the SQLite log can), else without. */
-function evidenceOf(log: HitLogReader, from: number, to: number): Array<ResolvedQuery & { sessionId?: string | null; eventId?: string }> {
-  const withSessions = (log as { suggestionEvidence?: (from: number, to: number) => Array<ResolvedQuery & { sessionId: string | null; eventId: string }> }).suggestionEvidence
-  return typeof withSessions === 'function' ? withSessions.call(log, from, to) : log.resolvedQueries(from, to)
-}
-
 /** The suggestion ids an editor already decided on (accepted or rejected): by entry and normalised text, so a new spelling of a rejected query stays hidden. */
-function decidedIds(log: HitLogReader): Set<string> {
-  return new Set([...log.suggestionStatus().keys()].map((k) => {
+async function decidedIds(log: HitLogReader): Promise<Set<string>> {
+  return new Set([...(await log.suggestionStatus()).keys()].map((k) => {
     const [entryId, query] = k.split('\u0000')
     return suggestionId(entryId, query)
   }))
@@ -108,30 +99,32 @@ function decidedIds(log: HitLogReader): Set<string> {
  * List suggested variants, most frequent first (not yet accepted or rejected, not already in the
  * entry): each with the variant's text, where it came from (picked, resolved, how often, in how
  * many sessions, first and last seen) and, given `entries`, the entry's question and the start of
- * its answer. A rejected suggestion never comes back, whatever its count since.
+ * its answer. A rejected suggestion never comes back, whatever its count since. Reads the log's
+ * `suggestionStatus` and `suggestionEvidence` (awaited: a store may answer with Promises);
+ * rejects with `INVALID_OPTIONS` for bad options, `LOG_STORE` when the log cannot be read.
  */
-export function listSuggestions(log: HitLogReader, options: SuggestOptions = {}): Suggestion[] {
+export async function listSuggestions(log: HitLogReader, options: SuggestOptions = {}): Promise<Suggestion[]> {
   const opts = parseOptions(SuggestOptionsSchema, options, 'listSuggestions')
   const minCount = opts.minCount
   const existing = new Map<string, Set<string>>()
   const byEntry = new Map(opts.entries.map((e) => [e.id, e]))
   for (const e of opts.entries) existing.set(e.id, new Set([e.question, ...e.variants].map(comparableText)))
-  const decided = decidedIds(log)
-  const groups = new Map<string, { entryId: string; texts: Map<string, number>; picked: number; resolved: number; first: number; last: number; sessions: Set<string> | null }>()
-  for (const r of evidenceOf(log, opts.since, opts.now)) {
+  const decided = await decidedIds(log)
+  const groups = new Map<string, { entryId: string; texts: Map<string, number>; picked: number; resolved: number; first: number; last: number; sessions: Set<string> }>()
+  for (const r of await log.suggestionEvidence(opts.since, opts.now)) {
     const norm = comparableText(r.query)
     if (!norm) continue
     if (existing.get(r.entryId)?.has(norm)) continue
     const id = suggestionId(r.entryId, r.query)
     if (decided.has(id)) continue
-    const g = groups.get(id) ?? { entryId: r.entryId, texts: new Map(), picked: 0, resolved: 0, first: Infinity, last: 0, sessions: r.sessionId === undefined ? null : new Set() }
+    const g = groups.get(id) ?? { entryId: r.entryId, texts: new Map(), picked: 0, resolved: 0, first: Infinity, last: 0, sessions: new Set() }
     g.texts.set(r.query, (g.texts.get(r.query) ?? 0) + 1)
     if (r.kind === 'picked') g.picked++
     else g.resolved++
     g.first = Math.min(g.first, r.time)
     g.last = Math.max(g.last, r.time)
     // An event without a session is a session of its own.
-    if (g.sessions && r.sessionId !== undefined) g.sessions.add(r.sessionId === null ? `\u0000event:${r.eventId}` : `s:${r.sessionId}`)
+    g.sessions.add(r.sessionId === null ? `\u0000event:${r.eventId}` : `s:${r.sessionId}`)
     groups.set(id, g)
   }
   const out: Suggestion[] = []
@@ -148,7 +141,7 @@ export function listSuggestions(log: HitLogReader, options: SuggestOptions = {})
       picked: g.picked,
       resolved: g.resolved,
       source: g.picked > 0 && g.resolved > 0 ? 'both' : g.picked > 0 ? 'picked' : 'resolved',
-      sessions: g.sessions ? g.sessions.size : null,
+      sessions: g.sessions.size,
       firstSeen: new Date(g.first).toISOString(),
       lastSeen: new Date(g.last).toISOString(),
       ...(entry ? { entry } : {}),
@@ -161,23 +154,16 @@ export function listSuggestions(log: HitLogReader, options: SuggestOptions = {})
 /**
  * The suggestions editors rejected, newest first, with their reasons and how often the same
  * text was picked or resolved to the same entry since (they stay hidden from
- * {@link listSuggestions} regardless). Reads `suggestionDecisions` when the store has it (the
- * SQLite log does); a store without it gives the rejections without reasons or times.
+ * {@link listSuggestions} regardless). Reads the log's `suggestionDecisions` and
+ * `resolvedQueries` (awaited); rejects with `INVALID_OPTIONS` for bad options.
  */
-export function listRejectedSuggestions(log: HitLogReader, options: RejectOptions = {}): RejectedSuggestion[] {
+export async function listRejectedSuggestions(log: HitLogReader, options: RejectOptions = {}): Promise<RejectedSuggestion[]> {
   const opts = parseOptions(RejectOptionsSchema, options, 'listRejectedSuggestions')
   const byEntry = new Map(opts.entries.map((e) => [e.id, e]))
-  const readDecisions = (log as { suggestionDecisions?: () => Array<{ entryId: string; query: string; status: string; time: number; reason: string | null }> }).suggestionDecisions
-  const decisions = typeof readDecisions === 'function'
-    ? readDecisions.call(log)
-    : [...log.suggestionStatus()].map(([k, status]) => {
-        const [entryId, query] = k.split('\u0000')
-        return { entryId, query, status, time: 0, reason: null }
-      })
-  const rejected = decisions.filter((d) => d.status === 'rejected')
+  const rejected = (await log.suggestionDecisions()).filter((d) => d.status === 'rejected')
   if (rejected.length === 0) return []
   const since = new Map(rejected.map((d) => [suggestionId(d.entryId, d.query), { time: d.time, seen: 0 }]))
-  for (const r of log.resolvedQueries(Math.min(...rejected.map((d) => d.time)))) {
+  for (const r of await log.resolvedQueries(Math.min(...rejected.map((d) => d.time)))) {
     const s = since.get(suggestionId(r.entryId, r.query))
     if (s && r.time >= s.time) s.seen++
   }
@@ -275,7 +261,7 @@ export async function acceptSuggestions(
   const opts = parseOptions(AcceptOptionsSchema, options, 'acceptSuggestions')
   const engine = opts.engine ?? (await engineFunctions())
   const kb = await engine.loadKnowledgeBase(kbDir)
-  const pending = listSuggestions(log, { entries: kb.entries, minCount: 1 })
+  const pending = await listSuggestions(log, { entries: kb.entries, minCount: 1 })
   let chosen = chooseSuggestions(pending, { ids: opts.ids, minCount: opts.minCount }, `run \`kotae suggest ${kbDir}\` to list the pending ones`)
   const entryIds = new Set(kb.entries.map((e) => e.id))
   const missing = chosen.filter((s) => !entryIds.has(s.entryId))
@@ -301,7 +287,7 @@ export async function acceptSuggestions(
       continue
     }
     await rebuilt.save(kbDir)
-    log.setSuggestionStatus(chosen.map((s) => ({ entryId: s.entryId, query: s.query })), 'accepted')
+    await log.setSuggestionStatus(chosen.map((s) => ({ entryId: s.entryId, query: s.query })), 'accepted')
     return { accepted: chosen, refused, kb: rebuilt }
   }
   return { accepted: [], refused, kb }
@@ -462,16 +448,15 @@ async function harmfulSuggestions(kb: OpsKnowledgeBase, rebuilt: OpsKnowledgeBas
  * Measure what accepting suggestions would do, before accepting: rebuild `kb` in memory with
  * their variants (`kb.rebuild`, the base's own recipe), replay the log's recent questions (the
  * newest `maxQueries` events of the last `windowMs`, as stored: redacted, so a masked query is
- * replayed masked; `hash`-mode events cannot be replayed and are counted; a store without
- * `recentQueries` replays nothing) through the current
- * and the rebuilt base, and list those whose decision or entry changes; and check every entry's
+ * replayed masked; `hash`-mode events cannot be replayed and are counted; read with the log's
+ * `recentQueries`) through the current and the rebuilt base, and list those whose decision or entry changes; and check every entry's
  * own question on both. A suggestion that makes an own question do worse is `harmful`
  * (`acceptSuggestions` refuses it unless `force`). Nothing is written. Throws like
  * {@link acceptSuggestions} for unknown or stale ids and missing `ids` / `all`.
  */
-export async function previewSuggestions(kb: OpsKnowledgeBase, log: HitLogReader & { recentQueries?: (from: number, to: number, limit: number) => Array<{ query: string | null }> }, options: PreviewOptions): Promise<SuggestionPreview> {
+export async function previewSuggestions(kb: OpsKnowledgeBase, log: HitLogReader, options: PreviewOptions): Promise<SuggestionPreview> {
   const opts = parseOptions(PreviewOptionsSchema, options, 'previewSuggestions')
-  const pending = listSuggestions(log, { entries: kb.entries, minCount: 1 })
+  const pending = await listSuggestions(log, { entries: kb.entries, minCount: 1 })
   let chosen = chooseSuggestions(pending, { ids: opts.ids, minCount: opts.minCount }, 'list the pending ones with listSuggestions (kotae suggest <kb>)')
   const entryIds = new Set(kb.entries.map((e) => e.id))
   const missing = chosen.filter((s) => !entryIds.has(s.entryId))
@@ -485,7 +470,7 @@ export async function previewSuggestions(kb: OpsKnowledgeBase, log: HitLogReader
   const rebuilt = await kb.rebuild(withVariants(kb.entries, accepted), { accepted })
   const own = await harmfulSuggestions(kb, rebuilt, chosen)
   const harmful = new Set(own.results.flatMap((r) => r.blamedOn))
-  const rows = typeof log.recentQueries === 'function' ? log.recentQueries(from, to, opts.maxQueries) : []
+  const rows = await log.recentQueries(from, to, opts.maxQueries)
   replay.events = rows.length
   const distinct = new Map<string, number>()
   for (const r of rows) {
@@ -544,14 +529,15 @@ export function mergeAccepted(entries: FaqEntry[], accepted: ReadonlyArray<{ ent
 /**
  * Reject suggestions so they are not listed again (by entry and normalised text: more picks of
  * the same text, in any spelling that normalises alike, stay hidden), keeping `reason` with the
- * decision (see {@link listRejectedSuggestions}); `UNKNOWN_SUGGESTION` for ids that are not pending.
+ * decision (see {@link listRejectedSuggestions}). Resolves to the rejected suggestions once the
+ * log has stored the decision; rejects with `UNKNOWN_SUGGESTION` for ids that are not pending.
  */
-export function rejectSuggestions(log: SuggestionLedger, ids: string[], options: RejectOptions = {}): Suggestion[] {
+export async function rejectSuggestions(log: SuggestionLedger, ids: string[], options: RejectOptions = {}): Promise<Suggestion[]> {
   const opts = parseOptions(RejectOptionsSchema, options, 'rejectSuggestions')
-  const pending = listSuggestions(log, { entries: opts.entries })
+  const pending = await listSuggestions(log, { entries: opts.entries })
   if (ids.length === 0) return []
   const chosen = chooseSuggestions(pending, { ids, minCount: 1 }, 'list the pending ones with listSuggestions (kotae suggest <kb>)')
   const reason = opts.reason === undefined || opts.reason === '' ? null : opts.reason
-  log.setSuggestionStatus(chosen.map((s) => ({ entryId: s.entryId, query: s.query, reason })), 'rejected')
+  await log.setSuggestionStatus(chosen.map((s) => ({ entryId: s.entryId, query: s.query, reason })), 'rejected')
   return chosen
 }

@@ -20,6 +20,7 @@
  * baseline instead (`basis: 'previous-windows'`): weaker, since it ignores daily rhythm.
  */
 import { z } from 'zod'
+import type { Awaitable } from '../hitlog/reader.js'
 import { parseOptions } from '../schema.js'
 
 /** The surge rule's parameters (see the module comment), with their defaults. */
@@ -145,15 +146,17 @@ function testOf(count: number, baseline: number[], rule: ResolvedSurgeRule): { p
 /**
  * Run the surge rule for every key with activity in the recent window. `count(from, to)`
  * returns counts per key in [from, to) (an SQL aggregate for entries, an in-memory count for
- * clusters). Results are sorted flagged first, then by p-value. Throws `INVALID_OPTIONS` for
- * options outside the rule's ranges.
+ * clusters), or a Promise of them (a store that answers asynchronously); the windows are counted
+ * one after another. Results are sorted flagged first, then by p-value. Rejects with
+ * `INVALID_OPTIONS` for options outside the rule's ranges.
  */
-export function detectSurges(count: (from: number, to: number) => Map<string, number>, options: SurgeOptions): SurgeResult[] {
+export async function detectSurges(count: (from: number, to: number) => Awaitable<Map<string, number>>, options: SurgeOptions): Promise<SurgeResult[]> {
   const opts = parseOptions(SurgeOptionsSchema, options, 'detectSurges')
   const w = opts.windowMs
-  const recent = count(opts.now - w, opts.now)
+  const recent = await count(opts.now - w, opts.now)
   const { basis, windows } = windowsOf(opts)
-  const past = windows.map(([from, to]) => count(from, to))
+  const past: Map<string, number>[] = []
+  for (const [from, to] of windows) past.push(await count(from, to))
   const out: SurgeResult[] = []
   for (const [key, k] of recent) {
     if (k <= 0) continue

@@ -57,7 +57,7 @@ describe('a damaged hit log', () => {
     expect(log.healthy).toBe(false)
     expect(sink.errors[0].code).toBe('LOG_STORE')
     await expect(buildReport(log, { now: Date.parse('2026-05-03T00:00:00Z') })).rejects.toMatchObject({ code: 'LOG_STORE', message: expect.stringMatching(/move it away/) })
-    expect(() => listSuggestions(log)).toThrow(expect.objectContaining({ code: 'LOG_STORE' }))
+    await expect(listSuggestions(log)).rejects.toThrow(expect.objectContaining({ code: 'LOG_STORE' }))
     expect(log.record(result('q', 'answer', [['a', 0.9]]), {})).toBeDefined()
     expect(log.flush()).toBe(false)
     expect(sink.lost('write-failed')).toBe(1)
@@ -76,7 +76,7 @@ describe('a damaged hit log', () => {
     expect(error).toMatchObject({ code: 'LOG_STORE', details: { sqliteCode: expect.stringMatching(/^SQLITE_CORRUPT/) } })
     expect((error as Error).message).toMatch(/move it away/)
     // The damaged file is closed; the next use runs the open check and fails the same way.
-    expect(() => listSuggestions(log)).toThrow(expect.objectContaining({ code: 'LOG_STORE' }))
+    await expect(listSuggestions(log)).rejects.toThrow(expect.objectContaining({ code: 'LOG_STORE' }))
   })
 })
 

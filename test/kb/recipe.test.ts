@@ -77,7 +77,7 @@ describe('accepted suggestions are part of the base', () => {
       const r = await kb.ask(query)
       log.feedback(r.eventId!, { kind: 'resolved', entryId: 'delivery-time-ja' })
       log.flush()
-      const mine = listSuggestions(log, { entries: kb.entries }).find((s) => s.query === query)
+      const mine = (await listSuggestions(log, { entries: kb.entries })).find((s) => s.query === query)
       expect(mine).toBeDefined()
       const { kb: accepted } = await acceptSuggestions(out, log, { ids: [mine!.id] })
       expect(accepted.calibration?.answerThreshold).toBeDefined()

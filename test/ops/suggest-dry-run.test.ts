@@ -47,18 +47,18 @@ beforeAll(async () => {
 
 afterAll(() => log?.close())
 
-const byQuery = (query: string) => listSuggestions(log, { entries: kb.entries }).find((s) => s.query === query)!
+const byQuery = async (query: string) => (await listSuggestions(log, { entries: kb.entries })).find((s) => s.query === query)!
 
 describe('previewSuggestions (suggest --dry-run)', () => {
-  it('lists each suggestion with its variant, where it came from and its entry', () => {
-    const s = byQuery(UNANSWERED)
+  it('lists each suggestion with its variant, where it came from and its entry', async () => {
+    const s = await byQuery(UNANSWERED)
     expect(s).toMatchObject({ entryId: 'ship-en', count: 2, resolved: 2, picked: 0, source: 'resolved', sessions: 2, masked: false, entry: { question: 'How long does shipping take?', answerStart: 'Two days.', lang: 'en' } })
     expect(Date.parse(s.firstSeen)).toBeLessThanOrEqual(Date.parse(s.lastSeen))
   })
 
   it('shows the logged questions whose decision changes, replaying masked queries masked, and writes nothing', async () => {
     const before = readFileSync(join(dir, 'manifest.json'), 'utf8')
-    const s = byQuery(UNANSWERED)
+    const s = await byQuery(UNANSWERED)
     const preview = await previewSuggestions(kb, log, { ids: [s.id] })
     expect(preview.harmful).toEqual([])
     expect(preview.suggestions).toEqual([expect.objectContaining({ id: s.id, harmful: false, problems: [] })])
@@ -74,24 +74,24 @@ describe('previewSuggestions (suggest --dry-run)', () => {
     // Nothing written: the base and the suggestion are as they were.
     expect(readFileSync(join(dir, 'manifest.json'), 'utf8')).toBe(before)
     expect((await loadKnowledgeBase(dir)).entry('ship-en')!.variants).not.toContain(UNANSWERED)
-    expect(byQuery(UNANSWERED)).toBeDefined()
+    expect(await byQuery(UNANSWERED)).toBeDefined()
   })
 
   it('bounds the replay to the newest events of the window', async () => {
-    const s = byQuery(UNANSWERED)
+    const s = await byQuery(UNANSWERED)
     expect((await previewSuggestions(kb, log, { ids: [s.id], maxQueries: 2 })).replay.events).toBe(2)
     expect((await previewSuggestions(kb, log, { ids: [s.id], now: Date.now() - 3600_000, windowMs: 60_000 })).replay.events).toBe(0)
   })
 
   it("flags a variant that is another entry's question, and accepting it is refused unless forced", async () => {
-    const bad = byQuery('How do I return an item?')
+    const bad = await byQuery('How do I return an item?')
     const preview = await previewSuggestions(kb, log, { ids: [bad.id] })
     expect(preview.harmful).toEqual([bad.id])
     expect(preview.suggestions[0]).toMatchObject({ id: bad.id, harmful: true, problems: [expect.stringMatching(/the question of return-en \("How do I return an item\?"\) went from answer return-en to /)] })
     expect(preview.ownQuestions.results.find((r) => r.entryId === 'return-en')).toMatchObject({ ok: false, affected: true, blamedOn: [bad.id], before: { decision: 'answer', entryId: 'return-en' } })
 
     // Measured together with the good one, only the bad one is blamed (each is measured alone).
-    const both = await previewSuggestions(kb, log, { ids: [byQuery(UNANSWERED).id, bad.id] })
+    const both = await previewSuggestions(kb, log, { ids: [(await byQuery(UNANSWERED)).id, bad.id] })
     expect(both.harmful).toEqual([bad.id])
     expect(both.suggestions.map((s) => [s.query, s.harmful])).toEqual([[UNANSWERED, false], ['How do I return an item?', true]])
 
@@ -100,7 +100,7 @@ describe('previewSuggestions (suggest --dry-run)', () => {
     expect(refused.accepted).toEqual([])
     expect(refused.refused).toEqual([{ suggestion: expect.objectContaining({ id: bad.id }), problems: preview.suggestions[0].problems }])
     expect(readFileSync(join(dir, 'manifest.json'), 'utf8')).toBe(manifest)
-    expect(byQuery('How do I return an item?')).toBeDefined()
+    expect(await byQuery('How do I return an item?')).toBeDefined()
 
     // --accept-all leaves the harmful one out and accepts the good one.
     const all = await acceptSuggestions(dir, log, { all: true, minCount: 1 })

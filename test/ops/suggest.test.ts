@@ -41,16 +41,16 @@ async function learningLoop(entries: FaqEntryInput[], target: string, candidates
     expect(eventId).toBeDefined()
     log.feedback(eventId!, { kind: 'resolved', entryId: target })
 
-    const suggestions = listSuggestions(log, { entries: kb.entries })
+    const suggestions = await listSuggestions(log, { entries: kb.entries })
     const mine = suggestions.find((s) => s.entryId === target && s.query === query)
     expect(mine).toMatchObject({ count: 1, resolved: 1, masked: false })
 
     await expect(acceptSuggestions(dir, log, {})).rejects.toMatchObject({ code: 'INVALID_OPTIONS' })
     const { accepted } = await acceptSuggestions(dir, log, { ids: [mine!.id] })
     expect(accepted.map((s) => s.id)).toEqual([mine!.id])
-    expect(listSuggestions(log, {})).toEqual([])
+    expect(await listSuggestions(log, {})).toEqual([])
     await expect(acceptSuggestions(dir, log, { ids: [mine!.id] })).rejects.toMatchObject({ code: 'UNKNOWN_SUGGESTION', details: { ids: [mine!.id] } })
-    expect(() => rejectSuggestions(log, [mine!.id])).toThrow(expect.objectContaining({ code: 'UNKNOWN_SUGGESTION' }))
+    await expect(rejectSuggestions(log, [mine!.id])).rejects.toThrow(expect.objectContaining({ code: 'UNKNOWN_SUGGESTION' }))
 
     const after = await loadKnowledgeBase(dir)
     expect(after.entry(target)!.variants).toContain(query)
@@ -94,7 +94,7 @@ describe('rejecting a suggestion with a reason', () => {
     { id: 'return-en', lang: 'en', question: 'How do I return an item?', variants: [], answer: 'Within 30 days.' },
   ].map((e) => FaqEntrySchema.parse(e))
 
-  it('keeps the reason across reopening, and the text stays hidden however often it is picked again', () => {
+  it('keeps the reason across reopening, and the text stays hidden however often it is picked again', async () => {
     const dir = tempDir('kotae-reject-')
     const path = join(dir, 'hits.sqlite')
     let log = openHitLog(path, { strict: true, onError: (e) => { throw e } })
@@ -105,27 +105,27 @@ describe('rejecting a suggestion with a reason', () => {
     clarify('cancel my order', 'a')
     clarify('cancel my order', 'b')
     clarify('Cancel my order', 'b')
-    const [s] = listSuggestions(log, { entries: ENTRIES_EN })
+    const [s] = await listSuggestions(log, { entries: ENTRIES_EN })
     expect(s).toMatchObject({ entryId: 'return-en', query: 'cancel my order', count: 3, picked: 3, resolved: 0, source: 'picked', sessions: 2, entry: { question: 'How do I return an item?', answerStart: 'Within 30 days.' } })
-    expect(rejectSuggestions(log, [s.id], { entries: ENTRIES_EN, reason: 'cancelling is not returning: needs its own entry' }).map((r) => r.id)).toEqual([s.id])
+    expect((await rejectSuggestions(log, [s.id], { entries: ENTRIES_EN, reason: 'cancelling is not returning: needs its own entry' })).map((r) => r.id)).toEqual([s.id])
     log.close()
 
     log = openHitLog(path, { strict: true, onError: (e) => { throw e } })
     try {
-      expect(listSuggestions(log, {})).toEqual([])
+      expect(await listSuggestions(log, {})).toEqual([])
       // More users pick the same text, in another spelling that normalises alike.
       clarify('CANCEL my order', 'c')
       clarify('cancel my order', 'd')
-      expect(listSuggestions(log, {})).toEqual([])
-      const rejected = listRejectedSuggestions(log, { entries: ENTRIES_EN })
+      expect(await listSuggestions(log, {})).toEqual([])
+      const rejected = await listRejectedSuggestions(log, { entries: ENTRIES_EN })
       expect(rejected).toEqual([{ id: s.id, entryId: 'return-en', query: 'cancel my order', reason: 'cancelling is not returning: needs its own entry', rejectedAt: expect.any(String), seenSince: 2, entry: { question: 'How do I return an item?', answerStart: 'Within 30 days.', lang: 'en' } }])
-      expect(() => rejectSuggestions(log, [s.id])).toThrow(expect.objectContaining({ code: 'UNKNOWN_SUGGESTION' }))
+      await expect(rejectSuggestions(log, [s.id])).rejects.toThrow(expect.objectContaining({ code: 'UNKNOWN_SUGGESTION' }))
     } finally {
       log.close()
     }
   })
 
-  it('migrates a log of the previous schema (version 3): its decisions are kept, without reasons, and new ones keep theirs', () => {
+  it('migrates a log of the previous schema (version 3): its decisions are kept, without reasons, and new ones keep theirs', async () => {
     expect(HITLOG_SCHEMA_VERSION).toBe(4)
     const path = join(tempDir('kotae-reject-v3-'), 'hits.sqlite')
     const db = new Database(path)
@@ -152,11 +152,11 @@ describe('rejecting a suggestion with a reason', () => {
 
     const log = openHitLog(path, { strict: true, onError: (e) => { throw e } })
     try {
-      expect(listRejectedSuggestions(log, {})).toEqual([expect.objectContaining({ entryId: 'return-en', query: 'bring it back', reason: null, rejectedAt: new Date(t).toISOString() })])
-      const [s] = listSuggestions(log, {})
+      expect(await listRejectedSuggestions(log, {})).toEqual([expect.objectContaining({ entryId: 'return-en', query: 'bring it back', reason: null, rejectedAt: new Date(t).toISOString() })])
+      const [s] = await listSuggestions(log, {})
       expect(s).toMatchObject({ query: 'send it back', sessions: 1, firstSeen: new Date(t + 1000).toISOString() })
-      rejectSuggestions(log, [s.id], { reason: 'too vague' })
-      expect(listRejectedSuggestions(log, {}).map((r) => [r.query, r.reason])).toEqual([['send it back', 'too vague'], ['bring it back', null]])
+      await rejectSuggestions(log, [s.id], { reason: 'too vague' })
+      expect((await listRejectedSuggestions(log, {})).map((r) => [r.query, r.reason])).toEqual([['send it back', 'too vague'], ['bring it back', null]])
     } finally {
       log.close()
     }

@@ -27,14 +27,14 @@ describe('surge rule', () => {
     expect(young.windows).toHaveLength(24)
   })
 
-  it('raises no alert on rhythm without a surge (every hour of the last week)', () => {
+  it('raises no alert on rhythm without a surge (every hour of the last week)', async () => {
     const end = T0 + SPAN
     const events = synthesize(KEYS, T0, end, 7)
     const count = countWindow(events)
     const alerts: string[] = []
     let naive = 0
     for (let now = end - WEEK + HOUR; now <= end; now += HOUR) {
-      for (const s of detectSurges(count, { now, historyStart: T0 })) if (s.flagged) alerts.push(`${new Date(now).toISOString()} ${s.key} ${s.count}/${s.expected}`)
+      for (const s of await detectSurges(count, { now, historyStart: T0 })) if (s.flagged) alerts.push(`${new Date(now).toISOString()} ${s.key} ${s.count}/${s.expected}`)
       // A naive rule (last hour vs the previous 24 hours) fires on every morning ramp.
       const recent = count(now - HOUR, now)
       const prev = Array.from({ length: 24 }, (_, i) => count(now - HOUR * (i + 2), now - HOUR * (i + 1)))
@@ -44,7 +44,7 @@ describe('surge rule', () => {
     expect(naive).toBeGreaterThan(0)
   })
 
-  it('flags a sudden rise of "my order has not arrived" within the hour it starts', () => {
+  it('flags a sudden rise of "my order has not arrived" within the hour it starts', async () => {
     const end = T0 + SPAN
     const events = synthesize(KEYS, T0, end, 11)
     // Surge from Tuesday 14:20: about 25 extra questions an hour on one entry.
@@ -56,14 +56,14 @@ describe('surge rule', () => {
     }
     const count = countWindow(events)
     const firstCheck = onset - 20 * 60_000 + HOUR // 15:00, the first hourly check after the onset
-    const results = detectSurges(count, { now: firstCheck, historyStart: T0 })
+    const results = await detectSurges(count, { now: firstCheck, historyStart: T0 })
     const hit = results.find((s) => s.key === 'order-not-arrived')!
     expect(hit.flagged).toBe(true)
     expect(hit.basis).toBe('same-hour-of-week')
     expect(hit.pValue).toBeLessThan(0.001)
     expect(results.filter((s) => s.flagged).map((s) => s.key)).toEqual(['order-not-arrived'])
     // The hour before the onset is quiet.
-    expect(detectSurges(count, { now: onset - 20 * 60_000, historyStart: T0 }).some((s) => s.flagged)).toBe(false)
+    expect((await detectSurges(count, { now: onset - 20 * 60_000, historyStart: T0 })).some((s) => s.flagged)).toBe(false)
   })
 
   it('needs a minimum count: a rare entry going from 0 to 3 is not an alert', () => {
@@ -72,7 +72,7 @@ describe('surge rule', () => {
     expect(surgeTest(12, [0, 1, 0, 0]).flagged).toBe(true)
   })
 
-  it('validates its options', () => {
-    expect(() => detectSurges(() => new Map(), { now: Date.now(), alpha: 2 })).toThrow(/alpha/)
+  it('validates its options', async () => {
+    await expect(detectSurges(() => new Map(), { now: Date.now(), alpha: 2 })).rejects.toThrow(/alpha/)
   })
 })

@@ -62,7 +62,7 @@ describe('PII never reaches the hit log, the report or the suggestions', () => {
       const report = await buildReport(log, { entries: kb.entries })
       const json = JSON.stringify(report)
       const html = renderReportHtml(report, { title: 'pii' })
-      const suggestions = JSON.stringify(listSuggestions(log, { entries: kb.entries }))
+      const suggestions = JSON.stringify(await listSuggestions(log, { entries: kb.entries }))
       log.close()
       const stored = readFileSync(log.path).toString('utf8')
       for (const form of FORMS) {

@@ -110,7 +110,7 @@ export function registerPrune(program: Command, deps: OpsCommandDeps = {}): void
       const log = openExistingLog(kbDir, opts.log)
       let plan: PrunePlan
       try {
-        plan = planPrune(kb.entries, log, { since: opts.since, now: opts.now ?? now(), minHits: opts.minHits, by: opts.by })
+        plan = await planPrune(kb.entries, log, { since: opts.since, now: opts.now ?? now(), minHits: opts.minHits, by: opts.by })
       } finally {
         log.close()
       }

@@ -38,7 +38,7 @@ function provenance(s: Suggestion): string {
   const parts: string[] = []
   if (s.picked) parts.push(`picked after a clarify ${s.picked}×`)
   if (s.resolved) parts.push(`resolved by a person ${s.resolved}×`)
-  const sessions = s.sessions === null ? '' : `, in ${s.sessions} session${s.sessions === 1 ? '' : 's'}`
+  const sessions = `, in ${s.sessions} session${s.sessions === 1 ? '' : 's'}`
   const seen = s.firstSeen === s.lastSeen ? `seen ${day(s.lastSeen)}` : `first seen ${day(s.firstSeen)}, last ${day(s.lastSeen)}`
   return `${parts.join(', ')}${sessions}; ${seen}`
 }
@@ -129,7 +129,7 @@ export function registerSuggest(program: Command, deps: OpsCommandDeps = {}): vo
       try {
         if (opts.rejected) {
           const kb = await eng.loadKnowledgeBase(kbDir)
-          const rejected = listRejectedSuggestions(log, { entries: kb.entries })
+          const rejected = await listRejectedSuggestions(log, { entries: kb.entries })
           if (opts.json) out(JSON.stringify(rejected, null, 2))
           else if (rejected.length === 0) out('No rejected suggestions.')
           else {
@@ -145,7 +145,7 @@ export function registerSuggest(program: Command, deps: OpsCommandDeps = {}): vo
         }
         if (opts.reject?.length) {
           const kb = await eng.loadKnowledgeBase(kbDir)
-          const rejected = rejectSuggestions(log, opts.reject, { entries: kb.entries, reason: opts.reason })
+          const rejected = await rejectSuggestions(log, opts.reject, { entries: kb.entries, reason: opts.reason })
           out(opts.json ? JSON.stringify({ rejected, reason: opts.reason ?? null }, null, 2) : `Rejected ${rejected.length} suggestion(s)${opts.reason ? ` (reason: ${opts.reason})` : ''}; they will not be suggested again (list them with --rejected).`)
           return
         }
@@ -170,7 +170,7 @@ export function registerSuggest(program: Command, deps: OpsCommandDeps = {}): vo
           return
         }
         const kb = await eng.loadKnowledgeBase(kbDir)
-        const list = listSuggestions(log, { entries: kb.entries, minCount: opts.minCount ?? 1 })
+        const list = await listSuggestions(log, { entries: kb.entries, minCount: opts.minCount ?? 1 })
         if (opts.json) out(JSON.stringify(list, null, 2))
         else if (list.length === 0) out('No suggestions yet: they come from feedback (picked options and resolved escalations).')
         else {

@@ -101,7 +101,8 @@ type UnansweredCluster = OpsReport['unanswered']['clusters'][number]
 const iso = (t: number | null | undefined) => (t === null || t === undefined ? null : new Date(t).toISOString())
 
 /**
- * Build the report for the window ending at `now`. Throws `LOG_STORE` when the log cannot be
+ * Build the report for the window ending at `now`, awaiting each read of the log (a store may
+ * answer synchronously or with Promises). Rejects with `LOG_STORE` when the log cannot be
  * read, `INVALID_OPTIONS` for bad options and `INVALID_DURATION` for a `since` that is not a
  * duration; everything else degrades to empty sections.
  */
@@ -120,7 +121,7 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
     if (n !== null && n > 0 && n < opts.calibrationMinSamples) warnings.push(`calibration estimated from ${n} samples${c.source ? ` (${c.source})` : ''}: its confidences are rough; label more questions (build with --calib) for a firmer estimate`)
     warnings.push(...c.notes)
   }
-  const coverage = log.coverage()
+  const coverage = await log.coverage()
   if (coverage.first === null) warnings.push(`the hit log ${log.path} has no events yet`)
   else if (coverage.first > from + DAY) {
     warnings.push(`the log starts ${new Date(coverage.first).toISOString().slice(0, 10)}, after the window start: entries may look stale only because the log is young`)
@@ -131,7 +132,7 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
   const nBuckets = Math.ceil(span / bucketMs)
   const points = Array.from({ length: nBuckets }, (_, i) => ({ start: iso(from + i * bucketMs)!, answer: 0, clarify: 0, escalate: 0 }))
   const totals = { events: 0, answer: 0, clarify: 0, escalate: 0, answerRate: 0, clarifyRate: 0, escalateRate: 0, pickedAfterClarify: 0, automationRate: 0 }
-  for (const r of log.timeline(from, now, bucketMs)) {
+  for (const r of await log.timeline(from, now, bucketMs)) {
     if (r.bucket >= 0 && r.bucket < nBuckets) points[r.bucket][r.decision] += r.count
     totals[r.decision as DecisionKind] += r.count
     totals.events += r.count
@@ -141,7 +142,7 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
   totals.escalateRate = ratio(totals.escalate, totals.events)
 
   // Per entry.
-  const counts = log.entryCounts(from, now)
+  const counts = await log.entryCounts(from, now)
   for (const c of counts.values()) totals.pickedAfterClarify += c.picked
   totals.pickedAfterClarify = Math.min(totals.pickedAfterClarify, totals.clarify)
   totals.automationRate = ratio(totals.answer + totals.pickedAfterClarify, totals.events)
@@ -150,15 +151,15 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
   // The previous window of the same length, for the trend.
   const previousFrom = from - span
   const previous = { from: iso(previousFrom)!, to: iso(from)!, covered: coverage.first !== null && coverage.first <= previousFrom + DAY, events: 0, answer: 0, clarify: 0, escalate: 0, answerRate: 0, automationRate: 0 }
-  for (const r of log.timeline(previousFrom, from, span)) {
+  for (const r of await log.timeline(previousFrom, from, span)) {
     previous[r.decision as DecisionKind] += r.count
     previous.events += r.count
   }
   let previousPicked = 0
-  for (const c of log.entryCounts(previousFrom, from).values()) previousPicked += c.picked
+  for (const c of (await log.entryCounts(previousFrom, from)).values()) previousPicked += c.picked
   previous.answerRate = ratio(previous.answer, previous.events)
   previous.automationRate = ratio(previous.answer + Math.min(previousPicked, previous.clarify), previous.events)
-  const byChannel = log.entryCountsByChannel(from, now)
+  const byChannel = await log.entryCountsByChannel(from, now)
   const channelsOf = new Map<string, Record<string, number>>()
   for (const [channel, perEntry] of byChannel) {
     for (const [id, c] of perEntry) {
@@ -242,20 +243,19 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
   const minPair = opts.duplicateMinCount
   const minShare = opts.duplicateMinShare
   const topOf = new Map(entryReports.map((e) => [e.id, e.top]))
-  const coRanked = log
-    .closePairs(from, now, margin)
+  const coRanked = (await log.closePairs(from, now, margin))
     .map((p) => ({ ...p, share: ratio(p.count, Math.max(p.count, (topOf.get(p.a) ?? 0) + (topOf.get(p.b) ?? 0))) }))
     .filter((p) => p.count >= minPair && p.share >= minShare)
     .sort((a, b) => b.count - a.count)
   const phrasings = entries.length ? similarPhrasings(entries, opts.phrasingThreshold) : []
-  const resolved = log.resolvedQueries(from, now)
+  const resolved = await log.resolvedQueries(from, now)
   const merge = mergeCandidates(coRanked, phrasings, entries, resolved, opts.mergeMinSimilarity)
 
   // Unanswered clusters, over the window and the surge baseline weeks.
   const surgeRule = opts.surge
   const windowMs = surgeRule.windowMs
   const clusterFrom = Math.min(from, now - windowMs - surgeRule.baselineWeeks * 7 * DAY)
-  const rows = log.unanswered(clusterFrom, now, opts.lowConfidence)
+  const rows = await log.unanswered(clusterFrom, now, opts.lowConfidence)
   const inWindow = rows.filter((r) => r.time >= from)
   const hashed = inWindow.filter((r) => r.query === null).length
   // Every text of each cluster (to tell which clusters were since resolved); no entries, so the
@@ -264,7 +264,7 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
     rows.filter((r) => r.query !== null).map((r) => ({ query: r.query!, time: r.time, lang: r.lang, topId: r.topId })),
     { embed: opts.embed, threshold: opts.clusterThreshold, representatives: 100_000 },
   )
-  const settled = settledTexts(rows, log.resolvedQueries(clusterFrom, now), log.suggestionStatus())
+  const settled = settledTexts(rows, await log.resolvedQueries(clusterFrom, now), await log.suggestionStatus())
   const clusterOfText = new Map<string, string>()
   for (const c of clusters) for (const r of c.representatives) clusterOfText.set(comparableText(r.query), c.id)
   const topsOf = new Map<string, Map<string, { n: number; confidence: number }>>()
@@ -299,10 +299,10 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
     const q = byId.get(id)?.question
     return q ? `${id}: ${q}` : id
   }
-  const entrySurges = detectSurges((a, b) => log.topCounts(a, b), sopts).map((s): SurgeReport => ({ ...s, kind: 'entry', label: label(s.key) }))
+  const entrySurges = (await detectSurges((a, b) => log.topCounts(a, b), sopts)).map((s): SurgeReport => ({ ...s, kind: 'entry', label: label(s.key) }))
   const clusterById = new Map(clusters.map((c) => [c.id, c]))
   const clusterEvents = clusters.flatMap((c) => c.times.map((time) => ({ key: c.id, time })))
-  const clusterSurges = detectSurges(countWindow(clusterEvents), sopts).map((s): SurgeReport => ({ ...s, kind: 'cluster', label: `"${clusterById.get(s.key)?.representatives[0]?.query ?? s.key}"` }))
+  const clusterSurges = (await detectSurges(countWindow(clusterEvents), sopts)).map((s): SurgeReport => ({ ...s, kind: 'cluster', label: `"${clusterById.get(s.key)?.representatives[0]?.query ?? s.key}"` }))
   const allSurges = [...entrySurges, ...clusterSurges].sort((a, b) => a.pValue - b.pValue)
   const recentByCluster = new Map(clusterSurges.map((s) => [s.key, s.count]))
 
@@ -327,7 +327,7 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
   const languagesSeen = [...new Set([...entryReports.map((e) => e.lang), ...inWindow.map((r) => r.lang)].filter((l): l is string => !!l).map(baseLang))].sort()
 
   // Per page: what people ask where they are.
-  const pages = opts.pageLimit === 0 ? [] : log.pageSummaries(from, now, { pages: opts.pageLimit, entries: opts.pageEntries, lowConfidence: opts.lowConfidence }).map(
+  const pages = opts.pageLimit === 0 ? [] : (await log.pageSummaries(from, now, { pages: opts.pageLimit, entries: opts.pageEntries, lowConfidence: opts.lowConfidence })).map(
     (p): PageReport => ({
       page: p.page,
       questions: p.questions,
@@ -336,7 +336,7 @@ export async function buildReport(log: HitLogReader, options: ReportOptions = {}
       entries: p.entries.map((e) => ({ id: e.entryId, question: byId.get(e.entryId)?.question ?? null, count: e.count, share: ratio(e.count, p.questions) })),
     }),
   )
-  const reasons = [...log.reasonCounts(from, now)].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1))
+  const reasons = [...(await log.reasonCounts(from, now))].map(([reason, count]) => ({ reason, count })).sort((a, b) => b.count - a.count || (a.reason < b.reason ? -1 : 1))
 
   return {
     generatedAt: new Date().toISOString(),
