@@ -93,6 +93,10 @@ export interface ErrorDetails {
   INVALID_REQUEST: { route: string; problems: SchemaProblem[] }
   /** An HTTP request without the server's bearer token, or with another one. */
   UNAUTHORIZED: { route: string; reason: string }
+  /** An HTTP request whose body is over the server's limit. */
+  REQUEST_TOO_LARGE: { route: string; limitBytes: number }
+  /** An HTTP request for a path or method the server does not have. */
+  UNKNOWN_ROUTE: { method: string; path: string; routes: string[] }
 }
 
 /** One of the stable error codes. */
@@ -144,6 +148,8 @@ export const ERROR_CATALOGUE: { [C in KotaeErrorCode]: { summary: string; messag
   STORE_VERSION: { summary: 'A PostgreSQL store was migrated by a newer kotae.', message: (d) => `the store ${d.store} has schema version ${d.version}, newer than this kotae understands (${d.supported}); upgrade kotae on every replica, or use another database` },
   INVALID_REQUEST: { summary: 'An HTTP request that does not fit its route (status 400).', message: (d) => `${d.route}: ${d.problems.map((p) => (p.path ? `${p.path}: ${p.message}` : p.message)).join('; ')}` },
   UNAUTHORIZED: { summary: 'An HTTP request without the server\'s bearer token (status 401).', message: (d) => `${d.route}: ${d.reason}; send the header \`Authorization: Bearer <token>\` with the token the server was started with (--token or KOTAE_TOKEN)` },
+  REQUEST_TOO_LARGE: { summary: 'An HTTP request body over the server\'s limit (status 413).', message: (d) => `${d.route}: the body is larger than ${d.limitBytes} bytes; send a shorter question (only the first characters are searched anyway), or start the server with a larger --body-limit` },
+  UNKNOWN_ROUTE: { summary: 'An HTTP path or method the server does not have (status 404).', message: (d) => `${d.method} ${d.path} is not a route of this server; the routes are ${d.routes.join(', ')} (the document is at /openapi.json)` },
 }
 
 /** An error with a stable code, typed details and a message from the code's template. */
