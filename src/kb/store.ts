@@ -385,6 +385,40 @@ async function readVerified(dir: string, manifest: Manifest, name: string): Prom
   return data
 }
 
+/** One file of a saved generation, as {@link readSavedGeneration} read it: name, bytes, SHA-256 (hex). */
+export interface SavedGenerationFile {
+  readonly name: string
+  readonly data: Buffer
+  readonly sha256: string
+}
+
+/**
+ * The current generation of the base saved in `dir`, as files: its manifest (strict schema,
+ * consistent parts) and every file the manifest lists, each read and checked against the
+ * manifest's size and SHA-256, without loading the base (no embedder needed). For copying a
+ * saved base elsewhere (publishing it to a PostgreSQL store) without ever copying a damaged one.
+ * Throws what a load throws: `KB_NOT_FOUND`, `KB_VERSION`, `KB_CORRUPT` (naming the file). A
+ * writer replacing the base meanwhile makes it read the new generation.
+ */
+export async function readSavedGeneration(dir: string): Promise<{ manifest: Manifest; files: SavedGenerationFile[] }> {
+  for (let attempt = 1; ; attempt++) {
+    const manifest = await readManifest(dir)
+    try {
+      const files: SavedGenerationFile[] = []
+      for (const name of Object.keys(manifest.files).sort()) {
+        if (manifest.files[name as keyof Manifest['files']] === undefined) continue
+        const data = await readVerified(dir, manifest, name)
+        files.push({ name, data, sha256: manifest.files[name as keyof Manifest['files']]!.sha256 })
+      }
+      return { manifest, files }
+    } catch (error) {
+      if (attempt >= LOAD_ATTEMPTS || !(error instanceof KotaeError) || error.code !== 'KB_CORRUPT') throw error
+      const now = await readManifest(dir).catch(() => null)
+      if (now && now.generation === manifest.generation) throw error
+    }
+  }
+}
+
 function parseJson(dir: string, data: Buffer, name: string): unknown {
   try {
     return JSON.parse(data.toString('utf8'))
