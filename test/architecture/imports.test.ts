@@ -92,4 +92,11 @@ describe('the module graph', () => {
     const upward = ['ops', 'hitlog', 'eval', 'cli'].flatMap((layer) => importers(layer).filter((m) => stages.some((s) => m === s || m.startsWith(s))).map((m) => `${m} → ${layer}`))
     expect(upward).toEqual([])
   })
+
+  it('keeps the server and the PostgreSQL store above the engine: serve/ knows no database, and no stage below imports either', () => {
+    expect(importers('postgres').filter((m) => m.startsWith('serve/'))).toEqual([])
+    const stages = ['text/', 'embed/', 'retrieve/', 'decide/', 'kb/', 'ingest/', 'context/', 'conversation/', 'respond/', 'engine', 'schema', 'errors', 'hitlog/', 'ops/', 'privacy/', 'eval/']
+    const upward = ['serve', 'postgres'].flatMap((layer) => importers(layer).filter((m) => stages.some((s) => m === s || m.startsWith(s))).map((m) => `${m} → ${layer}`))
+    expect(upward).toEqual([])
+  })
 })
