@@ -47,6 +47,8 @@ export interface ServeParts {
   conversations?: ConversationStore
   /** Where log lines go (default: stdout). */
   logStream?: pino.DestinationStream
+  /** Called last by `close()`, after the log and the source: what the parts share (a database pool). */
+  close?: () => Awaitable<void>
 }
 
 /** A running server. */
@@ -249,6 +251,7 @@ export async function startServer(parts: ServeParts, options: ServeOptions = {})
         await parts.source.close()
         await app.close()
         await log?.close()
+        await parts.close?.()
         logger.flush?.()
       })()
       return closing
