@@ -8,14 +8,14 @@ import { kotae, ROOT } from '../helpers/cli.js'
 describe('kotae', () => {
   it('has one command per file of src/cli/commands, each with a description', () => {
     const program = createProgram()
-    expect(program.commands.map((c) => c.name())).toEqual(['build', 'ask', 'check', 'eval', 'context', 'demo', 'report', 'suggest', 'prune', 'feedback'])
+    expect(program.commands.map((c) => c.name())).toEqual(['build', 'ask', 'check', 'eval', 'context', 'publish', 'demo', 'report', 'suggest', 'prune', 'feedback'])
     for (const c of program.commands) expect(c.description().length, c.name()).toBeGreaterThan(20)
   })
 
   it('--help lists the commands and exits 0', async () => {
     const { code, stdout } = await kotae('--help')
     expect(code).toBe(0)
-    for (const command of ['build', 'ask', 'check', 'eval', 'context', 'demo', 'report', 'suggest', 'prune', 'feedback']) expect(stdout).toMatch(new RegExp(`^\\s+${command} `, 'm'))
+    for (const command of ['build', 'ask', 'check', 'eval', 'context', 'publish', 'demo', 'report', 'suggest', 'prune', 'feedback']) expect(stdout).toMatch(new RegExp(`^\\s+${command} `, 'm'))
   })
 
   it('--version prints the package version', async () => {
