@@ -54,7 +54,17 @@ export class LogRedaction {
   /** Take the salt from the file just opened (hash mode without a salt; otherwise nothing to do). */
   opened(db: Database.Database, path: string, queued: number): void {
     if (!this.saltFromFile) return
-    this.redactor = createRedactor({ ...this.options, salt: fileSalt(db, path, queued) })
+    this.useSalt(fileSalt(db, path, queued))
+  }
+
+  /**
+   * Hash mode without a salt: redact with the log's own salt from now on, wherever the store
+   * keeps it (the SQLite file's `meta` table, read by {@link opened}; PostgreSQL's `kotae_meta`,
+   * shared by every replica). Nothing to do in the other modes.
+   */
+  useSalt(salt: string): void {
+    if (!this.saltFromFile) return
+    this.redactor = createRedactor({ ...this.options, salt })
     this.sessions.clear()
     this.pages.clear()
     this.turns.clear()

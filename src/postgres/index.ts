@@ -20,3 +20,6 @@ export {
   type PublishResult,
 } from './generations.js'
 export { DEFAULT_POSTGRES_SOURCE_OPTIONS, PostgresGenerationSource, PostgresSourceOptionsSchema, type PostgresSourceOptions } from './source.js'
+export { openPostgresHitLog, PostgresHitLog, PostgresHitLogOptionsSchema, DEFAULT_POSTGRES_HITLOG_OPTIONS, type PostgresHitLogOptions, type ResolvedPostgresHitLogOptions } from './hitlog.js'
+export { openPostgresConversationStore, PostgresConversationStore } from './conversations.js'
+export { servePartsFor, type ReplicaOptions } from './serve-parts.js'
