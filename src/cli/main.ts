@@ -16,6 +16,7 @@ import { registerCheck } from './commands/check.js'
 import { registerContext } from './commands/context.js'
 import { registerDemo } from './commands/demo.js'
 import { registerEval } from './commands/eval.js'
+import { registerServe } from './commands/serve.js'
 import { registerPublish } from './commands/publish.js'
 import { registerOpsCommands } from './ops-commands.js'
 import { loadWithEmbedder } from './embedder.js'
@@ -38,6 +39,7 @@ export function createProgram(): Command {
   registerContext(program)
   registerPublish(program)
   registerDemo(program, packageRoot)
+  registerServe(program)
   // Content-team commands load bases the same way `ask` does, so a transformers base works too.
   registerOpsCommands(program, { engine: { loadKnowledgeBase: (dir) => loadWithEmbedder(dir, {}) } })
   return program

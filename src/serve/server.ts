@@ -35,6 +35,8 @@ export interface ServeLog extends AskLogger, LogCounters {
   feedback(eventId: string, feedback: Feedback): Awaitable<FeedbackReceipt>
   readonly healthy: boolean
   close(): Awaitable<void>
+  /** The log's failures and losses (both hit logs emit them when no `onError` was given): the server writes each to its log. */
+  on?(event: 'error', listener: (error: KotaeError) => void): unknown
 }
 
 /** What a server is made of besides its options. */
@@ -107,6 +109,10 @@ export async function startServer(parts: ServeParts, options: ServeOptions = {})
   const reader = log && typeof (log as Partial<HitLogReader>).coverage === 'function' ? (log as ServeLog & HitLogReader) : null
   const conversations = parts.conversations ?? new MemoryConversationStore()
   const metrics = new ServeMetrics(log)
+  log?.on?.('error', (error: KotaeError) => {
+    const d = error.details as { incident?: string; dropped?: number; queued?: number }
+    logger.warn({ event: 'hitlog', code: error.code, incident: d.incident, dropped: d.dropped, queued: d.queued, message: error.message }, 'hit log')
+  })
 
   let generation = await parts.source.open()
   generation.kb.useLogger(log)
