@@ -180,7 +180,7 @@ export class PostgresGenerationSource implements GenerationSource {
       this.startError = null
       setImmediate(() => this.report(error))
     }
-    void this.listen()
+    this.startListening()
     this.pollTimer = setInterval(() => this.trigger('poll'), this.opts.pollIntervalMs)
     this.pollTimer.unref()
   }
@@ -206,6 +206,16 @@ export class PostgresGenerationSource implements GenerationSource {
     } catch {
       /* the listener's own failure */
     }
+  }
+
+  /** {@link listen}, whose failures (even unexpected ones) become a report and a reconnection, never a rejection. */
+  private startListening(): void {
+    this.listen().catch((error: unknown) => {
+      if (this.closed) return
+      this.client = null
+      this.report(storeError(this.description, 'listen for new generations', error))
+      this.reconnect()
+    })
   }
 
   /** Open the LISTEN connection; on success read the current generation (one may have been published while disconnected). */
@@ -250,7 +260,7 @@ export class PostgresGenerationSource implements GenerationSource {
     this.backoff = Math.min(this.backoff * 2, this.opts.reconnectMaxMs)
     this.reconnectTimer = setTimeout(() => {
       this.reconnectTimer = null
-      void this.listen()
+      this.startListening()
     }, delay)
     this.reconnectTimer.unref()
   }
