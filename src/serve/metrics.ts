@@ -18,7 +18,8 @@ export class ServeMetrics {
   private readonly asks: Counter<'decision' | 'lang' | 'route'>
   private readonly latency: Histogram<'route'>
   private readonly failures: Counter<'route' | 'code'>
-  private readonly reloads: Counter<'result'>
+  private readonly reloads: Counter
+  private readonly sourceErrors: Counter<'code'>
   private readonly generation: Gauge<'generation'>
 
   constructor(log: LogCounters | null) {
@@ -32,7 +33,8 @@ export class ServeMetrics {
       registers: [this.registry],
     })
     this.failures = new Counter({ name: 'kotae_request_errors_total', help: 'Requests answered with an error, by route and error code', labelNames: ['route', 'code'], registers: [this.registry] })
-    this.reloads = new Counter({ name: 'kotae_reloads_total', help: 'Knowledge-base generations loaded after start (ok) or refused (failed)', labelNames: ['result'], registers: [this.registry] })
+    this.reloads = new Counter({ name: 'kotae_reloads_total', help: 'New knowledge-base generations swapped in after start', registers: [this.registry] })
+    this.sourceErrors = new Counter({ name: 'kotae_source_errors_total', help: 'Failures of the generation source, by code: a new generation that could not be loaded (KB_*), the store unreachable (STORE_UNAVAILABLE); the current generation keeps answering', labelNames: ['code'], registers: [this.registry] })
     this.generation = new Gauge({ name: 'kotae_generation_info', help: 'The generation answering (value 1; its name in the label) and when it was loaded (ms)', labelNames: ['generation'], registers: [this.registry] })
     if (log) {
       new Gauge({ name: 'kotae_hitlog_queue_depth', help: 'Hit-log events waiting to be written', registers: [this.registry], collect() { this.set(log.stats().queued) } })
@@ -57,11 +59,11 @@ export class ServeMetrics {
   served(generation: string, reload: boolean): void {
     this.generation.reset()
     this.generation.set({ generation }, 1)
-    if (reload) this.reloads.inc({ result: 'ok' })
+    if (reload) this.reloads.inc()
   }
 
-  /** A new generation could not be loaded (the old one keeps answering). */
-  reloadFailed(): void {
-    this.reloads.inc({ result: 'failed' })
+  /** The source failed: a new generation could not be loaded, or the store cannot be reached (the current one keeps answering). */
+  sourceFailed(code: string): void {
+    this.sourceErrors.inc({ code })
   }
 }

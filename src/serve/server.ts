@@ -240,8 +240,8 @@ export async function startServer(parts: ServeParts, options: ServeOptions = {})
       logger.info({ event: 'generation', generation: next.id, previous: previous.id, entries: next.kb.entries.length }, 'reloaded')
     },
     onError(error) {
-      metrics.reloadFailed()
-      logger.error({ event: 'reload-failed', code: error.code, message: error.message, generation: generation.id }, 'a new generation could not be loaded; the current one keeps answering')
+      metrics.sourceFailed(error.code)
+      logger.error({ event: 'source-error', code: error.code, message: error.message, generation: generation.id }, 'the generation source failed; the current generation keeps answering')
     },
   })
 

@@ -3,6 +3,8 @@
  * log. Validation and error bodies, auth, limits, metrics, the OpenAPI document, logs without
  * queries, conversations over requests, and hot reload while requests are in flight.
  */
+import { readFileSync, renameSync, writeFileSync } from 'node:fs'
+import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { buildKnowledgeBase, readManifest, type FaqEntryInput } from '../../src/index.js'
@@ -235,6 +237,27 @@ describe('hot reload while requests are in flight', () => {
       expect(after.json.generation).toBe(last)
       expect(new Set(seen.map((r) => r.generation)).size).toBeGreaterThan(1)
       expect(logs.read().filter((l) => l.event === 'generation').length).toBeGreaterThan(1)
+    } finally {
+      await server.close()
+    }
+  })
+
+  it('keeps answering from the current generation when the manifest names one that cannot be loaded, and counts it', async () => {
+    const dir = tempDir('kotae-serve-broken-')
+    const good = await saveBase(dir, 'A')
+    const logs = lines()
+    const server = await startServer({ source: new FolderGenerationSource(dir, {}, 100), logStream: logs.stream }, { port: 0 })
+    try {
+      // A manifest naming a generation folder that is not there (a half-copied base, a bad restore).
+      const manifest = JSON.parse(readFileSync(join(dir, 'manifest.json'), 'utf8'))
+      writeFileSync(join(dir, 'manifest.tmp'), JSON.stringify({ ...manifest, generation: 'gen-zzzzzzzz-00000000' }))
+      renameSync(join(dir, 'manifest.tmp'), join(dir, 'manifest.json'))
+      for (let i = 0; i < 100 && !logs.read().some((l) => l.event === 'source-error'); i++) await new Promise((r) => setTimeout(r, 50))
+      expect(logs.read().find((l) => l.event === 'source-error')).toMatchObject({ code: expect.stringMatching(/^KB_/), generation: good })
+      const { status, json } = await post(server, '/v1/ask', { question: DELIVERY_JA })
+      expect(status).toBe(200)
+      expect(json.generation).toBe(good)
+      expect(await (await fetch(`${server.url}/metrics`)).text()).toMatch(/kotae_source_errors_total\{code="KB_[A-Z_]+"\} 1/)
     } finally {
       await server.close()
     }
