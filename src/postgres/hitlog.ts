@@ -304,12 +304,15 @@ export class PostgresHitLog extends EventEmitter implements AskLogger, HitLogRea
   }
 
   private async drain(auto: boolean): Promise<boolean> {
-    this.reportOverflow()
-    if (this.queue.length === 0) return true
+    if (this.queue.length === 0) {
+      this.reportOverflow()
+      return true
+    }
     if (auto && monotonic() < this.retryAt) {
       this.ensureTimer()
       return false
     }
+    // Losses are reported after the attempt (in `finally`), with its error as their cause.
     this.draining = true
     try {
       while (this.queue.length > 0) {
