@@ -9,8 +9,8 @@ import { describe, expect, it } from 'vitest'
 import { apiReport, entryPoints } from '../../scripts/api-report.js'
 
 describe('the API report', () => {
-  it('covers the entry points ".", "./ingest", "./ops" and "./eval"', () => {
-    expect(entryPoints().map((e) => e.subpath)).toEqual(['.', './ingest', './ops', './eval'])
+  it('covers the entry points ".", "./ingest", "./ops", "./eval", "./serve" and "./postgres"', () => {
+    expect(entryPoints().map((e) => e.subpath)).toEqual(['.', './ingest', './ops', './eval', './serve', './postgres'])
   })
 
   it('is up to date, and no public signature uses a type that is not exported', { timeout: 180_000 }, () => {
