@@ -128,8 +128,8 @@ export class PostgresHitLog extends EventEmitter implements AskLogger, HitLogRea
   /** Automatic writes wait until then after a failure (monotonic ms). */
   private retryAt = -Infinity
   private failures = 0
-  /** A store failure was reported and no store operation has succeeded since. */
-  private outage = false
+  /** The kinds of work (writes, background place counts) whose failure was reported, and that have not succeeded since. */
+  private readonly outage = new Set<'write' | 'places'>()
   private lastOk = true
   private lastCause = ''
   private closing = false
@@ -167,19 +167,19 @@ export class PostgresHitLog extends EventEmitter implements AskLogger, HitLogRea
     }
   }
 
-  /** A store failure of this log's own work (writes, background counts): reported once per outage. */
-  private storeFailed(what: string, err: unknown, hint: string): void {
+  /** A store failure of this log's own work (writes, background counts): reported once per outage of that kind of work. */
+  private storeFailed(kind: 'write' | 'places', what: string, err: unknown, hint: string): void {
     this.lastOk = false
     const cause = storeError(this.path, what, err)
     this.lastCause = causeText(err)
-    if (this.outage) return
-    this.outage = true
+    if (this.outage.has(kind)) return
+    this.outage.add(kind)
     this.report(logStoreError({ path: this.path, reason: `${what}: ${this.lastCause}${pgCode(err) ? ` (PostgreSQL ${pgCode(err)})` : ''}`, hint, dropped: 0, queued: this.queuedCount }, cause))
   }
 
-  private storeOk(): void {
+  private storeOk(kind: 'write' | 'places'): void {
     this.lastOk = true
-    this.outage = false
+    this.outage.delete(kind)
   }
 
   private get queuedCount(): number {
@@ -346,7 +346,7 @@ export class PostgresHitLog extends EventEmitter implements AskLogger, HitLogRea
     this.counts.written += n
     this.failures = 0
     this.retryAt = -Infinity
-    this.storeOk()
+    this.storeOk('write')
   }
 
   /**
@@ -380,7 +380,7 @@ export class PostgresHitLog extends EventEmitter implements AskLogger, HitLogRea
     const base = Math.min(this.opts.retryMaxMs, Math.max(100, this.opts.flushIntervalMs))
     this.retryAt = monotonic() + Math.min(this.opts.retryMaxMs, base * 2 ** Math.min(this.failures - 1, 20))
     const kept = this.closing ? '' : `The ${this.queuedCount} queued event(s) are kept and retried (at most ${this.opts.maxQueue} kept, the oldest dropped beyond that); reported once until a write succeeds again.`
-    this.storeFailed(`cannot write ${n} queued event(s)`, err, kept)
+    this.storeFailed('write', `cannot write ${n} queued event(s)`, err, kept)
   }
 
   /** Write what is queued (one more attempt), report what could not be written as lost, and end the pool. Further `record` calls are reported and ignored. */
@@ -583,15 +583,15 @@ export class PostgresHitLog extends EventEmitter implements AskLogger, HitLogRea
     const entry = cached
     if (!entry.refreshing && !this.closing && monotonic() - entry.at >= this.opts.places.cacheMs) {
       entry.refreshing = true
-      this.countPlace(lookup, lang, where.channel, opts.limit, opts.minSupport, windowMs).then(
+      void this.countPlace(lookup, lang, where.channel, opts.limit, opts.minSupport, windowMs).then(
         (value) => {
           entry.value = value
           entry.at = monotonic()
-          this.storeOk()
+          this.storeOk('places')
         },
         (err: unknown) => {
           entry.at = monotonic()
-          if (!this.closing) this.storeFailed('count questions per page', err, 'page-aware suggestions keep their last counts until the store answers')
+          if (!this.closing) this.storeFailed('places', 'count questions per page', err, 'page-aware suggestions keep their last counts until the store answers')
         },
       ).finally(() => (entry.refreshing = false))
     }
