@@ -296,8 +296,10 @@ export class PostgresHitLog extends EventEmitter implements AskLogger, HitLogRea
   }
 
   /**
-   * Write all queued events now, in batches; true when the queue is empty afterwards. Never
-   * throws: on failure the events stay queued (retried with backoff) and the failure is reported.
+   * Write the events queued now, in batches (after the write running, if any); true once they
+   * are all written. Events recorded meanwhile go in the same batches or the next write, so a
+   * flush ends under any load. Never throws: on failure the events stay queued (retried with
+   * backoff) and the failure is reported.
    */
   flush(): Promise<boolean> {
     return this.serial(() => this.drain(false))
@@ -314,8 +316,11 @@ export class PostgresHitLog extends EventEmitter implements AskLogger, HitLogRea
     }
     // Losses are reported after the attempt (in `finally`), with its error as their cause.
     this.draining = true
+    // Only the events queued now: under load, a write never turns into an endless one.
+    let remaining = this.queue.length
     try {
-      while (this.queue.length > 0) {
+      while (remaining > 0 && this.queue.length > 0) {
+        remaining -= Math.min(this.opts.batchSize, this.queue.length)
         const batch = this.queue.splice(0, Math.min(this.opts.batchSize, this.queue.length))
         this.inFlight = batch
         let failure: unknown
@@ -338,7 +343,9 @@ export class PostgresHitLog extends EventEmitter implements AskLogger, HitLogRea
     } finally {
       this.draining = false
       this.reportOverflow()
-      this.ensureTimer()
+      // A full batch waiting is written at once (after any flush already waiting), the rest on the timer.
+      if (this.queue.length >= this.opts.batchSize && !this.closing && monotonic() >= this.retryAt) this.kick()
+      else this.ensureTimer()
     }
   }
 
