@@ -3,7 +3,9 @@
  * hits in the window, to rebuild from. A topic is a translation group by default (all its
  * languages kept or dropped together). Refuses when the hit log covers less of the window than
  * asked (unless `--force`), prints every dropped topic with its entries' hits and last hits, and
- * with `--dry-run` writes nothing. Never deletes anything in place, never writes into the base.
+ * with `--dry-run` writes nothing. Never deletes anything in place, never writes into the base
+ * (so there is nothing to publish). The hit counts come from the folder's SQLite log, `--log
+ * <file>`, or with `--store postgres://…` the PostgreSQL store the replicas share.
  */
 import { existsSync } from 'node:fs'
 import { mkdir, writeFile } from 'node:fs/promises'
@@ -12,8 +14,9 @@ import { Option, type Command } from 'commander'
 import { createError } from '../../errors.js'
 import type { FaqEntry } from '../../schema.js'
 import { planPrune, type PruneCoverage, type PruneEntryUsage, type PrunePlan, type PruneTopic } from '../../ops/index.js'
-import { openExistingLog, resolveOpsDeps, type OpsCommandDeps } from '../deps.js'
+import { resolveOpsDeps, type OpsCommandDeps } from '../deps.js'
 import { flagParsers } from '../options.js'
+import { openCommandLog, storeOption } from '../store.js'
 
 const MINUTE = 60_000
 const HOUR = 60 * MINUTE
@@ -95,9 +98,10 @@ export function registerPrune(program: Command, deps: OpsCommandDeps = {}): void
     .addOption(new Option('--by <unit>', 'what is kept or dropped as one: a translation group (entries sharing metadata.group) or each entry').choices(['group', 'entry']).default('group'))
     .option('--dry-run', 'print what would be dropped and write nothing')
     .addOption(new Option('--log <file>', 'hit log file (default: <kb>/hits.sqlite)'))
+    .addOption(storeOption('prune'))
     .option('--force', 'prune even when the log covers less of the window than asked, and overwrite the output file if it exists')
     .addOption(new Option('--now <iso>', 'end of the window (default: now)').argParser(flags.dateTime('--now')))
-    .action(async (kbDir: string, opts: { minHits: number; since: number; output?: string; by: 'group' | 'entry'; dryRun?: boolean; log?: string; force?: boolean; now?: number }) => {
+    .action(async (kbDir: string, opts: { minHits: number; since: number; output?: string; by: 'group' | 'entry'; dryRun?: boolean; log?: string; store?: string; force?: boolean; now?: number }) => {
       if (opts.output === undefined && !opts.dryRun) {
         throw createError('CLI_USAGE', { command: 'prune', problem: 'no output file', hint: 'pass -o <file> for the pruned FAQ (JSONL), or --dry-run to only see what would be dropped' })
       }
@@ -107,12 +111,12 @@ export function registerPrune(program: Command, deps: OpsCommandDeps = {}): void
       }
       if (target !== undefined && !opts.dryRun && existsSync(target) && !opts.force) throw createError('CLI_USAGE', { command: 'prune', problem: `${opts.output} already exists; choose another file or pass --force`, hint: '' })
       const kb = await (await engine()).loadKnowledgeBase(kbDir)
-      const log = openExistingLog(kbDir, opts.log)
+      const { log, close } = await openCommandLog('prune', kbDir, opts)
       let plan: PrunePlan
       try {
         plan = await planPrune(kb.entries, log, { since: opts.since, now: opts.now ?? now(), minHits: opts.minHits, by: opts.by })
       } finally {
-        log.close()
+        await close()
       }
       if (!plan.coverage.complete) {
         const { problem, hint } = coverageProblem(plan.coverage, log.path)

@@ -1,15 +1,17 @@
 /**
  * `kotae report <kb>`: what the hit log says about a knowledge base over a window: usage per entry,
  * group and language, stale entries, merge candidates, unanswered clusters, surge alerts; as
- * text, JSON, or a self-contained HTML page.
+ * text, JSON, or a self-contained HTML page. The log is the folder's SQLite file, `--log <file>`,
+ * or with `--store postgres://…` the PostgreSQL store the replicas share.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import { dirname, resolve } from 'node:path'
 import { Option, type Command } from 'commander'
 import { buildReport, renderReportHtml } from '../../ops/index.js'
-import { openExistingLog, resolveOpsDeps, type OpsCommandDeps } from '../deps.js'
+import { resolveOpsDeps, type OpsCommandDeps } from '../deps.js'
 import { formatReportText } from '../format.js'
 import { flagParsers } from '../options.js'
+import { openCommandLog, storeOption } from '../store.js'
 
 const DAY = 86_400_000
 
@@ -25,12 +27,13 @@ export function registerReport(program: Command, deps: OpsCommandDeps = {}): voi
     .option('--json', 'print the report as JSON')
     .option('--html <file>', 'also write a self-contained HTML page with charts')
     .addOption(new Option('--log <file>', 'hit log file (default: <kb>/hits.sqlite)'))
+    .addOption(storeOption('report'))
     .option('--min-hits <n>', 'stale when an entry has fewer hits than this in the window', flags.wholeNumber('--min-hits'), 1)
     .option('--low-confidence <p>', 'non-escalated questions below this confidence also count as unanswered', flags.numberBetween('--low-confidence', 0, 1, 0.3), 0.3)
     .addOption(new Option('--now <iso>', 'end of the window (default: now)').argParser(flags.dateTime('--now')))
-    .action(async (kbDir: string, opts: { since: number; json?: boolean; html?: string; log?: string; minHits: number; lowConfidence: number; now?: number }) => {
+    .action(async (kbDir: string, opts: { since: number; json?: boolean; html?: string; log?: string; store?: string; minHits: number; lowConfidence: number; now?: number }) => {
       const kb = await (await engine()).loadKnowledgeBase(kbDir)
-      const log = openExistingLog(kbDir, opts.log)
+      const { log, close } = await openCommandLog('report', kbDir, opts)
       try {
         const report = await buildReport(log, { since: opts.since, now: opts.now ?? now(), entries: kb.entries, staleMinHits: opts.minHits, lowConfidence: opts.lowConfidence, calibration: kb.calibration })
         if (opts.html) {
@@ -43,7 +46,7 @@ export function registerReport(program: Command, deps: OpsCommandDeps = {}): voi
           if (opts.html) out(`\nWrote ${opts.html}`)
         }
       } finally {
-        log.close()
+        await close()
       }
     })
 }

@@ -4,18 +4,22 @@
  * question and answer); `--dry-run` measures accepting them on a base rebuilt in memory,
  * `--accept` / `--accept-all` add them and rebuild the base (refusing one that breaks an entry's
  * own question unless `--force`), `--reject … --reason` hides them for good, `--rejected` lists those.
+ * With `--store postgres://…` the log is the PostgreSQL store the replicas share, and a base
+ * rebuilt by `--accept` is published to it as the new current generation, so they load it.
  */
 import { Option, type Command } from 'commander'
 import { createError } from '../../errors.js'
 import { acceptSuggestions, listRejectedSuggestions, listSuggestions, previewSuggestions, rejectSuggestions, type ReplayOutcome, type Suggestion, type SuggestionPreview } from '../../ops/suggest.js'
-import { openExistingLog, resolveOpsDeps, type OpsCommandDeps } from '../deps.js'
+import { resolveOpsDeps, type OpsCommandDeps } from '../deps.js'
 import { flagParsers } from '../options.js'
+import { openCommandLog, publishToStore, storeOption, type Published } from '../store.js'
 
 const DAY = 24 * 3600_000
 
 /** Options of `kotae suggest`, as commander gives them. */
 interface SuggestFlags {
   log?: string
+  store?: string
   minCount?: number
   accept?: string[]
   acceptAll?: boolean
@@ -105,6 +109,7 @@ export function registerSuggest(program: Command, deps: OpsCommandDeps = {}): vo
     .description('list queries that users picked or people resolved to an entry, as suggested variants; measure accepting them (--dry-run), accept them to add and rebuild, or reject them with a reason')
     .argument('<kb>', 'knowledge-base folder')
     .addOption(new Option('--log <file>', 'hit log file (default: <kb>/hits.sqlite)'))
+    .addOption(storeOption('suggest'))
     .option('--min-count <n>', 'list (and with --accept-all, accept) suggestions seen at least this often', flags.wholeNumber('--min-count', 1))
     .option('--accept <ids...>', 'accept these suggestion ids: add them as variants and rebuild the knowledge base')
     .option('--accept-all', 'accept every suggestion with at least --min-count (default 2) and no redaction mask')
@@ -125,7 +130,7 @@ export function registerSuggest(program: Command, deps: OpsCommandDeps = {}): vo
       if (opts.reason !== undefined && !opts.reject?.length) throw usage('--reason goes with --reject', `kotae suggest ${kbDir} --reject <id...> --reason "why"`)
       if (opts.force && (opts.dryRun || !accepting)) throw usage('--force goes with --accept or --accept-all (and not with --dry-run)', `measure first with --dry-run, then kotae suggest ${kbDir} --accept <id...> --force`)
       const eng = await engine()
-      const log = openExistingLog(kbDir, opts.log)
+      const { log, store, close } = await openCommandLog('suggest', kbDir, opts)
       try {
         if (opts.rejected) {
           const kb = await eng.loadKnowledgeBase(kbDir)
@@ -161,12 +166,23 @@ export function registerSuggest(program: Command, deps: OpsCommandDeps = {}): vo
             const problems = refused.flatMap((r) => r.problems.map((p) => `${r.suggestion.id} ("${r.suggestion.query}"): ${p}`))
             throw usage(`refused to accept ${refused.map((r) => r.suggestion.id).join(', ')}: accepting would make an entry's own question do worse (${problems.join('; ')}); nothing was written`, `see the effect with kotae suggest ${kbDir} --dry-run --accept ${opts.accept.join(' ')}; accept only the others, reject it with --reject <id> --reason "…", or pass --force`)
           }
-          if (opts.json) out(JSON.stringify({ accepted, refused }, null, 2))
-          else {
+          if (!opts.json) {
             out(accepted.length ? `Accepted ${accepted.length} suggestion(s); rebuilt ${kbDir}:` : 'Nothing to accept.')
             for (const s of accepted) out(`  ${s.entryId} += "${s.query}"`)
             for (const r of refused) out(`  refused ${r.suggestion.id} ("${r.suggestion.query}" for ${r.suggestion.entryId}): ${r.problems.join('; ')}`)
           }
+          // The replicas serve what the store holds: a rebuilt base is published to it.
+          let published: Published | undefined
+          if (store !== undefined && accepted.length > 0) {
+            try {
+              published = await publishToStore(store, kbDir)
+            } catch (error) {
+              if (!opts.json) out(`The rebuilt base in ${kbDir} was not published, so the replicas still serve the previous generation (the suggestions are marked accepted in the store); publish it once the store answers: kotae publish ${kbDir} --store <url>`)
+              throw error
+            }
+            if (!opts.json) out(`Published generation ${published.generation} (${published.files} files, ${published.bytes} bytes) to the store; the serving replicas load it.`)
+          }
+          if (opts.json) out(JSON.stringify({ accepted, refused, ...(store === undefined ? {} : { published: published ?? null }) }, null, 2))
           return
         }
         const kb = await eng.loadKnowledgeBase(kbDir)
@@ -180,7 +196,7 @@ export function registerSuggest(program: Command, deps: OpsCommandDeps = {}): vo
           out(`Then accept with: kotae suggest ${kbDir} --accept <id...>   (or --accept-all), or reject with --reject <id...> --reason "why"`)
         }
       } finally {
-        log.close()
+        await close()
       }
     })
 }
