@@ -8,7 +8,7 @@ import { kotae, ROOT } from '../helpers/cli.js'
 describe('kotae', () => {
   it('has one command per file of src/cli/commands, each with a description', () => {
     const program = createProgram()
-    expect(program.commands.map((c) => c.name())).toEqual(['build', 'ask', 'check', 'eval', 'context', 'publish', 'demo', 'report', 'suggest', 'prune', 'feedback'])
+    expect(program.commands.map((c) => c.name())).toEqual(['build', 'ask', 'check', 'eval', 'context', 'publish', 'demo', 'serve', 'report', 'suggest', 'prune', 'feedback'])
     for (const c of program.commands) expect(c.description().length, c.name()).toBeGreaterThan(20)
   })
 
