@@ -5,8 +5,8 @@
  * and normalises them (no redaction here: `redaction.ts` does that, like for the query), so the
  * writer stores, and the queries look up, pages in one form.
  */
-import type { Turn } from '../schema.js'
-import type { ResolvedHitLogOptions } from './options.js'
+import { AskPlaceSchema, baseLanguage, parseOptions, type AskPlace, type PlaceSuggestion, type Turn } from '../schema.js'
+import { PlaceQueryOptionsSchema, type PlaceQueryOptions, type ResolvedHitLogOptions } from './options.js'
 
 /** Longest page path kept (the limit of `AskPlace.page`). */
 export const MAX_PAGE_LENGTH = 2000
@@ -55,6 +55,41 @@ export function pageLookup(page: string | undefined): PageLookup | null {
   }
   const exact = normalisePage(trimmed)
   return exact === null ? null : { page: exact, family: false }
+}
+
+/** A call of `entriesAskedFrom` parsed once, for either hit log: the page to look up, the filters, the window and a cache key. */
+export interface PlaceQuery {
+  lookup: PageLookup | null
+  lang: string | undefined
+  channel: string | undefined
+  limit: number
+  minSupport: number
+  windowMs: number
+  /** The same for two calls that must get the same answer. */
+  key: string
+}
+
+/** Validate and parse the arguments of `entriesAskedFrom` (`INVALID_OPTIONS` for a malformed place or options). */
+export function placeQuery(place: AskPlace, options: PlaceQueryOptions, defaultWindowMs: number): PlaceQuery {
+  const where = parseOptions(AskPlaceSchema, place, 'entriesAskedFrom')
+  const opts = parseOptions(PlaceQueryOptionsSchema, options, 'entriesAskedFrom')
+  const lookup = pageLookup(where.page)
+  const lang = where.lang === undefined ? undefined : baseLanguage(where.lang)
+  const windowMs = opts.windowMs ?? defaultWindowMs
+  const key = JSON.stringify([lookup, lang ?? null, where.channel ?? null, opts.limit, opts.minSupport, windowMs])
+  return { lookup, lang, channel: where.channel, limit: opts.limit, minSupport: opts.minSupport, windowMs, key }
+}
+
+/**
+ * A place's most asked entries as suggestions: none when the place has fewer than `minSupport`
+ * questions; otherwise the first `limit` entries with at least `minSupport` each, with their share.
+ */
+export function placeSuggestions(counts: { questions: number; entries: { entryId: string; count: number }[] }, query: Pick<PlaceQuery, 'limit' | 'minSupport'>, source: PlaceSuggestion['source']): PlaceSuggestion[] {
+  if (counts.questions < query.minSupport) return []
+  return counts.entries
+    .filter((e) => e.count >= query.minSupport)
+    .slice(0, query.limit)
+    .map((e) => ({ entryId: e.entryId, count: e.count, share: Math.round((e.count / counts.questions) * 10_000) / 10_000, source }))
 }
 
 /** One turn, bounded but not yet redacted. */

@@ -13,10 +13,10 @@ import { statSync } from 'node:fs'
 import { join } from 'node:path'
 import type Database from 'better-sqlite3'
 import { createError, KotaeError } from '../errors.js'
-import { AskPlaceSchema, baseLanguage, parseOptions, type AskContext, type AskLogger, type AskPlace, type AskResult, type DecisionKind, type PlaceSuggestion } from '../schema.js'
-import { pageLookup } from './context.js'
+import { parseOptions, type AskContext, type AskLogger, type AskPlace, type AskResult, type DecisionKind, type PlaceSuggestion } from '../schema.js'
+import { placeQuery, placeSuggestions } from './context.js'
 import { checkFeedback, insertFeedback, storeSuggestionStatus, type Feedback, type FeedbackReceipt } from './feedback.js'
-import { HitLogOptionsSchema, PlaceQueryOptionsSchema, type HitLogOptions, type PlaceQueryOptions, type ResolvedHitLogOptions } from './options.js'
+import { HitLogOptionsSchema, type HitLogOptions, type PlaceQueryOptions, type ResolvedHitLogOptions } from './options.js'
 import * as queries from './queries.js'
 import type { EntryCounts, HitEvent, HitLogReader, LoggedQuery, PageSummary, ResolvedQuery, SuggestionDecision, SuggestionEvidence, SuggestionLedger, SuggestionStatus, UnansweredRow } from './reader.js'
 import { LogRedaction } from './redaction.js'
@@ -280,12 +280,8 @@ export class HitLog extends EventEmitter implements AskLogger, HitLogReader, Sug
    * through `onError` and gives no suggestions (a page must render without them).
    */
   entriesAskedFrom(place: AskPlace, options: PlaceQueryOptions = {}): PlaceSuggestion[] {
-    const where = parseOptions(AskPlaceSchema, place, 'entriesAskedFrom')
-    const opts = parseOptions(PlaceQueryOptionsSchema, options, 'entriesAskedFrom')
-    const lookup = pageLookup(where.page)
-    const lang = where.lang === undefined ? undefined : baseLanguage(where.lang)
-    const windowMs = opts.windowMs ?? this.opts.places.windowMs
-    const key = JSON.stringify([lookup, lang ?? null, where.channel ?? null, opts.limit, opts.minSupport, windowMs])
+    const query = placeQuery(place, options, this.opts.places.windowMs)
+    const { lookup, lang, key } = query
     const recorded = this.writer.counters().recorded
     const hit = this.placeCache.get(key)
     if (hit && hit.recorded === recorded && performance.now() - hit.at < this.opts.places.cacheMs) return hit.value.map((s) => ({ ...s }))
@@ -293,21 +289,14 @@ export class HitLog extends EventEmitter implements AskLogger, HitLogReader, Sug
     try {
       value = this.read('count questions per page', (db) => {
         const to = this.opts.now() + 1 // questions of this very millisecond count
-        const from = to - windowMs
+        const from = to - query.windowMs
         const limits = { maxEvents: this.opts.places.maxEvents }
-        const top = (c: queries.PlaceCounts, source: PlaceSuggestion['source']): PlaceSuggestion[] =>
-          c.questions < opts.minSupport
-            ? []
-            : c.entries
-                .filter((e) => e.count >= opts.minSupport)
-                .slice(0, opts.limit)
-                .map((e) => ({ entryId: e.entryId, count: e.count, share: Math.round((e.count / c.questions) * 10_000) / 10_000, source }))
         if (lookup) {
           const page = { page: this.redaction.page(lookup.page), family: lookup.family }
-          const onPage = top(queries.placeCounts(db, this.store.keys, { page, lang, channel: where.channel }, from, to, limits), 'page')
+          const onPage = placeSuggestions(queries.placeCounts(db, this.store.keys, { page, lang, channel: query.channel }, from, to, limits), query, 'page')
           if (onPage.length > 0) return onPage
         }
-        return top(queries.placeCounts(db, this.store.keys, { lang }, from, to, limits), 'overall')
+        return placeSuggestions(queries.placeCounts(db, this.store.keys, { lang }, from, to, limits), query, 'overall')
       })
     } catch (err) {
       this.report(err instanceof KotaeError ? err : this.store.failure('count questions per page', err))

@@ -29,15 +29,15 @@ import { EventEmitter } from 'node:events'
 import { hostname } from 'node:os'
 import { z } from 'zod'
 import { createError, KotaeError } from '../errors.js'
-import { pageLookup } from '../hitlog/context.js'
+import { placeQuery, placeSuggestions, type PlaceQuery } from '../hitlog/context.js'
 import { checkFeedback, FeedbackSchema, type Feedback, type FeedbackReceipt } from '../hitlog/feedback.js'
 import type { HitLogStats } from '../hitlog/index.js'
-import { HitLogOptionsSchema, PlaceQueryOptionsSchema, type PlaceQueryOptions } from '../hitlog/options.js'
+import { HitLogOptionsSchema, type PlaceQueryOptions } from '../hitlog/options.js'
 import type { EntryCounts, HitEvent, HitLogReader, LoggedQuery, PageSummary, ResolvedQuery, SuggestionDecision, SuggestionEvidence, SuggestionLedger, SuggestionStatus, UnansweredRow } from '../hitlog/reader.js'
 import { LogRedaction } from '../hitlog/redaction.js'
 import { causeText, ID_SHIFT, logStoreError, MAX_TIME, META_SALT, type DropReason } from '../hitlog/store.js'
 import { generateSalt } from '../privacy/redact.js'
-import { AskPlaceSchema, baseLanguage, parseOptions, type AskContext, type AskLogger, type AskPlace, type AskResult, type DecisionKind, type PlaceSuggestion } from '../schema.js'
+import { parseOptions, type AskContext, type AskLogger, type AskPlace, type AskResult, type DecisionKind, type PlaceSuggestion } from '../schema.js'
 import { openPostgres, PostgresOptionsSchema, storeError, type PostgresDatabase } from './connect.js'
 import * as queries from './hitlog-queries.js'
 import { eventIdTime, eventRow, insertEvents, newEventId, type EventRow } from './hitlog-rows.js'
@@ -575,12 +575,8 @@ export class PostgresHitLog extends EventEmitter implements AskLogger, HitLogRea
    * store that cannot be read is reported through `onError` (once per outage) and keeps the last counts.
    */
   entriesAskedFrom(place: AskPlace, options: PlaceQueryOptions = {}): PlaceSuggestion[] {
-    const where = parseOptions(AskPlaceSchema, place, 'entriesAskedFrom')
-    const opts = parseOptions(PlaceQueryOptionsSchema, options, 'entriesAskedFrom')
-    const lookup = pageLookup(where.page)
-    const lang = where.lang === undefined ? undefined : baseLanguage(where.lang)
-    const windowMs = opts.windowMs ?? this.opts.places.windowMs
-    const key = JSON.stringify([lookup, lang ?? null, where.channel ?? null, opts.limit, opts.minSupport, windowMs])
+    const query = placeQuery(place, options, this.opts.places.windowMs)
+    const { key } = query
     let cached = this.placeCache.get(key)
     if (!cached) {
       if (this.placeCache.size >= PLACE_CACHE_SIZE) this.placeCache.delete(this.placeCache.keys().next().value!)
@@ -590,7 +586,7 @@ export class PostgresHitLog extends EventEmitter implements AskLogger, HitLogRea
     const entry = cached
     if (!entry.refreshing && !this.closing && monotonic() - entry.at >= this.opts.places.cacheMs) {
       entry.refreshing = true
-      void this.countPlace(lookup, lang, where.channel, opts.limit, opts.minSupport, windowMs).then(
+      void this.countPlace(query).then(
         (value) => {
           entry.value = value
           entry.at = monotonic()
@@ -605,23 +601,16 @@ export class PostgresHitLog extends EventEmitter implements AskLogger, HitLogRea
     return entry.value.map((s) => ({ ...s }))
   }
 
-  private async countPlace(lookup: ReturnType<typeof pageLookup>, lang: string | undefined, channel: string | undefined, limit: number, minSupport: number, windowMs: number): Promise<PlaceSuggestion[]> {
+  private async countPlace(query: PlaceQuery): Promise<PlaceSuggestion[]> {
     const to = this.opts.now() + 1 // questions of this very millisecond count
-    const from = to - windowMs
+    const from = to - query.windowMs
     const limits = { maxEvents: this.opts.places.maxEvents }
-    const top = (c: { questions: number; entries: { entryId: string; count: number }[] }, source: PlaceSuggestion['source']): PlaceSuggestion[] =>
-      c.questions < minSupport
-        ? []
-        : c.entries
-            .filter((e) => e.count >= minSupport)
-            .slice(0, limit)
-            .map((e) => ({ entryId: e.entryId, count: e.count, share: Math.round((e.count / c.questions) * 10_000) / 10_000, source }))
-    if (lookup) {
-      const page = { page: storable(this.redaction.page(lookup.page)), family: lookup.family }
-      const onPage = top(await queries.placeCounts(this.db.pool, { page, lang, channel }, from, to, limits), 'page')
+    if (query.lookup) {
+      const page = { page: storable(this.redaction.page(query.lookup.page)), family: query.lookup.family }
+      const onPage = placeSuggestions(await queries.placeCounts(this.db.pool, { page, lang: query.lang, channel: query.channel }, from, to, limits), query, 'page')
       if (onPage.length > 0) return onPage
     }
-    return top(await queries.placeCounts(this.db.pool, { lang }, from, to, limits), 'overall')
+    return placeSuggestions(await queries.placeCounts(this.db.pool, { lang: query.lang }, from, to, limits), query, 'overall')
   }
 }
 
