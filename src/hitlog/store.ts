@@ -143,6 +143,18 @@ export function logStoreError(details: HitLogErrorDetails, cause?: unknown): Kot
   return createError('LOG_STORE', details, cause === undefined ? undefined : { cause })
 }
 
+/** The `LOG_STORE` error for `dropped` events lost because the queue was full (`queue-full`), with the write failure that filled it. */
+export function queueFullError(path: string, dropped: number, maxQueue: number, lastCause: string, queued: number): KotaeError<'LOG_STORE'> {
+  return logStoreError({
+    path,
+    reason: `${dropped} event(s) were dropped: the queue of events waiting to be written is full (maxQueue ${maxQueue}) because they cannot be written (last error: ${lastCause || 'none yet'})`,
+    hint: 'the oldest are dropped first',
+    dropped,
+    incident: 'queue-full',
+    queued,
+  })
+}
+
 /** Sentences joined with a space (empty ones left out). */
 export const sentences = (...parts: string[]): string => parts.filter((p) => p !== '').join(' ')
 

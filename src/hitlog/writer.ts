@@ -22,7 +22,7 @@ import type { AskContext, AskResult } from '../schema.js'
 import type { ResolvedHitLogOptions } from './options.js'
 import { boundTurns, normalisePage, type BoundedTurn, type StoredTurn } from './context.js'
 import type { LogRedaction } from './redaction.js'
-import { DECISIONS, ID_SHIFT, logStoreError, MAX_REASON_TEXT, MAX_TIME, META_WRITERS, REASONS, SCALE, sqliteCode, storeError, UNKNOWN_REASON, type DropReason, type HitLogStore } from './store.js'
+import { DECISIONS, ID_SHIFT, logStoreError, MAX_REASON_TEXT, queueFullError, MAX_TIME, META_WRITERS, REASONS, SCALE, sqliteCode, storeError, UNKNOWN_REASON, type DropReason, type HitLogStore } from './store.js'
 
 /** Milliseconds whose per-writer counters are remembered (older ones are only revisited by back-dated events). */
 const COUNTER_MS = 4096
@@ -437,16 +437,7 @@ export class EventWriter {
     const n = this.unreportedOverflow
     if (n === 0) return
     this.unreportedOverflow = 0
-    this.report(
-      logStoreError({
-        path: this.path,
-        reason: `${n} event(s) were dropped: the queue of events waiting to be written is full (maxQueue ${this.opts.maxQueue}) because they cannot be written (last error: ${this.store.lastCause || 'none yet'})`,
-        hint: 'the oldest are dropped first',
-        dropped: n,
-        incident: 'queue-full',
-        queued: this.queue.length,
-      }),
-    )
+    this.report(queueFullError(this.path, n, this.opts.maxQueue, this.store.lastCause, this.queue.length))
   }
 
   /** Mark the writer closed without writing (a strict open that failed). */

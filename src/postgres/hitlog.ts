@@ -35,7 +35,7 @@ import type { HitLogStats } from '../hitlog/index.js'
 import { HitLogOptionsSchema, type PlaceQueryOptions } from '../hitlog/options.js'
 import type { EntryCounts, HitEvent, HitLogReader, LoggedQuery, PageSummary, ResolvedQuery, SuggestionDecision, SuggestionEvidence, SuggestionLedger, SuggestionStatus, UnansweredRow } from '../hitlog/reader.js'
 import { LogRedaction } from '../hitlog/redaction.js'
-import { causeText, ID_SHIFT, logStoreError, MAX_TIME, META_SALT, type DropReason } from '../hitlog/store.js'
+import { causeText, ID_SHIFT, logStoreError, MAX_TIME, META_SALT, queueFullError, type DropReason } from '../hitlog/store.js'
 import { generateSalt } from '../privacy/redact.js'
 import { parseOptions, type AskContext, type AskLogger, type AskPlace, type AskResult, type DecisionKind, type PlaceSuggestion } from '../schema.js'
 import { openPostgres, PostgresOptionsSchema, storeError, type PostgresDatabase } from './connect.js'
@@ -250,16 +250,7 @@ export class PostgresHitLog extends EventEmitter implements AskLogger, HitLogRea
     const n = this.unreportedOverflow
     if (n === 0) return
     this.unreportedOverflow = 0
-    this.report(
-      logStoreError({
-        path: this.path,
-        reason: `${n} event(s) were dropped: the queue of events waiting to be written is full (maxQueue ${this.opts.maxQueue}) because they cannot be written (last error: ${this.lastCause || 'none yet'})`,
-        hint: 'the oldest are dropped first',
-        dropped: n,
-        incident: 'queue-full',
-        queued: this.queuedCount,
-      }),
-    )
+    this.report(queueFullError(this.path, n, this.opts.maxQueue, this.lastCause, this.queuedCount))
   }
 
   private afterRecord(): void {
