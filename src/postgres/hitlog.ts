@@ -45,6 +45,9 @@ import { storable } from './text.js'
 
 const log = HitLogOptionsSchema.shape
 
+/** Feedback on an event this recent that is not in the store yet is refused as `STORE_UNAVAILABLE` (try again), not `UNKNOWN_EVENT`. */
+const RECENT_EVENT_MS = 120_000
+
 /**
  * Options of {@link openPostgresHitLog}: the hit log's options that apply to a shared store, the
  * pool's ({@link PostgresOptionsSchema}), and the replica's name. Unknown options are refused
@@ -447,6 +450,12 @@ export class PostgresHitLog extends EventEmitter implements AskLogger, HitLogRea
         await sleep(Math.min(100, Math.max(1, until - monotonic())))
         event = await lookup()
       }
+    }
+    if (!event && recordedAt !== undefined && this.opts.now() - recordedAt < RECENT_EVENT_MS) {
+      // Recorded moments ago, most likely by another replica that has not written its queue yet
+      // (every flush interval; later under load or during an outage): not an unknown event.
+      const ago = Math.max(0, Math.round((this.opts.now() - recordedAt) / 100) / 10)
+      throw storeError(this.path, 'store feedback', new Error(`its event ${eventId} was recorded ${ago} s ago and is not in the store yet: the replica that answered writes its events every ${this.opts.flushIntervalMs} ms, later when it is busy or the store was down; send the feedback again in a few seconds`))
     }
     const checked = checkFeedback(eventId, feedback, () => event, this.path)
     const comment = checked.comment === null ? null : storable(this.redaction.text(checked.comment))

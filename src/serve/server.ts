@@ -159,6 +159,8 @@ export async function startServer(parts: ServeParts, options: ServeOptions = {})
     const status = STATUS[kotae.code] ?? 500
     metrics.failed(route, kotae.code)
     if (status >= 500) request.log.warn({ event: 'error', route, code: kotae.code, message: kotae.message }, 'request failed')
+    // The store or the log is down for now: a client (or a load balancer) may retry.
+    if (kotae.code === 'STORE_UNAVAILABLE' || kotae.code === 'LOG_STORE') reply.header('retry-after', '2')
     return reply.status(status).send({ code: kotae.code, message: kotae.message, details: kotae.details })
   })
 

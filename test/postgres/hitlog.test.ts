@@ -316,6 +316,17 @@ describe.skipIf(!POSTGRES_URL)('the PostgreSQL hit log (a real server)', () => {
       expect(a.stats()).toMatchObject({ written: 1, queued: 0 })
     })
 
+    it('asks to send feedback again, not UNKNOWN_EVENT, for an event recorded moments ago that another replica has not written yet', async () => {
+      const a = await open({ replica: 'stuck', flushIntervalMs: 60_000, batchSize: 1000 })
+      const b = await open({ replica: 'other', feedbackWaitMs: 200 })
+      const id = a.record(result('where is my parcel', 'answer', [['track', 0.8]]))!
+      const refused = await b.feedback(id, { kind: 'helpful' }).catch((e: unknown) => e)
+      expect(refused).toMatchObject({ code: 'STORE_UNAVAILABLE' })
+      expect((refused as Error).message).toMatch(/recorded [\d.]+ s ago and is not in the store yet.*send the feedback again/)
+      await a.flush()
+      expect(await b.feedback(id, { kind: 'helpful' })).toMatchObject({ eventId: id, entryId: 'track' })
+    })
+
     it('is closed after close: records are reported and ignored, reads and feedback throw LOG_CLOSED', async () => {
       const errors = sink()
       const log = await openPostgresHitLog(url, { onError: errors.onError, poolSize: 1 })
