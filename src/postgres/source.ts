@@ -30,7 +30,8 @@ import { LoadOptionsSchema, type LoadOptions } from '../kb/store.js'
 import { parseOptions } from '../schema.js'
 import type { GenerationListener, GenerationSource, ServedGeneration } from '../serve/source.js'
 import { describeStore, isPostgresUrl, openPostgres, PostgresOptionsSchema, storeError, type PostgresDatabase } from './connect.js'
-import { cachedGenerations, currentGeneration, fetchGeneration } from './generations.js'
+import { fetchInWorker } from './fetch-worker.js'
+import { cachedGenerations, currentGeneration } from './generations.js'
 import { GENERATION_CHANNEL } from './migrations.js'
 
 /** Options of {@link PostgresGenerationSource}. */
@@ -133,13 +134,13 @@ export class PostgresGenerationSource implements GenerationSource {
   /** Fetch generation `name` and load it (a damaged cached copy is fetched again once). */
   private async load(db: PostgresDatabase, name: string): Promise<ServedGeneration> {
     const fetchOptions = { keep: this.opts.keepCached, protect: this.served ? [this.served] : [] }
-    const fetched = await fetchGeneration(db, name, this.cacheDir, fetchOptions)
+    const fetched = await fetchInWorker(db, name, this.cacheDir, fetchOptions)
     try {
       return { id: name, kb: await loadKnowledgeBase(fetched.dir, this.opts.load), loadedAt: Date.now() }
     } catch (error) {
       if (fetched.fetched || !isKotaeError(error, 'KB_CORRUPT')) throw error
       await rm(fetched.dir, { recursive: true, force: true })
-      const again = await fetchGeneration(db, name, this.cacheDir, fetchOptions)
+      const again = await fetchInWorker(db, name, this.cacheDir, fetchOptions)
       return { id: name, kb: await loadKnowledgeBase(again.dir, this.opts.load), loadedAt: Date.now() }
     }
   }
