@@ -21,6 +21,8 @@ export const PostgresOptionsSchema = z.strictObject({
   statementTimeoutMs: z.number().int().nonnegative().default(30_000),
   /** Name this process gives its connections (`application_name`), seen in `pg_stat_activity`. */
   applicationName: z.string().min(1).max(63).default('kotae'),
+  /** Migrate the schema on open (off only for a helper connection of a process that already did: a replica's fetch thread). */
+  migrate: z.boolean().default(true),
 })
 /** Options of {@link openPostgres} (see {@link PostgresOptionsSchema}). */
 export type PostgresOptions = z.input<typeof PostgresOptionsSchema>
@@ -102,7 +104,8 @@ export async function openPostgres(url: string, options: PostgresOptions = {}): 
     }
   }
   try {
-    await transaction((client) => migrate(client, description))
+    if (opts.migrate) await transaction((client) => migrate(client, description))
+    else await pool.query('SELECT 1')
   } catch (err) {
     await pool.end().catch(() => {})
     throw storeError(description, 'open the store', err)

@@ -1,28 +1,30 @@
 /**
- * The worker thread of {@link fetchInWorker} (`fetch-worker.ts`): fetch one generation into the
- * cache with a connection of its own, then post the result (or the error's code and details) back.
+ * The worker thread of {@link FetchThread} (`fetch-worker.ts`): it keeps a connection of its own
+ * to the store and, for each job it is sent, fetches one generation into the cache and posts the
+ * result (or the error's code and details) back with the job's id.
  */
 import { parentPort, workerData } from 'node:worker_threads'
 import { KotaeError } from '../errors.js'
-import { openPostgres } from './connect.js'
+import { openPostgres, type PostgresDatabase } from './connect.js'
 import { fetchGeneration, type FetchOptions } from './generations.js'
 
-/** What the main thread sends. */
+/** One fetch the main thread asks for. */
 interface FetchJob {
-  url: string
+  id: number
   name: string
   cacheDir: string
   options: FetchOptions
 }
 
-const job = workerData as FetchJob
-try {
-  const db = await openPostgres(job.url, { poolSize: 1, applicationName: 'kotae-fetch' })
+const { url } = workerData as { url: string }
+let db: PostgresDatabase | null = null
+
+parentPort!.on('message', async (job: FetchJob) => {
   try {
-    parentPort!.postMessage({ ok: await fetchGeneration(db, job.name, job.cacheDir, job.options) })
-  } finally {
-    await db.close()
+    // The replica's own pool migrated the schema already; a connection that failed is opened again on the next job.
+    db ??= await openPostgres(url, { poolSize: 1, applicationName: 'kotae-fetch', migrate: false })
+    parentPort!.postMessage({ id: job.id, ok: await fetchGeneration(db, job.name, job.cacheDir, job.options) })
+  } catch (error) {
+    parentPort!.postMessage({ id: job.id, ...(error instanceof KotaeError ? { kotae: { code: error.code, details: error.details } } : { failure: String((error as Error)?.stack ?? error) }) })
   }
-} catch (error) {
-  parentPort!.postMessage(error instanceof KotaeError ? { kotae: { code: error.code, details: error.details } } : { failure: String((error as Error)?.stack ?? error) })
-}
+})

@@ -30,7 +30,7 @@ import { LoadOptionsSchema, type LoadOptions } from '../kb/store.js'
 import { parseOptions } from '../schema.js'
 import type { GenerationListener, GenerationSource, ServedGeneration } from '../serve/source.js'
 import { describeStore, isPostgresUrl, openPostgres, PostgresOptionsSchema, storeError, type PostgresDatabase } from './connect.js'
-import { fetchInWorker } from './fetch-worker.js'
+import { FetchThread } from './fetch-worker.js'
 import { cachedGenerations, currentGeneration } from './generations.js'
 import { GENERATION_CHANNEL } from './migrations.js'
 
@@ -87,6 +87,8 @@ export class PostgresGenerationSource implements GenerationSource {
   private refreshing: Promise<void> | null = null
   private again: Reason | null = null
   private closed = false
+  /** Fetches generations off the main thread. */
+  private fetcher: FetchThread | null = null
 
   /**
    * @param store a PostgreSQL URL (the source opens the store and closes it) or a store already
@@ -132,15 +134,25 @@ export class PostgresGenerationSource implements GenerationSource {
   }
 
   /** Fetch generation `name` and load it (a damaged cached copy is fetched again once). */
+  /** The thread that fetches generations of `db`, started once (see `fetch-worker.ts`). */
+  private fetcherFor(db: PostgresDatabase): FetchThread {
+    if (!this.fetcher) {
+      this.fetcher = new FetchThread(db)
+      this.fetcher.start()
+    }
+    return this.fetcher
+  }
+
   private async load(db: PostgresDatabase, name: string): Promise<ServedGeneration> {
     const fetchOptions = { keep: this.opts.keepCached, protect: this.served ? [this.served] : [] }
-    const fetched = await fetchInWorker(db, name, this.cacheDir, fetchOptions)
+    const fetcher = this.fetcherFor(db)
+    const fetched = await fetcher.fetch(name, this.cacheDir, fetchOptions)
     try {
       return { id: name, kb: await loadKnowledgeBase(fetched.dir, this.opts.load), loadedAt: Date.now() }
     } catch (error) {
       if (fetched.fetched || !isKotaeError(error, 'KB_CORRUPT')) throw error
       await rm(fetched.dir, { recursive: true, force: true })
-      const again = await fetchInWorker(db, name, this.cacheDir, fetchOptions)
+      const again = await fetcher.fetch(name, this.cacheDir, fetchOptions)
       return { id: name, kb: await loadKnowledgeBase(again.dir, this.opts.load), loadedAt: Date.now() }
     }
   }
@@ -196,6 +208,7 @@ export class PostgresGenerationSource implements GenerationSource {
     await client?.end().catch(() => {})
     await this.refreshing
     await this.opening?.catch(() => {})
+    await this.fetcher?.close()
     if (this.ownsDb && this.db) await this.db.close().catch(() => {})
   }
 
