@@ -20,7 +20,7 @@ import { HitLogOptionsSchema, type HitLogOptions, type PlaceQueryOptions, type R
 import * as queries from './queries.js'
 import type { EntryCounts, HitEvent, HitLogReader, LoggedQuery, PageSummary, ResolvedQuery, SuggestionDecision, SuggestionEvidence, SuggestionLedger, SuggestionStatus, UnansweredRow } from './reader.js'
 import { LogRedaction } from './redaction.js'
-import { HitLogStore, ID_SHIFT, type DropReason } from './store.js'
+import { deliverLogError, HitLogStore, ID_SHIFT, type DropReason } from './store.js'
 import { closeAtExit, EventWriter, forgetAtExit } from './writer.js'
 
 export { FeedbackSchema, type Feedback, type FeedbackReceipt, type SuggestionDecisionInput } from './feedback.js'
@@ -114,13 +114,7 @@ export class HitLog extends EventEmitter implements AskLogger, HitLogReader, Sug
   private report(err: KotaeError): void {
     this.errors++
     this.lastError = err.message
-    try {
-      if (this.opts.onError) this.opts.onError(err)
-      else if (this.listenerCount('error') > 0) this.emit('error', err)
-      else process.emitWarning(err.message, { code: 'KOTAE_LOG_STORE' })
-    } catch {
-      /* a throwing error handler must not break logging either */
-    }
+    deliverLogError(this, this.opts.onError, err)
   }
 
   /** Health counters (see {@link HitLogStats}). */

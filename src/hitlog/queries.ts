@@ -249,13 +249,22 @@ export function placeCounts(db: Database.Database, keys: EntryKeys, filter: Plac
        GROUP BY k`,
     )
     .all(params) as { k: number | null; n: number; u: number }[]
+  return placeCountsOf(rows.map((r) => ({ ...r, k: r.k === null ? null : keys.id(db, r.k)! })))
+}
+
+/**
+ * A place's counts from its rows grouped by the entry each question went to (`k`, null for
+ * none), with the questions (`n`) and the unanswered ones (`u`) of each: what both hit logs' SQL
+ * gives. Entries most first, ties by id.
+ */
+export function placeCountsOf(rows: readonly { k: string | null; n: number; u: number }[]): PlaceCounts {
   let questions = 0
   let unanswered = 0
   const entries: { entryId: string; count: number }[] = []
   for (const r of rows) {
     questions += r.n
     unanswered += r.u
-    if (r.k !== null) entries.push({ entryId: keys.id(db, r.k)!, count: r.n })
+    if (r.k !== null) entries.push({ entryId: r.k, count: r.n })
   }
   entries.sort((a, b) => b.count - a.count || (a.entryId < b.entryId ? -1 : 1))
   return { questions, unanswered, entries }

@@ -5,6 +5,7 @@
  * log, versioned with `PRAGMA user_version`; the writer, the queries and the feedback all go
  * through the {@link HitLogStore} connection kept here, so a reopen is seen by all of them.
  */
+import type { EventEmitter } from 'node:events'
 import { existsSync, mkdirSync, statSync, type BigIntStats } from 'node:fs'
 import { dirname } from 'node:path'
 import Database from 'better-sqlite3'
@@ -141,6 +142,20 @@ export type HitLogErrorDetails = ErrorDetails['LOG_STORE'] & {
 /** A `LOG_STORE` error of the hit log. */
 export function logStoreError(details: HitLogErrorDetails, cause?: unknown): KotaeError<'LOG_STORE'> {
   return createError('LOG_STORE', details, cause === undefined ? undefined : { cause })
+}
+
+/**
+ * Hand a hit log's failure or loss to `onError`, else to its 'error' listeners, else to a process
+ * warning (both hit logs report this way). Never throws: a throwing handler must not break logging.
+ */
+export function deliverLogError(log: EventEmitter, onError: ((error: KotaeError) => void) | undefined, err: KotaeError): void {
+  try {
+    if (onError) onError(err)
+    else if (log.listenerCount('error') > 0) log.emit('error', err)
+    else process.emitWarning(err.message, { code: 'KOTAE_LOG_STORE' })
+  } catch {
+    /* a throwing error handler must not break logging either */
+  }
 }
 
 /** The `LOG_STORE` error for `dropped` events lost because the queue was full (`queue-full`), with the write failure that filled it. */

@@ -10,7 +10,7 @@
  */
 import type pg from 'pg'
 import type { Feedback } from '../hitlog/feedback.js'
-import type { PlaceCounts, PlaceFilter } from '../hitlog/queries.js'
+import { placeCountsOf, type PlaceCounts, type PlaceFilter } from '../hitlog/queries.js'
 import type { EntryCounts, HitEvent, LoggedQuery, ResolvedQuery, SuggestionDecision, SuggestionEvidence, SuggestionStatus, UnansweredRow } from '../hitlog/reader.js'
 import { DECISIONS, SCALE } from '../hitlog/store.js'
 import type { DecisionKind } from '../schema.js'
@@ -255,16 +255,7 @@ export async function placeCounts(db: Queryable, filter: PlaceFilter, from: numb
      GROUP BY k`,
     params,
   )
-  let questions = 0
-  let unanswered = 0
-  const entries: { entryId: string; count: number }[] = []
-  for (const r of rows) {
-    questions += r.n
-    unanswered += r.u
-    if (r.k !== null) entries.push({ entryId: r.k, count: r.n })
-  }
-  entries.sort((a, b) => b.count - a.count || (a.entryId < b.entryId ? -1 : 1))
-  return { questions, unanswered, entries }
+  return placeCountsOf(rows)
 }
 
 /** Events per reason in [from, to) (a reason this version does not know is stored, and counted, as its text). */

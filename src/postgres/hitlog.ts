@@ -35,7 +35,7 @@ import type { HitLogStats } from '../hitlog/index.js'
 import { HitLogOptionsSchema, type PlaceQueryOptions } from '../hitlog/options.js'
 import type { EntryCounts, HitEvent, HitLogReader, LoggedQuery, PageSummary, ResolvedQuery, SuggestionDecision, SuggestionEvidence, SuggestionLedger, SuggestionStatus, UnansweredRow } from '../hitlog/reader.js'
 import { LogRedaction } from '../hitlog/redaction.js'
-import { causeText, ID_SHIFT, logStoreError, MAX_TIME, META_SALT, queueFullError, type DropReason } from '../hitlog/store.js'
+import { causeText, deliverLogError, ID_SHIFT, logStoreError, MAX_TIME, META_SALT, queueFullError, type DropReason } from '../hitlog/store.js'
 import { generateSalt } from '../privacy/redact.js'
 import { parseOptions, type AskContext, type AskLogger, type AskPlace, type AskResult, type DecisionKind, type PlaceSuggestion } from '../schema.js'
 import { openPostgres, PostgresOptionsSchema, storeError, type PostgresDatabase } from './connect.js'
@@ -161,13 +161,7 @@ export class PostgresHitLog extends EventEmitter implements AskLogger, HitLogRea
   private report(err: KotaeError): void {
     this.errors++
     this.lastError = err.message
-    try {
-      if (this.opts.onError) this.opts.onError(err)
-      else if (this.listenerCount('error') > 0) this.emit('error', err)
-      else process.emitWarning(err.message, { code: 'KOTAE_LOG_STORE' })
-    } catch {
-      /* a throwing error handler must not break logging either */
-    }
+    deliverLogError(this, this.opts.onError, err)
   }
 
   /** A store failure of this log's own work (writes, background counts): reported once per outage of that kind of work. */

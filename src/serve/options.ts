@@ -4,6 +4,8 @@
  * at start, not discovered later).
  */
 import { z } from 'zod'
+import { DEFAULT_REPORT_OPTIONS } from '../ops/report/index.js'
+import { AskOptionsSchema } from '../schema.js'
 
 /** Hosts that only the local machine reaches (no token needed). */
 export const LOOPBACK_HOSTS: readonly string[] = ['127.0.0.1', '::1', 'localhost']
@@ -25,11 +27,11 @@ export const ServeOptionsSchema = z.strictObject({
   /** pino log level; `silent` writes nothing. */
   logLevel: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** The report window `GET /v1/report` uses when the request gives none. */
-  reportSince: z.string().default('30d'),
+  reportSince: z.string().default(String(DEFAULT_REPORT_OPTIONS.since)),
   /** Longest a skill may run during an ask (see `AskOptions.skillTimeoutMs`). */
-  skillTimeoutMs: z.number().int().min(1).max(600_000).default(2000),
+  skillTimeoutMs: AskOptionsSchema.shape.skillTimeoutMs,
   /** Only the first this many characters of a question are searched (see `AskOptions.maxQuestionLength`). */
-  maxQuestionLength: z.number().int().min(1).max(100_000).default(2000),
+  maxQuestionLength: z.number().int().min(1).max(100_000).default(AskOptionsSchema.shape.maxQuestionLength.parse(undefined)),
 })
 /** Options of the HTTP server, as a caller writes them. */
 export type ServeOptions = z.input<typeof ServeOptionsSchema>
