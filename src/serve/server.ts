@@ -27,7 +27,7 @@ import { parseOptions, schemaProblems, type AskLogger, type AskResult } from '..
 import { ServeMetrics, type LogCounters } from './metrics.js'
 import { openApiDocument } from './openapi.js'
 import { LOOPBACK_HOSTS, ServeOptionsSchema, type ResolvedServeOptions, type ServeOptions } from './options.js'
-import { ROUTES, type AskRequest, type FeedbackRequest, type RouteSpec, type TurnRequest } from './routes.js'
+import { ROUTES, type RouteSpec } from './routes.js'
 import type { GenerationSource, ServedGeneration } from './source.js'
 
 /** What the server needs of a hit log: record asks, take feedback, report its counters; a log that can also be read serves `/v1/report`. */
@@ -170,7 +170,7 @@ export async function startServer(parts: ServeParts, options: ServeOptions = {})
   })
 
   const where = (spec: RouteSpec) => `${spec.method} ${spec.path}`
-  const route = <Spec extends RouteSpec>(spec: Spec, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) => {
+  const route = (spec: RouteSpec, handler: (request: FastifyRequest, reply: FastifyReply) => Promise<unknown>) => {
     app.route({ method: spec.method, url: spec.path, config: { spec }, handler })
   }
   /** One ask, with its metrics and log line. */
@@ -183,7 +183,7 @@ export async function startServer(parts: ServeParts, options: ServeOptions = {})
   route(ROUTES.ask, async (request) => {
     const started = performance.now()
     const served = generation
-    const { question, ...askOptions } = parseRequest(ROUTES.ask.body, request.body, where(ROUTES.ask), 'body') as z.output<typeof ROUTES.ask.body> & AskRequest
+    const { question, ...askOptions } = parseRequest(ROUTES.ask.body, request.body, where(ROUTES.ask), 'body')
     const result = await served.kb.ask(question, { ...askOptions, skillTimeoutMs: opts.skillTimeoutMs, maxQuestionLength: opts.maxQuestionLength })
     return answered('ask', served, result, started, question)
   })
@@ -192,16 +192,16 @@ export async function startServer(parts: ServeParts, options: ServeOptions = {})
     const started = performance.now()
     const served = generation
     const { id } = parseRequest(ROUTES.turn.params, request.params, where(ROUTES.turn), 'path')
-    const turn = parseRequest(ROUTES.turn.body, request.body, where(ROUTES.turn), 'body') as z.output<typeof ROUTES.turn.body> & TurnRequest
+    const turn = parseRequest(ROUTES.turn.body, request.body, where(ROUTES.turn), 'body')
     const conversation = served.kb.conversation({ sessionId: id, customer: turn.customer, context: turn.context, lang: turn.lang, format: turn.format, skillTimeoutMs: opts.skillTimeoutMs, store: conversations })
     const result = await conversation.ask(turn.text)
     return answered('turn', served, result, started, turn.text)
   })
 
   route(ROUTES.feedback, async (request) => {
-    const { eventId, ...feedback } = parseRequest(ROUTES.feedback.body, request.body, where(ROUTES.feedback), 'body') as FeedbackRequest
+    const { eventId, ...feedback } = parseRequest(ROUTES.feedback.body, request.body, where(ROUTES.feedback), 'body')
     if (!log) throw createError('LOG_NOT_FOUND', { path: 'this server', hint: 'the server was started without a hit log, so it has no events to take feedback on' })
-    return await log.feedback(eventId, feedback as Feedback)
+    return await log.feedback(eventId, feedback)
   })
 
   route(ROUTES.entry, async (request) => {
